@@ -1,0 +1,132 @@
+"""Thin command line: parse arguments, call a stage, print human messages."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .build import BuildOptions, BuildReport, build
+from .errors import BuildError
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--content", type=Path, help="content folder (default: content/)")
+    parser.add_argument("--config", type=Path, help="site config file (default: site.yml)")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="site-builder", description="Build a static website of pathway figures.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    build_cmd = commands.add_parser("build", help="build the site")
+    add_build_arguments(build_cmd)
+    build_cmd.add_argument("--output", type=Path, help="output folder (default: _site/)")
+    build_cmd.add_argument("--base-url", help="URL the site is published at, e.g. https://user.github.io/repo/")
+    build_cmd.add_argument("--keep-going", action="store_true", help="build every valid record, list the skipped ones, exit 1")
+    check_cmd = commands.add_parser("check", help="validate content without writing anything")
+    add_build_arguments(check_cmd)
+    deploy_cmd = commands.add_parser("deploy", help="build, then publish the site to the gh-pages branch")
+    add_build_arguments(deploy_cmd)
+    deploy_cmd.add_argument("--output", type=Path, help="output folder (default: _site/)")
+    deploy_cmd.add_argument("--base-url", help="URL the site is published at")
+    deploy_cmd.add_argument("--remote", default="origin", help="git remote name or URL (default: origin)")
+    deploy_cmd.add_argument("--branch", default="gh-pages", help="branch to publish to (default: gh-pages)")
+    deploy_cmd.add_argument("--message", help="commit message")
+    deploy_cmd.add_argument("--cname", help="custom domain written to CNAME")
+    workflow_cmd = commands.add_parser("init-workflow", help="write .github/workflows/pages.yml")
+    workflow_cmd.add_argument("--force", action="store_true", help="overwrite a different existing file")
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> BuildOptions:
+    return BuildOptions(
+        project_dir=Path("."),
+        content_dir=args.content,
+        output_dir=getattr(args, "output", None),
+        config_path=args.config,
+        base_url=getattr(args, "base_url", None),
+        strict=args.strict,
+        keep_going=getattr(args, "keep_going", False),
+    )
+
+
+def print_problems(report_errors, report_warnings, quiet: bool) -> None:
+    for problem in report_warnings if not quiet else ():
+        print(f"warning: {problem}", file=sys.stderr)
+    for problem in report_errors:
+        print(f"error: {problem}", file=sys.stderr)
+
+
+def summary(report: BuildReport, verb: str) -> str:
+    text = (
+        f"{verb} {report.figures} figures"
+        + (f", {report.pages} files ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
+        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s"
+    )
+    return text
+
+
+def run_build(args: argparse.Namespace, check_only: bool = False) -> BuildReport | None:
+    try:
+        report = build(options_from(args), check_only=check_only)
+    except BuildError as exc:
+        print_problems(exc.errors, exc.warnings, args.quiet)
+        print(f"Build failed: {len(exc.errors)} errors, {len(exc.warnings)} warnings. Nothing was written.", file=sys.stderr)
+        return None
+    print_problems(report.errors, report.warnings, args.quiet)
+    if report.skipped:
+        print(f"Skipped {len(report.skipped)} invalid records: " + ", ".join(report.skipped), file=sys.stderr)
+    if not args.quiet:
+        print(summary(report, "Checked" if check_only else f"Built {report.output}:"))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        return dispatch(args)
+    except KeyboardInterrupt:
+        print("Interrupted; the previous site was left as it was.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or an OS error: one line unless --debug
+        if getattr(args, "debug", False):
+            raise
+        print(f"error: {exc.__class__.__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 2
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "init-workflow":
+        from .workflow import init_workflow
+
+        try:
+            path = init_workflow(Path("."), force=args.force)
+        except FileExistsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"Wrote {path}")
+        return 0
+    report = run_build(args, check_only=args.command == "check")
+    if report is None:
+        return 1
+    if args.command == "deploy":
+        return run_deploy(args, report)
+    return 1 if report.errors or report.skipped else 0
+
+
+def run_deploy(args: argparse.Namespace, report: BuildReport) -> int:
+    from .deploy import DeployError, deploy
+
+    if report.errors or report.skipped:
+        print("error: not deploying a site with errors", file=sys.stderr)
+        return 1
+    try:
+        result = deploy(report.output, Path("."), remote=args.remote, branch=args.branch, message=args.message,
+                        cname=args.cname or report.config.cname or None)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(result.message)
+    return 0

@@ -1,0 +1,101 @@
+"""Bulk downloads: a GMT gene-set file, figure metadata as JSON Lines and TSV (gzipped),
+and per-figure annotation tables linked from each figure page."""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .config import SiteConfig
+from .model import Figure, SiteIndex
+
+TABLE_COLUMNS = {
+    "genes": ("word", "symbol", "ncbigene_id", "organism", "source"),
+    "chemicals": ("word", "mesh", "name", "chebi"),
+    "diseases": ("word", "mesh", "name", "doid"),
+}
+METADATA_COLUMNS = ("figid", "url", "title", "year", "pmcid", "doi", "journal", "organisms", "genes", "caption")
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    path: str
+    title: str
+    description: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+CATALOGUE = (
+    Download("downloads/pfocr.gmt", "Gene sets (GMT)",
+             "One line per figure: figure ID, page URL, then its gene symbols. Read by Enrichr, clusterProfiler, GSEA and fgsea."),
+    Download("downloads/figures.jsonl.gz", "Figure metadata (JSON Lines, gzip)",
+             "One JSON object per figure: title, caption, paper, organisms, genes, chemicals and diseases."),
+    Download("downloads/figures.tsv.gz", "Figure metadata (TSV, gzip)",
+             "One row per figure, tab-separated, lists joined with '|'. Opens in spreadsheets and R/pandas."),
+)
+
+
+def catalogue(index: SiteIndex) -> tuple[Download, ...]:
+    return CATALOGUE
+
+
+def table_path(figid: str, kind: str) -> str:
+    return f"figures/{figid}-{kind}.tsv"
+
+
+def clean(value: str) -> str:
+    return " ".join(value.split())
+
+
+def table_rows(figure: Figure, kind: str) -> list[tuple[str, ...]]:
+    columns = TABLE_COLUMNS[kind]
+    return [tuple(clean(str(getattr(item, c if c != "symbol" else "symbol"))) for c in columns) for item in getattr(figure, kind)]
+
+
+def tsv(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
+    return "\t".join(columns) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
+
+
+def figure_tables(index: SiteIndex) -> Iterator[tuple[str, str]]:
+    for figid in index.newest_first:
+        figure = index.figures[figid]
+        for kind, columns in TABLE_COLUMNS.items():
+            if getattr(figure, kind):
+                yield table_path(figid, kind), tsv(columns, table_rows(figure, kind))
+
+
+def gmt_line(figure: Figure, config: SiteConfig) -> str:
+    return "\t".join((figure.figid, config.site_url + figure.url, *figure.symbols)) + "\n"
+
+
+def metadata(figure: Figure, config: SiteConfig) -> dict:
+    return {
+        "figid": figure.figid, "url": config.site_url + figure.url, "title": figure.title,
+        "caption": figure.caption, "year": figure.year, "pmcid": figure.pmcid, "doi": figure.doi,
+        "papertitle": figure.papertitle, "reftext": figure.reftext, "journal": figure.journal_title,
+        "organisms": list(figure.known_organisms), "genes": list(figure.symbols),
+        "chemicals": [c.word for c in figure.chemicals], "diseases": [d.word for d in figure.diseases],
+        "keywords": list(figure.keywords),
+    }
+
+
+def gzipped(text: str) -> bytes:
+    return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
+
+
+def collection_files(index: SiteIndex, config: SiteConfig) -> Iterator[tuple[str, str | bytes]]:
+    figures = [index.figures[figid] for figid in index.newest_first]
+    yield "downloads/pfocr.gmt", "".join(gmt_line(f, config) for f in figures if f.symbols)
+    yield "downloads/figures.jsonl.gz", gzipped(
+        "".join(json.dumps(metadata(f, config), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
+    )
+    rows = (
+        (f.figid, config.site_url + f.url, clean(f.title), f.year, f.pmcid, f.doi, clean(f.journal_title),
+         "|".join(f.known_organisms), "|".join(f.symbols), clean(f.caption))
+        for f in figures
+    )
+    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, rows))

@@ -1,0 +1,154 @@
+"""schema.org / Bioschemas JSON-LD for figure pages and the collection.
+
+The records carry a `schema-jsonld` block with known defects (`name: CreativeWork`,
+`license: CC0`); we build a corrected, richer block from the typed record instead.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .config import SiteConfig
+from .links import doi_url, image_url, ncbi_gene_url, pmc_article_url
+from .model import Figure
+
+MIN_DESCRIPTION = 50
+DATASET_PROFILE = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
+
+
+def to_script_json(data: Any) -> str:
+    """JSON that is safe inside <script>: no '</script>', '<!--' or '&' can break out."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def describe(figure: Figure) -> str:
+    """The caption, or a description composed from title and paper when the caption is short."""
+    caption = figure.caption.strip()
+    if len(caption) >= MIN_DESCRIPTION:
+        return caption
+    parts = [caption or figure.title]
+    if figure.papertitle:
+        parts.append(f'Pathway figure from the paper "{figure.papertitle.rstrip(".")}"')
+    else:
+        parts.append("Pathway figure")
+    if figure.journal_title:
+        parts.append(f"published in {figure.journal_title}" + (f" ({figure.year})" if figure.year else ""))
+    text = ". ".join(p.rstrip(".") for p in parts[:1]) + ". " + " ".join(parts[1:]) + "."
+    if len(text) < MIN_DESCRIPTION:
+        text += " Genes, chemicals and diseases were identified by optical character recognition."
+    return text
+
+
+def catalog(config: SiteConfig) -> dict[str, Any]:
+    return {"@type": "DataCatalog", "name": config.title, "url": config.site_url}
+
+
+def figure_jsonld(figure: Figure, config: SiteConfig) -> dict[str, Any]:
+    page_url = config.site_url + figure.url
+    data: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": page_url,
+        "http://purl.org/dc/terms/conformsTo": {"@id": DATASET_PROFILE, "@type": "CreativeWork"},
+        "url": page_url,
+        "name": figure.title,
+        "description": describe(figure),
+        "identifier": identifiers(figure),
+        "license": config.license_url,
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "name": config.creator},
+        "keywords": list(dict.fromkeys(figure.symbols + figure.keywords)) or [figure.title],
+        "isPartOf": catalog(config),
+        "includedInDataCatalog": catalog(config),
+    }
+    if figure.year:
+        data["temporalCoverage"] = figure.year
+    if figure.pmcid and figure.filename:
+        data["image"] = image_url(config, figure)
+    if citation := paper_citation(figure):
+        data["citation"] = citation
+    if figure.known_organisms:
+        data["about"] = [{"@type": "Taxon", "name": name} for name in figure.known_organisms]
+    if mentions := gene_mentions(figure):
+        data["mentions"] = mentions
+    return data
+
+
+def identifiers(figure: Figure) -> list[Any]:
+    ids: list[Any] = [figure.figid]
+    if figure.doi:
+        ids.append(doi_url(figure.doi))
+    if figure.pmcid:
+        ids.append({"@type": "PropertyValue", "propertyID": "PMCID", "value": figure.pmcid})
+    return ids
+
+
+def paper_citation(figure: Figure) -> dict[str, Any] | None:
+    if not (figure.papertitle or figure.doi or figure.pmcid):
+        return None
+    paper: dict[str, Any] = {"@type": "ScholarlyArticle"}
+    if figure.papertitle:
+        paper["name"] = figure.papertitle
+    if figure.doi:
+        paper["@id"] = paper["url"] = doi_url(figure.doi)
+        paper["identifier"] = figure.doi
+    elif figure.pmcid:
+        paper["url"] = pmc_article_url(figure.pmcid)
+    if figure.journal_title:
+        paper["isPartOf"] = {"@type": "Periodical", "name": figure.journal_title}
+    if figure.year:
+        paper["datePublished"] = figure.year
+    if figure.reftext:
+        paper["description"] = figure.reftext
+    return paper
+
+
+def gene_mentions(figure: Figure) -> list[dict[str, Any]]:
+    ids = {g.symbol: g.ncbigene_id for g in figure.genes if g.ncbigene_id}
+    mentions = []
+    for symbol in figure.symbols:
+        gene: dict[str, Any] = {"@type": "Gene", "name": symbol}
+        if ids.get(symbol):
+            gene["identifier"] = f"ncbigene:{ids[symbol]}"
+            gene["url"] = ncbi_gene_url(ids[symbol])
+        mentions.append(gene)
+    return mentions
+
+
+def breadcrumbs(config: SiteConfig, trail: list[tuple[str, str]]) -> dict[str, Any]:
+    """trail: (name, site-relative url) from the home page down to this page."""
+    return {
+        "@context": "https://schema.org/",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": number, "name": name, "item": config.site_url + url}
+            for number, (name, url) in enumerate(trail, 1)
+        ],
+    }
+
+
+def website(config: SiteConfig) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org/",
+        "@type": "WebSite",
+        "name": config.title,
+        "url": config.site_url,
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {"@type": "EntryPoint", "urlTemplate": config.site_url + "search.html?q={search_term_string}"},
+            "query-input": "required name=search_term_string",
+        },
+    }
+
+
+def data_catalog(config: SiteConfig, figure_count: int) -> dict[str, Any]:
+    return {
+        "@context": "https://schema.org/",
+        **catalog(config),
+        "description": config.description,
+        "license": config.license_url,
+        "creator": {"@type": "Organization", "name": config.creator},
+        "keywords": ["pathway figures", "genes", "optical character recognition", "text mining"],
+        "size": f"{figure_count} figures",
+    }

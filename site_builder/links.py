@@ -1,0 +1,64 @@
+"""External links built from record identifiers (never taken verbatim from records)."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from .config import SiteConfig
+from .model import Figure
+
+
+def image_url(config: SiteConfig, figure: Figure) -> str:
+    return config.image_url.format(pmcid=quote(figure.pmcid), filename=quote(figure.filename), figid=quote(figure.figid))
+
+
+def edit_url(config: SiteConfig, figure: Figure) -> str:
+    if not config.edit_url:
+        return ""
+    return config.edit_url.format(pmcid=quote(figure.pmcid), filename=quote(figure.filename), figid=quote(figure.figid))
+
+
+def doi_url(doi: str) -> str:
+    return "https://doi.org/" + quote(doi, safe="/:;()._-<>[]")
+
+
+def pmc_article_url(pmcid: str) -> str:
+    return f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(pmcid)}/"
+
+
+def europepmc_url(pmcid: str) -> str:
+    return f"https://europepmc.org/article/PMC/{quote(pmcid)}"
+
+
+def pmc_figure_url(figure: Figure) -> str:
+    """The figure at PMC: figlink is '/pmc/articles/PMC1/figure/F3/'."""
+    if figure.figlink.startswith("/pmc/articles/"):
+        return "https://pmc.ncbi.nlm.nih.gov/articles/" + quote(figure.figlink.removeprefix("/pmc/articles/"))
+    return pmc_article_url(figure.pmcid) if figure.pmcid else ""
+
+
+def ncbi_gene_url(gene_id: str) -> str:
+    return f"https://www.ncbi.nlm.nih.gov/gene/{quote(gene_id)}"
+
+
+def ncbi_gene_search_url(symbol: str) -> str:
+    return f"https://www.ncbi.nlm.nih.gov/gene/?term={quote(symbol)}"
+
+
+def mesh_url(mesh_id: str) -> str:
+    return f"https://meshb.nlm.nih.gov/record/ui?ui={quote(mesh_id)}"
+
+
+def chebi_url(chebi_id: str) -> str:
+    return f"https://www.ebi.ac.uk/chebi/searchId.do?chebiId=CHEBI:{quote(chebi_id)}"
+
+
+def doid_url(doid: str) -> str:
+    return f"https://disease-ontology.org/?id=DOID:{quote(doid)}"
+
+
+def ndex_url(ndex_id: str) -> str:
+    return f"https://www.ndexbio.org/viewer/networks/{quote(ndex_id)}"
+
+
+def wikipathways_url(wpid: str) -> str:
+    return f"https://www.wikipathways.org/pathways/{quote(wpid)}.html"

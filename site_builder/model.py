@@ -1,0 +1,138 @@
+"""Plain typed data shared by every stage. Nothing here touches the disk."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class GeneMention:
+    word: str  # the text the OCR read in the figure
+    symbol: str  # the matched gene symbol (NCBI Gene / HGNC)
+    ncbigene_id: str = ""
+    source: str = ""
+    organism: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TermMention:
+    """A chemical or disease mention: OCR word plus its MeSH/ChEBI/DOID match."""
+
+    word: str
+    mesh: str = ""  # "D001920" (without the "mesh:" prefix)
+    name: str = ""
+    chebi: str = ""  # "35366" (without the "chebi:" prefix)
+    doid: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    figid: str
+    title: str
+    caption: str = ""
+    source: str = ""  # content path, for messages
+    pmcid: str = ""
+    filename: str = ""
+    figlink: str = ""
+    number: str = ""
+    figtype: str = ""
+    papertitle: str = ""
+    reftext: str = ""
+    year: str = ""
+    doi: str = ""
+    journal_title: str = ""
+    journal_nlm_ta: str = ""
+    publisher_name: str = ""
+    organisms: tuple[str, ...] = ()
+    organisms_ner: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()  # the paper's keywords
+    gene_symbols: tuple[str, ...] = ()  # from schema-jsonld keywords (older data)
+    automl_pathway: float | None = None
+    figid_alias: str = ""
+    redirect_from: tuple[str, ...] = ()
+    ndex: str = ""
+    wpid: str = ""
+    genes: tuple[GeneMention, ...] = ()
+    chemicals: tuple[TermMention, ...] = ()
+    diseases: tuple[TermMention, ...] = ()
+    body_html: str = ""
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY_MAPPING)
+
+    @property
+    def url(self) -> str:
+        return f"figures/{self.figid}.html"
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        """Distinct gene symbols of the figure: the genes table wins over keywords."""
+        if self.genes:
+            return tuple(dict.fromkeys(g.symbol for g in self.genes if g.symbol))
+        return self.gene_symbols
+
+    @property
+    def known_organisms(self) -> tuple[str, ...]:
+        return tuple(o for o in self.organisms if o and o != "NA")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A markdown page from content/pages (About, ...)."""
+
+    slug: str
+    title: str
+    description: str
+    body_html: str
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFiles:
+    """What discover found: every input path, resolved once."""
+
+    content_dir: Path
+    figures: tuple[Path, ...] = ()
+    tables: Mapping[str, Mapping[str, Path]] = field(default_factory=lambda: EMPTY_MAPPING)  # figid -> kind -> path
+    pages: tuple[Path, ...] = ()
+    static: tuple[tuple[Path, str], ...] = ()  # (source path, output relative path)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A content error or warning, located in a file."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.column:
+            where += f":{self.column}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One browse group: an organism, gene, year or journal and its figures."""
+
+    key: str  # display name
+    slug: str  # output file stem
+    figids: tuple[str, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    figures: Mapping[str, Figure]  # figid -> figure
+    newest_first: tuple[str, ...]
+    organisms: tuple[Listing, ...]
+    genes: tuple[Listing, ...]
+    years: tuple[Listing, ...]
+    journals: tuple[Listing, ...]
+    redirects: tuple[tuple[str, str], ...]  # (old path, figid)
+    pages: tuple[Page, ...] = ()

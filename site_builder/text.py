@@ -1,0 +1,32 @@
+"""Small text helpers shared by loaders and renderers."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import ftfy
+
+# Bytes of UTF-8 read as cp1252/latin-1 show up as these characters followed by another.
+MOJIBAKE_HINT = re.compile("[ÂÃâÎÏ][\u0080-\u00bf\u2018-\u203a\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
+
+
+def looks_like_mojibake(text: str) -> bool:
+    return not text.isascii() and MOJIBAKE_HINT.search(text) is not None
+
+
+def fix_mojibake(text: str) -> str:
+    return ftfy.fix_text(text, normalization="NFC")
+
+
+def slugify(name: str) -> str:
+    """'Homo sapiens' -> 'homo-sapiens'; stable, ASCII, safe as a file name."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug or "x" + format(sum(map(ord, name)) % 10**6, "06d")
+
+
+def truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
