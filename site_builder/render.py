@@ -101,6 +101,7 @@ class Renderer:
             chemicals=[term_row(t, "chebi") for t in figure.chemicals],
             diseases=[term_row(t, "doid") for t in figure.diseases],
             resources=resource_links(figure),
+            tables=[(f"{kind.title()} (TSV)", f"{figure.figid}-{kind}.tsv") for kind in ("genes", "chemicals", "diseases") if getattr(figure, kind)],
             edit_url=links.edit_url(config, figure),
             og_type="article",
             og_image=image,
