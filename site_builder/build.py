@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import pages as site_pages
@@ -146,7 +146,19 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     return report
 
 
+def existing_nav(config: SiteConfig, index: SiteIndex) -> SiteConfig:
+    """Drop default nav links to content pages the site does not have (e.g. no about.md)."""
+    page_paths = {f"{page.slug}.html" for page in index.pages}
+    built_in = {"search.html", "downloads.html", "statistics.html", "index.html"}
+    keep = tuple(
+        link for link in config.nav
+        if "/" in link.url or link.url in page_paths or link.url in built_in or "://" in link.url
+    )
+    return replace(config, nav=keep)
+
+
 def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: SourceFiles, output: Path, report: BuildReport) -> None:
+    config = existing_nav(config, index)
     env = make_environment(theme_dirs(project, "templates"))
     renderer = Renderer(env, config, index)
     with StagedSite(output) as site:

@@ -1,0 +1,78 @@
+"""Every internal link and asset of a built site resolves: on disk, and over HTTP under a sub-path."""
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from linkcheck import broken_links_on_disk, crawl
+from site_builder.build import BuildOptions, build
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def build_site(output: Path, content: Path | None = None, base_url: str | None = None) -> Path:
+    build(BuildOptions(project_dir=REPO, content_dir=content, output_dir=output, base_url=base_url))
+    return output
+
+
+@pytest.fixture(scope="module")
+def example_site(tmp_path_factory) -> Path:
+    return build_site(tmp_path_factory.mktemp("example") / "site")
+
+
+def test_example_site_has_no_broken_links(example_site: Path) -> None:
+    assert broken_links_on_disk(example_site) == []
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the repository")
+def test_corpus_site_has_no_broken_links(tmp_path: Path) -> None:
+    site = build_site(tmp_path / "site", content=CORPUS)
+    assert len(list((site / "figures").glob("PMC*.html"))) >= 63
+    assert broken_links_on_disk(site) == []
+
+
+def test_link_checker_finds_a_broken_link(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text('<a href="missing.html">x</a><img src="static/x.png" alt="">')
+    assert broken_links_on_disk(tmp_path) == ["index.html: missing.html", "index.html: static/x.png"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def served_under_repo(tmp_path: Path):
+    """The site built for https://user.github.io/repo/, served by a plain HTTP server at /repo/."""
+    root = tmp_path / "www"
+    site = build_site(root / "repo", base_url="https://user.github.io/repo/")
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}/repo/"
+    server.shutdown()
+
+
+def test_sub_path_site_has_no_broken_links_over_http(served_under_repo) -> None:
+    site, prefix = served_under_repo
+    redirects = [prefix + p.relative_to(site).as_posix() for p in site.glob("figures/*.html") if "refresh" in p.read_text()]
+    assert redirects, "the example site has redirect pages"
+    visited, broken = crawl(prefix, [prefix + "index.html", prefix + "404.html", *redirects])
+    assert broken == []
+    must_visit = ["static/site.css", "search.html", "sitemap.xml", "feed.xml", "downloads/pfocr.gmt"]
+    assert [p for p in must_visit if prefix + p not in visited] == []
+    assert any(url.endswith(".tsv") for url in visited)
+
+
+def test_sub_path_urls_in_search_engine_files(served_under_repo) -> None:
+    site, _ = served_under_repo
+    assert "https://user.github.io/repo/figures/" in (site / "sitemap-1.xml").read_text()
+    assert "Sitemap: https://user.github.io/repo/sitemap.xml" in (site / "robots.txt").read_text()
+    page = next(site.glob("figures/PMC9408851__ijms-23-09365-g003.html")).read_text()
+    assert '<link rel="canonical" href="https://user.github.io/repo/figures/PMC9408851__ijms-23-09365-g003.html">' in page
