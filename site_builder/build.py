@@ -11,13 +11,16 @@ from .config import SiteConfig, load_config
 from .discover import discover
 from .errors import BuildError
 from .index import build_index
-from .load import load_figure, load_page
+from .load import LoadResult, load_figure, load_page
+from .parallel import default_jobs, map_chunks
 from .model import Figure, Page, Problem, SiteIndex, SourceFiles
 from .render import Renderer, make_environment
 from .write import StagedSite, WriteStats, check_output_dir
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_THEME = Path(sys.prefix) / "share" / "site-builder"
+LOAD_CHUNK = 500
+RENDER_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     keep_going: bool = False
+    jobs: int = 0  # 0: one worker per available core
 
 
 @dataclass(slots=True)
@@ -75,22 +79,18 @@ def resolve_config(options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:
     return load_config(config_path, overrides)
 
 
-def read_content(sources: SourceFiles, display_root: Path) -> Loaded:
+def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loaded:
     """Load and validate every record and page; problems are collected, not raised."""
     figures, errors, warnings, skipped = [], [], [], []
-    for path in sources.figures:
-        name = display_name(path, display_root)
-        tables = {
-            kind: (display_name(table, display_root), table.read_bytes())
-            for kind, table in sources.tables.get(path.stem, {}).items()
-        }
-        result = load_figure(path.read_bytes(), name, tables)
-        errors += result.errors
-        warnings += result.warnings
-        if result.figure is not None:
-            figures.append(result.figure)
-        else:
-            skipped.append(name)
+    results = map_chunks(load_chunk, (sources, display_root), sources.figures, jobs=jobs, chunk_size=LOAD_CHUNK)
+    for chunk in results:
+        for name, result in chunk:
+            errors += result.errors
+            warnings += result.warnings
+            if result.figure is not None:
+                figures.append(result.figure)
+            else:
+                skipped.append(name)
     pages = []
     for path in sources.pages:
         page, problems = load_page(path.read_bytes(), display_name(path, display_root))
@@ -99,6 +99,19 @@ def read_content(sources: SourceFiles, display_root: Path) -> Loaded:
             pages.append(page)
     errors += orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
     return Loaded(tuple(figures), tuple(pages), tuple(errors), tuple(warnings), tuple(skipped))
+
+
+def load_chunk(state: tuple[SourceFiles, Path], paths: list[Path]) -> list[tuple[str, LoadResult]]:
+    sources, display_root = state
+    results = []
+    for path in paths:
+        name = display_name(path, display_root)
+        tables = {
+            kind: (display_name(table, display_root), table.read_bytes())
+            for kind, table in sources.tables.get(path.stem, {}).items()
+        }
+        results.append((name, load_figure(path.read_bytes(), name, tables)))
+    return results
 
 
 def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) -> list[Problem]:
@@ -128,7 +141,8 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         raise BuildError([Problem(str(content_dir), 0, "", "content folder not found")])
     static_dirs = theme_dirs(project, "static")
     sources = discover(content_dir, tuple(reversed(static_dirs)))
-    loaded = read_content(sources, Path.cwd())
+    jobs = options.jobs or default_jobs()
+    loaded = read_content(sources, Path.cwd(), jobs)
     index, index_problems = build_index(loaded.figures, loaded.pages)
     report.errors = list(loaded.errors) + index_problems
     report.warnings += loaded.warnings
@@ -141,7 +155,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
         check_output_dir(output, [content_dir, project, *theme_dirs(project, "templates"), *static_dirs])
-        write_site(index, config, project, sources, output, report)
+        write_site(index, config, project, sources, output, report, jobs)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -157,13 +171,14 @@ def existing_nav(config: SiteConfig, index: SiteIndex) -> SiteConfig:
     return replace(config, nav=keep)
 
 
-def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: SourceFiles, output: Path, report: BuildReport) -> None:
+def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: SourceFiles, output: Path,
+               report: BuildReport, jobs: int = 1) -> None:
     config = existing_nav(config, index)
     env = make_environment(theme_dirs(project, "templates"))
     renderer = Renderer(env, config, index)
     with StagedSite(output) as site:
-        for figid in index.newest_first:
-            site.write_pages([renderer.figure_page(index.figures[figid])])
+        for stats in map_chunks(render_figures, (renderer, site.staging), index.newest_first, jobs=jobs, chunk_size=RENDER_CHUNK):
+            site.stats.merge(stats)
         site.write_pages(site_pages.render_site_pages(renderer))
         for path, text in site_pages.data_files(renderer):
             site.write(path, text)
@@ -172,3 +187,16 @@ def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: Sou
         site.commit()
     report.stats = site.stats
     report.pages = site.stats.files
+
+
+def render_figures(state: tuple[Renderer, Path], figids: list[str]) -> WriteStats:
+    """Render and write a chunk of figure pages (figids are unique, so paths cannot collide)."""
+    renderer, staging = state
+    stats = WriteStats()
+    (staging / "figures").mkdir(parents=True, exist_ok=True)
+    for figid in figids:
+        page = renderer.figure_page(renderer.index.figures[figid])
+        data = page.text.encode("utf-8")
+        (staging / page.path).write_bytes(data)
+        stats.add(page.path, len(data))
+    return stats

@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an OS error: one line unless --debug
         if getattr(args, "debug", False):
             raise
-        print(f"error: {exc.__class__.__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        message = str(exc) if len(str(exc)) < 500 else str(exc)[:500] + "…"
+        print(f"error: {exc.__class__.__name__}: {message} (run with --debug for details)", file=sys.stderr)
         return 2
 
 

@@ -23,6 +23,14 @@ class WriteStats:
     bytes: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [files, bytes]
 
+    def merge(self, other: "WriteStats") -> None:
+        self.files += other.files
+        self.bytes += other.bytes
+        for kind, (files, size) in other.by_kind.items():
+            counts = self.by_kind.setdefault(kind, [0, 0])
+            counts[0] += files
+            counts[1] += size
+
     def add(self, path: str, size: int) -> None:
         self.files += 1
         self.bytes += size

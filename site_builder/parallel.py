@@ -1,0 +1,42 @@
+"""Chunked work across processes. Workers are forked after the shared state is built, so
+they read it without pickling it; only chunks of keys go out and small results come back."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_state: Any = None
+_task: Callable[[Any, Sequence[Any]], Any] | None = None
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _run(chunk: Sequence[Any]) -> Any:
+    assert _task is not None
+    return _task(_state, chunk)
+
+
+def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequence[T], *, jobs: int, chunk_size: int) -> Iterator[R]:
+    """task(state, chunk) for each chunk, in order; in forked workers when it pays off."""
+    global _state, _task
+    chunks = chunked(items, chunk_size)
+    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            yield task(state, chunk)
+        return
+    _state, _task = state, task
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(_run, chunks)
+    finally:
+        _state, _task = None, None
