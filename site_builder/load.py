@@ -9,11 +9,10 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from .markdown_render import render_markdown
-from .model import Figure, GeneMention, Page, Problem, TermMention
+from .model import FrozenMap, Figure, GeneMention, Page, Problem, TermMention
 from .text import fix_mojibake, looks_like_mojibake
 from .yamlsupport import key_lines, load_yaml
 
@@ -188,7 +187,7 @@ class FieldReader:
             chemicals=self.terms("chemicals", tables.get("chemicals")),
             diseases=self.terms("diseases", tables.get("diseases")),
             body_html=render_markdown(body) if body.strip() else "",
-            extra=MappingProxyType({k: v for k, v in self.raw.items() if k not in CONSUMED}),
+            extra=FrozenMap({k: v for k, v in self.raw.items() if k not in CONSUMED}),
             **values,
         )
 

@@ -3,10 +3,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
-EMPTY_MAPPING: Mapping[str, Any] = MappingProxyType({})
+
+class FrozenMap(Mapping[str, Any]):
+    """A read-only mapping that, unlike MappingProxyType, pickles (for worker processes)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[Any, Any] | None = None):
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __reduce__(self) -> tuple:
+        return (FrozenMap, (self._data,))
+
+
+EMPTY_MAPPING: Mapping[str, Any] = FrozenMap()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +85,11 @@ class Figure:
     diseases: tuple[TermMention, ...] = ()
     body_html: str = ""
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY_MAPPING)
+    lines: tuple[tuple[str, int], ...] = ()  # (field, line in the source file) for messages
+
+    def line_of(self, key: str) -> int:
+        """The line of a field in the source file (1 when unknown), for problem messages."""
+        return dict(self.lines).get(key, 1)
 
     @property
     def url(self) -> str:
