@@ -15,6 +15,7 @@ from .load import LoadResult, load_figure, load_page
 from .parallel import default_jobs, map_chunks
 from .model import Figure, Page, Problem, SiteIndex, SourceFiles
 from .render import Renderer, make_environment
+from .search import search_records, write_search_index
 from .write import StagedSite, WriteStats, check_output_dir
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +185,7 @@ def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: Sou
             site.write(path, text)
         for source, rel in sources.static:
             site.copy(source, "static/" + rel)
+        write_search_index(search_records(index), site.staging)
         site.commit()
     report.stats = site.stats
     report.pages = site.stats.files

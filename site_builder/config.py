@@ -1,6 +1,7 @@
 """Site configuration: schema, defaults and validation with every problem reported at once."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,14 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import BuildError
+from .load import decode
 from .model import Problem
 from .yamlsupport import key_lines, load_yaml
 
 CC0_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
+URL_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+SAFE_SCHEMES = {"http", "https", "mailto"}
+URL_SETTINGS = ("image_url", "edit_url", "license_url")  # url and base_url have stricter checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +80,9 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> t
     lines: dict[str, int] = {}
     name = str(path) if path else "site.yml"
     if path is not None and path.exists():
-        text = path.read_text(encoding="utf-8-sig")
-        data, problem = load_yaml(text, name, first_line=1)
+        text, problem = decode(path.read_bytes(), name)
+        if not problem:
+            data, problem = load_yaml(text, name, first_line=1)
         if problem:
             raise BuildError([problem])
         if data is None:
@@ -109,7 +115,7 @@ def validate_config(raw: dict[str, Any], name: str, lines: dict[str, int]) -> tu
     config = replace(SiteConfig(), **values)
     errors += [Problem(name, lines.get(k, 0), k, m) for k, m in _check_values(config)]
     if errors:
-        raise BuildError(errors, warnings)
+        raise BuildError(sorted(errors, key=lambda p: p.line), warnings)
     return config, warnings
 
 
@@ -152,7 +158,19 @@ def _check_values(config: SiteConfig) -> list[tuple[str, str]]:
             problems.append((key, f"bad template field {exc}; use {{pmcid}}, {{filename}} or {{figid}}"))
     if not config.output.strip():
         problems.append(("output", "must not be empty"))
+    for key in URL_SETTINGS:
+        if unsafe_scheme(getattr(config, key)):
+            problems.append((key, "only http:, https: and mailto: links are allowed"))
+    for number, link in enumerate(config.nav, 1):
+        if unsafe_scheme(link.url):
+            problems.append(("nav", f"entry {number}: only http:, https: and mailto: links are allowed"))
     return problems
+
+
+def unsafe_scheme(url: str) -> bool:
+    """True for javascript:, data: and other schemes a link must never use."""
+    match = URL_SCHEME.match(url)
+    return match is not None and match.group(1).lower() not in SAFE_SCHEMES
 
 
 def _type_name(value: Any) -> str:

@@ -10,6 +10,7 @@ from .config import SiteConfig
 from .model import SiteIndex
 
 SITEMAP_LIMIT = 50_000
+QUOTES = {'"': "&quot;"}
 FEED_SIZE = 50
 
 
@@ -44,33 +45,47 @@ def robots(config: SiteConfig) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {config.site_url}sitemap.xml\n"
 
 
+def source_date() -> str:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org) as an Atom date, or '' when unset or invalid."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not (epoch.isascii() and epoch.isdigit()):
+        return ""
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
 def build_time(index: SiteIndex) -> str:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else the newest figure's year."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     years = [y.key for y in index.years]
-    return year_time(max(years) if years else "1970")
+    return source_date() or year_time(max(years) if years else "1970")
 
 
 def year_time(year: str) -> str:
     return f"{year or '1970'}-01-01T00:00:00Z"
 
 
+def entry_time(year: str, updated: str) -> str:
+    """An entry's date: its paper's year, never later than the feed (SOURCE_DATE_EPOCH clamps)."""
+    return min(year_time(year), updated)
+
+
 def atom_feed(index: SiteIndex, config: SiteConfig) -> str:
+    updated = build_time(index)
     entries = []
     for figid in index.newest_first[:FEED_SIZE]:
         figure = index.figures[figid]
-        url = escape(config.site_url + figure.url)
+        url = escape(config.site_url + figure.url, QUOTES)
         summary = escape(figure.caption[:500] + ("…" if len(figure.caption) > 500 else ""))
         entries.append(
             f"<entry><title>{escape(figure.title)}</title><link href=\"{url}\"/><id>{url}</id>"
-            f"<updated>{year_time(figure.year)}</updated><summary>{summary}</summary></entry>\n"
+            f"<updated>{entry_time(figure.year, updated)}</updated><summary>{summary}</summary></entry>\n"
         )
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">\n'
         f"<title>{escape(config.title)}: newest figures</title>\n"
-        f'<link href="{escape(config.site_url)}"/>\n<link rel="self" href="{escape(config.site_url)}feed.xml"/>\n'
-        f"<id>{escape(config.site_url)}</id>\n<updated>{build_time(index)}</updated>\n"
+        f'<link href="{escape(config.site_url, QUOTES)}"/>\n<link rel="self" href="{escape(config.site_url, QUOTES)}feed.xml"/>\n'
+        f"<id>{escape(config.site_url)}</id>\n<updated>{updated}</updated>\n"
         f"<author><name>{escape(config.creator)}</name></author>\n{''.join(entries)}</feed>\n"
     )

@@ -1,28 +1,40 @@
 """Cross-record views, built once in one pass: organisms, genes, years, journals, redirects."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from typing import Iterable
+from typing import Collection, Iterable
 
 from .model import Figure, Listing, Page, Problem, SiteIndex
 from .text import slugify
 
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
+RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
+# Folders the build fills itself; a redirect page inside one could overwrite a generated file.
+GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "pagefind"}
 
 
 def newest_first_key(figure: Figure) -> tuple:
     """Sort key: newest year first, then newest PMC id, then figid (always unique)."""
-    pmc_number = int(figure.pmcid[3:]) if figure.pmcid[3:].isdigit() else 0
-    return (-int(figure.year or 0), -pmc_number, figure.figid)
+    return (-leading_number(figure.year), -leading_number(figure.pmcid.removeprefix("PMC")), figure.figid)
+
+
+def leading_number(text: str) -> int:
+    match = re.fullmatch(r"[0-9]{1,18}", text)
+    return int(match.group()) if match else 0
 
 
 def build_index(figures: Iterable[Figure], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
     problems: list[Problem] = []
     by_id: dict[str, Figure] = {}
     for figure in figures:
+        if figure.figid in RESERVED_FIGIDS:
+            message = f"figid {figure.figid!r} is taken by the page listing all figures; rename the record"
+            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
+            continue
         if figure.figid in by_id:
             first = by_id[figure.figid].source
-            problems.append(Problem(figure.source, 1, "figid", f"duplicate figid {figure.figid!r}, also in {first}"))
+            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", f"duplicate figid {figure.figid!r}, also in {first}"))
             continue
         by_id[figure.figid] = figure
     ordered = sorted(by_id.values(), key=newest_first_key)
@@ -39,8 +51,8 @@ def build_index(figures: Iterable[Figure], pages: Iterable[Page] = ()) -> tuple[
             years[figure.year].append(figure.figid)
         if figure.journal_title:
             journals[figure.journal_title].append(figure.figid)
-    redirects, redirect_problems = collect_redirects(ordered, by_id)
     page_list = tuple(sorted(pages, key=lambda p: p.slug))
+    redirects, redirect_problems = collect_redirects(ordered, by_id, {p.slug for p in page_list})
     problems += redirect_problems + check_pages(page_list)
     index = SiteIndex(
         figures=by_id,
@@ -68,22 +80,36 @@ def named_listings(groups: dict[str, list[str]], make_slug) -> tuple[Listing, ..
     return tuple(listings)
 
 
-def collect_redirects(ordered: list[Figure], by_id: dict[str, Figure]) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+def collect_redirects(ordered: list[Figure], by_id: dict[str, Figure], page_slugs: Collection[str] = ()) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+    """Redirect pages by old path; a path that is (or could be) a real page is a problem."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
     for figure in ordered:
         for path in figure.redirect_from:
-            target = path.removeprefix("/figures/") if path.startswith("/figures/") else None
-            if target in by_id or path == f"/figures/{figure.figid}":
-                if target != figure.figid:
-                    problems.append(Problem(figure.source, 1, "redirect_from", f"{path!r} is the page of figure {target!r}"))
-                continue
-            if path in owner and owner[path] != figure.figid:
-                other = by_id[owner[path]].source
-                problems.append(Problem(figure.source, 1, "redirect_from", f"{path!r} is also claimed by {other}"))
+            key = "figid_alias" if path == f"/figures/{figure.figid_alias}" else "redirect_from"
+            if path == f"/figures/{figure.figid}":
+                continue  # a redirect to itself: harmless, nothing to write
+            clash = page_clash(path, by_id, page_slugs)
+            if clash or (path in owner and owner[path] != figure.figid):
+                message = clash or f"{path!r} is also claimed by {by_id[owner[path]].source}"
+                problems.append(Problem(figure.source, figure.line_of(key), key, message))
                 continue
             owner[path] = figure.figid
     return tuple(sorted(owner.items())), problems
+
+
+def page_clash(path: str, by_id: dict[str, Figure], page_slugs: Collection[str]) -> str:
+    """Why a redirect at `path` ('/figures/NAME') would overwrite a page of the site, or ''."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "figures" and len(parts) == 2 and parts[1] in by_id:
+        return f"{path!r} is the page of figure {parts[1]!r}"
+    if parts[0] == "figures" and len(parts) > 1 and parts[1] == "index":
+        return f"{path!r} is the page listing all figures"
+    if parts[0] in GENERATED_FOLDERS and len(parts) > 1:
+        return f"{path!r} is inside {parts[0]}/, which the site generates"
+    if len(parts) == 1 and (parts[0] in RESERVED_PAGES or parts[0] in page_slugs):
+        return f"{path!r} is the site page {parts[0]}.html"
+    return ""
 
 
 def check_pages(pages: tuple[Page, ...]) -> list[Problem]:

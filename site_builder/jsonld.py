@@ -11,8 +11,10 @@ from typing import Any
 from .config import SiteConfig
 from .links import doi_url, image_url, ncbi_gene_url, pmc_article_url
 from .model import Figure
+from .text import truncate
 
 MIN_DESCRIPTION = 50
+MAX_DESCRIPTION = 5000  # Google's Dataset rich results accept 50 to 5000 characters
 DATASET_PROFILE = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
 
 
@@ -26,7 +28,7 @@ def describe(figure: Figure) -> str:
     """The caption, or a description composed from title and paper when the caption is short."""
     caption = figure.caption.strip()
     if len(caption) >= MIN_DESCRIPTION:
-        return caption
+        return truncate(caption, MAX_DESCRIPTION)
     parts = [caption or figure.title]
     if figure.papertitle:
         parts.append(f'Pathway figure from the paper "{figure.papertitle.rstrip(".")}"')
@@ -37,7 +39,7 @@ def describe(figure: Figure) -> str:
     text = ". ".join(p.rstrip(".") for p in parts[:1]) + ". " + " ".join(parts[1:]) + "."
     if len(text) < MIN_DESCRIPTION:
         text += " Genes, chemicals and diseases were identified by optical character recognition."
-    return text
+    return truncate(text, MAX_DESCRIPTION)
 
 
 def catalog(config: SiteConfig) -> dict[str, Any]:

@@ -18,7 +18,8 @@ def edit_url(config: SiteConfig, figure: Figure) -> str:
 
 
 def doi_url(doi: str) -> str:
-    return "https://doi.org/" + quote(doi, safe="/:;()._-<>[]")
+    """SICI DOIs hold '<', '>' and '[': they are percent-encoded (not valid in a URL), doi.org decodes them."""
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
 
 
 def pmc_article_url(pmcid: str) -> str:

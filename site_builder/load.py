@@ -1,27 +1,31 @@
 """Turn the text of a record (front matter + markdown body) and its tables into a Figure.
 
 Pure functions over text: the caller reads the files. Every problem is a Problem with the
-file and line; a record with errors raises ContentError listing the first and the caller
-collects the rest of the run's problems.
+file, line and (where known) column; a record with errors gives a LoadResult without a figure
+and with all of its problems, so one run reports every problem of every file. Nothing here
+raises on bad input.
 """
 from __future__ import annotations
 
-import csv
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from .markdown_render import render_markdown
-from .model import FrozenMap, Figure, GeneMention, Page, Problem, TermMention
-from .text import fix_mojibake, looks_like_mojibake
-from .yamlsupport import key_lines, load_yaml
+from .markdown_render import render_markdown_safely
+from .model import Figure, FrozenMap, GeneMention, Page, Problem, TermMention
+from .text import fix_mojibake, looks_like_mojibake, remove_control_chars
+from .yamlsupport import key_line, key_lines, load_yaml
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 SAFE_REDIRECT = re.compile(r"^/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]+$")
 GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,39}$")
 NDEX_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
-WPID = re.compile(r"^WP\d+$")
-DOI = re.compile(r"^10\.\d{3,9}/\S+$")
+WPID = re.compile(r"^WP[0-9]+$")
+PMCID = re.compile(r"^PMC[0-9]+$")
+DOI = re.compile(r"^10\.[0-9]{3,9}/\S+$")
+LOCATED_FIELDS = ("figid", "redirect_from", "figid_alias")  # their lines go into Figure.lines
+MULTILINE_FIELDS = {"caption"}  # other text fields are one line: runs of white space become one space
 
 # Fields read into Figure attributes; anything else survives in Figure.extra.
 TEXT_FIELDS = (
@@ -48,20 +52,27 @@ def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return "", Problem(path, line, "", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        column = exc.start - data.rfind(b"\n", 0, exc.start)
+        message = f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        return "", Problem(path, line, "", message, column)
     return text.replace("\r\n", "\n").replace("\r", "\n"), None
+
+
+OPENING = re.compile(r"---[ \t]*\n")
+CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, Problem | None]:
     """Return (yaml text, markdown body). The YAML starts on line 2 of the file."""
     if not text.strip():
         return "", "", Problem(path, 1, "", "empty file; expected YAML front matter between '---' lines")
-    if not text.startswith("---\n"):
+    opening = OPENING.match(text)
+    if opening is None:
         return "", "", Problem(path, 1, "", "no front matter: the file must start with a '---' line")
-    end = re.search(r"^(?:---|\.\.\.)[ \t]*$", text[4:], re.MULTILINE)
+    end = CLOSING.search(text, opening.end())
     if end is None:
         return "", "", Problem(path, 1, "", "front matter is not closed: add a '---' line after it")
-    return text[4 : 4 + end.start()], text[4 + end.end() :].lstrip("\n"), None
+    return text[opening.end() : end.start()], text[end.end() :].lstrip("\n"), None
 
 
 Table = tuple[str, bytes]  # (path, bytes) of a TSV file
@@ -81,8 +92,17 @@ def load_figure(data: bytes, path: str, tables: Mapping[str, Table] | None = Non
     if not isinstance(raw, dict):
         return LoadResult(None, (Problem(path, 2, "", "front matter must be a mapping of fields"),))
     reader = FieldReader(raw, path, front)
-    figure = reader.figure(body, tables or {})
-    return LoadResult(figure if not reader.errors else None, tuple(reader.errors), tuple(reader.warnings))
+    figure = reader.figure(body, body_line(text, body), tables or {})
+    return LoadResult(figure if not reader.errors else None, in_file_order(reader.errors), in_file_order(reader.warnings))
+
+
+def in_file_order(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.path, p.line, p.column)))
+
+
+def body_line(text: str, body: str) -> int:
+    """The file line the markdown body starts on (the body is a suffix of the text)."""
+    return text.count("\n", 0, len(text) - len(body)) + 1
 
 
 class FieldReader:
@@ -108,26 +128,29 @@ class FieldReader:
     # --- typed readers -------------------------------------------------------------
     def text(self, key: str, *, required: bool = False, numbers: bool = False) -> str:
         value = self.raw.get(key)
-        if value is None or value == "":
-            if required:
-                self.error(key, "required field is missing" if value is None else "must not be empty")
-            return ""
         if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
-        if not isinstance(value, str):
+        if value is not None and not isinstance(value, str):
             self.error(key, f"expected a string, got {type_name(value)}")
             return ""
-        return self.repaired(key, value.strip())
+        value = self.repaired(key, (value or "").strip())
+        if key not in MULTILINE_FIELDS:
+            value = " ".join(value.split())
+        if not value and required:
+            self.error(key, "must not be empty" if key in self.raw else "required field is missing")
+        return value
 
     def repaired(self, key: str, value: str) -> str:
-        if "\x00" in value or any(ord(c) < 32 and c not in "\n\t" for c in value):
-            value = "".join(c for c in value if ord(c) >= 32 or c in "\n\t")
-            self.warn(key, "control characters removed")
+        """Mojibake repaired (ftfy) first, as it can contain C1 controls; then controls removed."""
         if looks_like_mojibake(value):
             fixed = fix_mojibake(value)
             if fixed != value:
                 self.warn(key, f"repaired mojibake: {shorten(value)!r} -> {shorten(fixed)!r}")
-                return fixed
+                value = fixed
+        cleaned = remove_control_chars(value)
+        if cleaned != value:
+            self.warn(key, "control characters removed")
+            value = cleaned.strip()
         return value
 
     def text_list(self, key: str, *, separator: str | None = None) -> tuple[str, ...]:
@@ -158,18 +181,21 @@ class FieldReader:
         if value is None or value == "":
             return None
         try:
-            number = float(value)
-        except (TypeError, ValueError):
-            self.error(key, f"expected a number between 0 and 1, got {type_name(value)}")
+            number = math.nan if isinstance(value, bool) else float(value)
+        except (TypeError, ValueError, OverflowError):
+            number = math.nan
+        if not 0 <= number <= 1:  # also true for NaN
+            self.error(key, f"expected a number between 0 and 1, got {shorten(repr(value))}")
             return None
         return number
 
     # --- the record ----------------------------------------------------------------
-    def figure(self, body: str, tables: Mapping[str, Table]) -> Figure:
+    def figure(self, body: str, first_body_line: int, tables: Mapping[str, Table]) -> Figure:
         figid = self.figid()
         values = {key: self.text(key) for key in TEXT_FIELDS}
         values["ndex"] = self.link_id("ndex", values["ndex"], NDEX_ID)
         values["wpid"] = self.link_id("wpid", values["wpid"], WPID)
+        values["pmcid"] = self.link_id("pmcid", values["pmcid"], PMCID)
         values["doi"] = self.doi(values["doi"])
         organisms = self.organisms()
         return Figure(
@@ -186,24 +212,42 @@ class FieldReader:
             genes=self.genes(tables.get("genes")),
             chemicals=self.terms("chemicals", tables.get("chemicals")),
             diseases=self.terms("diseases", tables.get("diseases")),
-            body_html=render_markdown(body) if body.strip() else "",
+            body_html=self.body(body, first_body_line),
             extra=FrozenMap({k: v for k, v in self.raw.items() if k not in CONSUMED}),
+            lines=self.field_lines(),
             **values,
         )
 
+    def field_lines(self) -> tuple[tuple[str, int], ...]:
+        """Lines of the fields that later stages (index.py) report problems about."""
+        found = ((key, key_line(self.front, key, first_line=2)) for key in LOCATED_FIELDS if key in self.raw)
+        return tuple((key, line) for key, line in found if line)
+
+    def body(self, body: str, first_line: int) -> str:
+        if not body.strip():
+            return ""
+        cleaned = remove_control_chars(body)
+        if cleaned != body:
+            self.warnings.append(Problem(self.path, first_line, "body", "control characters removed"))
+        html, problem = render_markdown_safely(cleaned)
+        if problem:
+            self.warnings.append(Problem(self.path, first_line, "body", problem))
+        return html
+
     def figid(self) -> str:
+        raw = self.raw.get("figid")
+        if isinstance(raw, str) and raw.strip() and not SAFE_ID.match(raw.strip()):
+            self.error("figid", f"{shorten(raw.strip())!r} may only contain letters, digits, '.', '_' and '-'")
+            return ""
         figid = self.text("figid", required=True)
         stem = self.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
-        if figid and not SAFE_ID.match(figid):
-            self.error("figid", f"{figid!r} may only contain letters, digits, '.', '_' and '-'")
-            return ""
         if figid and figid != stem:
             self.error("figid", f"{figid!r} differs from the file name {stem!r}; rename one of them")
         return figid
 
     def year(self) -> str:
         year = self.text("year", numbers=True)
-        if year and not re.fullmatch(r"\d{4}", year):
+        if year and not re.fullmatch(r"[0-9]{4}", year):
             self.error("year", f"expected a four-digit year, got {year!r}")
             return ""
         return year
@@ -213,17 +257,34 @@ class FieldReader:
         return tuple(o for o in self.text_list("organisms", separator="|") if o != "NA")
 
     def redirects(self) -> tuple[str, ...]:
-        paths = list(self.text_list("redirect_from"))
+        """Old URLs of the figure, read verbatim: a path is kept or refused, never repaired."""
+        paths = [(path, "redirect_from") for path in self.raw_paths("redirect_from")]
         alias = self.raw.get("figid_alias")
         if isinstance(alias, str) and alias.strip():
-            paths.append("/figures/" + alias.strip())
+            paths.append(("/figures/" + alias.strip(), "figid_alias"))
         safe = []
-        for path in dict.fromkeys(paths):
-            if SAFE_REDIRECT.match(path) and ".." not in path.split("/"):
+        for path, key in dict.fromkeys(paths):
+            if SAFE_REDIRECT.match(path) and not {".", ".."} & set(path.split("/")):
                 safe.append(path.removesuffix(".html"))
             else:
-                self.error("redirect_from", f"{path!r} is not a safe site path (expected /figures/NAME)")
-        return tuple(safe)
+                self.error(key, f"{shorten(path)!r} is not a safe site path (expected /figures/NAME)")
+        return tuple(dict.fromkeys(safe))
+
+    def raw_paths(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        if value is None or value == "":
+            return []
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else None
+        if items is None:
+            self.error(key, f"expected a path or a list of paths, got {type_name(value)}")
+            return []
+        paths = []
+        for item in items:
+            if isinstance(item, str) and item.strip():
+                paths.append(item.strip())
+            elif not isinstance(item, str):
+                self.error(key, f"expected a path such as /figures/NAME, got {type_name(item)}")
+        return paths
 
     def link_id(self, key: str, value: str, pattern: re.Pattern[str]) -> str:
         if not value or pattern.match(value):
@@ -263,37 +324,51 @@ class FieldReader:
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             self.error(key, "expected a list of mappings (word, symbol, ...)")
             return []
-        rows = [convert({k: "" if v is None else str(v) for k, v in item.items()}) for item in value]
+        rows = [convert({k: "" if v is None else clean_cell(remove_control_chars(str(v))) for k, v in item.items()}) for item in value]
         return [row for row in rows if row is not None]
 
     def table_rows(self, table: Table, required: tuple[str, ...], convert: Callable[[dict], Any]) -> list[Any]:
-        rows, problems = parse_table(table[1], table[0], required)
-        self.errors.extend(problems)
-        converted = [convert(row) for row in rows]
+        parsed = parse_table(table[1], table[0], required)
+        self.errors.extend(parsed.errors)
+        self.warnings.extend(parsed.warnings)
+        converted = [convert(row) for row in parsed.rows]
         return [row for row in converted if row is not None]
 
 
-def parse_table(data: bytes, path: str, required: tuple[str, ...]) -> tuple[list[dict[str, str]], list[Problem]]:
+@dataclass(frozen=True, slots=True)
+class ParsedTable:
+    rows: list[dict[str, str]]
+    errors: list[Problem]  # the table cannot be used
+    warnings: list[Problem]  # rows skipped or padded; the rest of the table is used
+
+
+def parse_table(data: bytes, path: str, required: tuple[str, ...]) -> ParsedTable:
     """A tab-separated table with a header row. Quotes are literal (OCR text has stray ones)."""
     text, problem = decode(data, path)
     if problem:
-        return [], [problem]
-    lines = text.split("\n")
-    if not lines or not lines[0].strip():
-        return [], [Problem(path, 1, "", "empty table: expected a header row")]
-    header = [h.strip() for h in lines[0].split("\t")]
+        return ParsedTable([], [problem], [])
+    lines = remove_control_chars(text).split("\n")
+    if not lines[0].strip():
+        return ParsedTable([], [], [Problem(path, 1, "", "empty table (no header row); ignored")])
+    header = [clean_cell(h) for h in lines[0].split("\t")]
     missing = [column for column in required if column not in header]
     if missing:
-        return [], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")]
-    rows, problems = [], []
-    for number, fields in enumerate(csv.reader(lines[1:], delimiter="\t", quoting=csv.QUOTE_NONE), 2):
-        if not fields or fields == [""]:
+        return ParsedTable([], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")], [])
+    rows, warnings = [], []
+    for number, line in enumerate(lines[1:], 2):
+        if not line.strip():
             continue
-        if len(fields) != len(header):
-            problems.append(Problem(path, number, "", f"expected {len(header)} columns as in the header, found {len(fields)}"))
-            continue
-        rows.append(dict(zip(header, (clean_cell(f) for f in fields))))
-    return rows, problems
+        cells = [clean_cell(cell) for cell in line.split("\t")]
+        if len(cells) != len(header):
+            warnings.append(Problem(path, number, "", column_count_message(len(cells), len(header))))
+        if len(cells) <= len(header):
+            rows.append(dict(zip(header, cells + [""] * (len(header) - len(cells)))))
+    return ParsedTable(rows, [], warnings)
+
+
+def column_count_message(found: int, expected: int) -> str:
+    outcome = "row skipped" if found > expected else "missing cells left empty"
+    return f"row has {found} cell(s) but the header has {expected} columns; {outcome}"
 
 
 def clean_cell(value: str) -> str:
@@ -358,6 +433,10 @@ def shorten(value: str, limit: int = 60) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def one_line(value: Any) -> str:
+    return " ".join(remove_control_chars(value).split()) if isinstance(value, str) else ""
+
+
 def load_page(data: bytes, path: str) -> tuple[Page | None, list[Problem]]:
     """A markdown page; front matter (title, description) is optional."""
     text, problem = decode(data, path)
@@ -365,7 +444,7 @@ def load_page(data: bytes, path: str) -> tuple[Page | None, list[Problem]]:
         return None, [problem]
     meta: dict[str, Any] = {}
     body = text
-    if text.startswith("---\n"):
+    if OPENING.match(text):
         front, body, problem = split_front_matter(text, path)
         raw, problem = (None, problem) if problem else load_yaml(front, path, first_line=2)
         if problem:
@@ -374,6 +453,7 @@ def load_page(data: bytes, path: str) -> tuple[Page | None, list[Problem]]:
     slug = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
     if not SAFE_ID.match(slug):
         return None, [Problem(path, 1, "", f"page name {slug!r} may only contain letters, digits, '.', '_' and '-'")]
-    title = meta.get("title") if isinstance(meta.get("title"), str) else slug.replace("-", " ").title()
-    description = meta.get("description") if isinstance(meta.get("description"), str) else ""
-    return Page(slug=slug, title=title, description=description, body_html=render_markdown(body), source=path), []
+    title = one_line(meta.get("title")) or slug.replace("-", " ").title()
+    description = one_line(meta.get("description"))
+    body_html, _ = render_markdown_safely(remove_control_chars(body))
+    return Page(slug=slug, title=title, description=description, body_html=body_html, source=path), []

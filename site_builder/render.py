@@ -6,6 +6,7 @@ from disk alike. Rendering never changes the model.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, Iterator, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import jsonld, links
+from . import charts, jsonld, links
 from .config import SiteConfig
 from .model import Figure, Listing, Page, SiteIndex
 from .text import truncate
@@ -24,6 +25,36 @@ from .text import truncate
 class Rendered:
     path: str  # output path relative to the site root, '/' separated
     text: str
+
+
+# A caption longer than this is folded: its first sentence shows, the rest opens on demand.
+CAPTION_FOLD = 600
+CAPTION_LEAD_MAX = 320  # the shown part ends at a sentence end before this many characters
+CAPTION_LEAD_MIN = 60
+
+# Breadcrumb parent of the pages in each folder: (label, index page).
+SECTIONS = {
+    "figures": ("Figures", "figures/index.html"),
+    "organisms": ("Organisms", "organisms/index.html"),
+    "genes": ("Genes", "genes/index.html"),
+    "gene-index": ("Genes", "genes/index.html"),
+    "years": ("Years", "years/index.html"),
+    "journals": ("Journals", "journals/index.html"),
+}
+# The small label above a listing's heading, naming what the listing is about.
+KICKERS = {"organisms": "Organism", "genes": "Gene", "journals": "Journal"}
+
+# Script files (under static/) loaded only by the pages that use them.
+SORT_JS = "static/sort.js"
+ZOOM_JS = "static/zoom.js"
+
+
+@dataclass(frozen=True, slots=True)
+class Caption:
+    """A figure caption ready to lay out: `rest` is empty when the caption is shown whole."""
+
+    lead: str
+    rest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +79,13 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["num"] = number
     return env
+
+
+def number(value: int) -> str:
+    """12345 -> '12,345' (counts on the home and statistics pages)."""
+    return f"{value:,}"
 
 
 class Renderer:
@@ -60,7 +97,8 @@ class Renderer:
 
     # --- shared pieces -----------------------------------------------------------------
     def page(self, template: str, path: str, title: str, description: str = "", **context: Any) -> Rendered:
-        root = "../" * path.count("/")
+        # 404.html is served for missing pages at any depth: its links start at the site's base path.
+        root = self.config.base_path if path == "404.html" else "../" * path.count("/")
         canonical = self.config.site_url + (path.removesuffix("index.html") if path.endswith("index.html") else path)
         base = {
             "site": self.config,
@@ -69,12 +107,19 @@ class Renderer:
             "title": title,
             "description": truncate(" ".join((description or self.config.description).split()), 200),
             "canonical": canonical,
-            "nav": [(link.title, link.url if "://" in link.url else root + link.url, link.url == path) for link in self.config.nav],
+            "nav": [(link.title, link.url if "://" in link.url else root + link.url, nav_current(link.url, path)) for link in self.config.nav],
             "jsonld": [],
             "og_type": "website",
             "og_image": "",
+            "scripts": (),  # paths under the site root, loaded with defer
+            "show_find": path != "search.html",  # the search page has its own box
+            "kicker": "",
+            "italic": False,  # species names are set in italics
+            "dense": False,  # short group names (years) sit in narrower columns
         }
         base.update(context)
+        if "crumbs" not in context:
+            base["crumbs"] = breadcrumbs(path, root, str(context.get("heading", title)))
         base["jsonld"] = [Markup(jsonld.to_script_json(block)) for block in base["jsonld"]]
         return Rendered(path, self.env.get_template(template).render(base))
 
@@ -86,23 +131,34 @@ class Renderer:
         config = self.config
         crumbs = [("Home", ""), ("Figures", "figures/"), (figure.title, figure.url)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
+        genes = gene_rows(figure)
+        chemicals = [term_row(t, "chebi") for t in figure.chemicals]
+        diseases = [term_row(t, "doid") for t in figure.diseases]
+        notes, notes_titled = notes_html(figure.body_html)
+        scripts = ([ZOOM_JS] if image else []) + ([SORT_JS] if genes or chemicals or diseases else [])
         return self.page(
             "figure.html",
             figure.url,
             figure.title,
             jsonld.describe(figure),
             figure=figure,
+            meta=figure_meta(figure),
             image=image,
             alt=truncate(f"Pathway figure: {figure.title}", 250),
+            caption=split_caption(figure.caption),
             paper=paper_links(figure),
             organisms=[(name, self.organism_href(name)) for name in figure.known_organisms],
-            genes=gene_rows(figure),
-            symbols=figure.symbols,
-            chemicals=[term_row(t, "chebi") for t in figure.chemicals],
-            diseases=[term_row(t, "doid") for t in figure.diseases],
+            genes=genes,
+            symbols=[(s, f"../genes/{s}.html") for s in figure.symbols],
+            chemicals=chemicals,
+            diseases=diseases,
+            notes=notes,
+            notes_titled=notes_titled,
+            scripts=scripts,
             resources=resource_links(figure),
             tables=[(f"{kind.title()} (TSV)", f"{figure.figid}-{kind}.tsv") for kind in ("genes", "chemicals", "diseases") if getattr(figure, kind)],
             edit_url=links.edit_url(config, figure),
+            crumbs=[("Home", "../index.html"), ("Figures", "index.html"), (figure.figid, "")],
             og_type="article",
             og_image=image,
             jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, crumbs)],
@@ -113,12 +169,13 @@ class Renderer:
 
     def redirect_page(self, old_path: str, figid: str) -> Rendered:
         path = old_path.lstrip("/") + ".html"
-        target = "../" * path.count("/") + f"figures/{figid}.html"
+        root = "../" * path.count("/")
+        target = root + f"figures/{figid}.html"
         figure = self.index.figures[figid]
         return Rendered(
             path,
             self.env.get_template("redirect.html").render(
-                target=target, canonical=self.config.site_url + figure.url, title=figure.title, site=self.config
+                target=target, canonical=self.config.site_url + figure.url, title=figure.title, site=self.config, root=root
             ),
         )
 
@@ -140,14 +197,18 @@ class Renderer:
                 entries=[self.entry(f) for f in self.figures(chunk)],
                 pager=pager(kind, listing.slug, number, pages, path),
                 external=external,
+                kicker=KICKERS.get(kind, ""),
+                italic=kind == "organisms",
             )
 
     def entry(self, figure: Figure) -> dict[str, str]:
+        organisms = figure.known_organisms
+        shown = ", ".join(organisms[:3]) + (f" +{len(organisms) - 3}" if len(organisms) > 3 else "")
         return {
             "href": figure.figid + ".html",
             "title": figure.title,
-            "year": figure.year,
-            "organisms": ", ".join(figure.known_organisms[:3]),
+            "meta": " · ".join(part for part in (figure.year, figure.journal_title) if part),
+            "organisms": shown,
         }
 
     def group_index(self, kind: str, title: str, listings: Sequence[Listing], intro: str, path: str = "", letters: Sequence[tuple[str, str, bool]] = ()) -> Rendered:
@@ -161,32 +222,61 @@ class Renderer:
             intro=intro,
             groups=[(l.key, listing_href(path, kind, l.slug), len(l.figids)) for l in listings],
             letters=letters,
+            italic=kind == "organisms",
+            dense=kind == "years",
         )
 
     # --- site pages --------------------------------------------------------------------
     def home(self) -> Rendered:
         index = self.index
-        counts = {
-            "figures": len(index.figures),
-            "organisms": len(index.organisms),
-            "genes": len(index.genes),
-            "journals": len(index.journals),
-        }
+        stats = [
+            (number(len(index.figures)), "figures", "figures/index.html"),
+            (number(len(index.organisms)), "organisms", "organisms/index.html"),
+            (number(len(index.genes)), "gene symbols", "genes/index.html"),
+            (number(len(index.journals)), "journals", "journals/index.html"),
+        ]
+        years = charts.years_chart(index, "c-home-years", "Figures per year", height=120)
         return self.page(
             "home.html",
             "index.html",
             self.config.title,
             self.config.description,
-            counts=counts,
+            stats=stats,
+            chart=years if years.rows else None,
             entries=[self.entry(f) for f in self.figures(index.newest_first[:10])],
-            jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, counts["figures"])],
+            jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
     def content_page(self, page: Page) -> Rendered:
-        return self.page("page.html", f"{page.slug}.html", page.title, page.description, body=Markup(page.body_html))
+        # the page's title is its h1: headings in the body start at h2
+        return self.page("page.html", f"{page.slug}.html", page.title, page.description, body=Markup(demote_headings(page.body_html, 2)))
 
     def simple(self, template: str, path: str, title: str, description: str = "", **context: Any) -> Rendered:
         return self.page(template, path, title, description, **context)
+
+
+def nav_current(url: str, path: str) -> str:
+    """aria-current of a main-navigation link: 'page' on its own page, 'true' anywhere in its section."""
+    if url == path:
+        return "page"
+    folder, _, name = path.partition("/")
+    return "true" if name and folder in SECTIONS and SECTIONS[folder][1] == url else ""
+
+
+def breadcrumbs(path: str, root: str, current: str) -> list[tuple[str, str]]:
+    """(label, href) from Home to the page; the page itself comes last with href ''.
+
+    Top-level pages have none (the main navigation is enough); a folder's index page sits
+    under Home; any other page sits under its folder's index (SECTIONS).
+    """
+    folder, _, name = path.partition("/")
+    if not name or folder not in SECTIONS:
+        return []
+    trail = [("Home", root + "index.html")]
+    label, index_path = SECTIONS[folder]
+    if index_path != path:
+        trail.append((label, root + index_path))
+    return trail + [(current, "")]
 
 
 def listing_path(kind: str, slug: str, number: int) -> str:
@@ -205,6 +295,58 @@ def pager(kind: str, slug: str, number: int, pages: int, path: str) -> list[tupl
         return []
     root = "../" * path.count("/")
     return [(str(n), root + listing_path(kind, slug, n), n == number) for n in range(1, pages + 1)]
+
+
+def figure_meta(figure: Figure) -> str:
+    """'Figure F2 · 2024 · Journal' under a figure's title."""
+    label = " ".join(part for part in (figure.figtype, figure.number) if part) if figure.figtype else ""
+    return " · ".join(part for part in (label, figure.year, figure.journal_title) if part)
+
+
+SENTENCE_END = re.compile(r"[.!?;](?=\s+[A-Z0-9(\[])")
+
+
+def split_caption(caption: str, fold: int = CAPTION_FOLD) -> Caption:
+    """Short captions are shown whole; a long one shows its first sentence and folds the rest.
+
+    The split is at the first sentence end between CAPTION_LEAD_MIN and CAPTION_LEAD_MAX
+    characters, else at a word break, so lead + " " + rest reads as the original caption.
+    """
+    text = " ".join(caption.split())
+    if len(text) <= fold:
+        return Caption(text)
+    ends = (m.end() for m in SENTENCE_END.finditer(text, CAPTION_LEAD_MIN - 1, CAPTION_LEAD_MAX))
+    cut = next(ends, 0)
+    if not cut:  # no sentence end early on: break at the last space before the limit
+        cut = text.rfind(" ", CAPTION_LEAD_MIN, CAPTION_LEAD_MAX)
+        cut = cut if cut > 0 else CAPTION_LEAD_MAX
+    return Caption(text[:cut].rstrip(), text[cut:].lstrip())
+
+
+HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)
+
+
+def demote_headings(html: str, top: int) -> str:
+    """Shift every heading in `html` by one amount so that the highest becomes h<top>."""
+    levels = [int(level) for _, level in HEADING_TAG.findall(html)]
+    if not levels:
+        return html
+    shift = top - min(levels)
+    return HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{max(1, min(6, int(m.group(2)) + shift))}", html)
+
+
+def notes_html(body_html: str) -> tuple[Markup, bool]:
+    """Curator notes under the figure page's h2: (html with headings moved below h2, titled).
+
+    `titled` is True when the notes start with their own heading, which then becomes the
+    section's h2 (no doubled "Curator notes"); otherwise the page adds the h2 and the notes'
+    headings start at h3. The model's HTML is not changed; a new string is returned.
+    """
+    body = body_html.strip()
+    if not body:
+        return Markup(""), False
+    titled = HEADING_TAG.match(body) is not None
+    return Markup(demote_headings(body, 2 if titled else 3)), titled
 
 
 def paper_links(figure: Figure) -> list[tuple[str, str]]:

@@ -10,6 +10,14 @@ import ftfy
 MOJIBAKE_HINT = re.compile("[ÂÃâÎÏ][\u0080-\u00bf\u2018-\u203a\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
 
 
+# C0 controls except tab and newline, DEL and C1 controls: never meaningful in a record.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def remove_control_chars(text: str) -> str:
+    return CONTROL_CHARS.sub("", text) if not text.isprintable() else text
+
+
 def looks_like_mojibake(text: str) -> bool:
     return not text.isascii() and MOJIBAKE_HINT.search(text) is not None
 
@@ -28,5 +36,8 @@ def slugify(name: str) -> str:
 def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # end at a word boundary unless that loses too much
+        cut = cut[:space]
     return cut.rstrip(" ,;:.") + "…"

@@ -1,0 +1,158 @@
+"""load.py: record text and tables -> Figure, for both record shapes of the real corpus."""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, minimal_fields, needs_corpus, record_text
+from site_builder.load import load_figure, load_page, parse_table, split_front_matter
+
+TABLE_KINDS = ("genes", "chemicals", "diseases")
+
+
+def corpus_tables(figid: str) -> dict[str, tuple[str, bytes]]:
+    tables = {}
+    for kind in TABLE_KINDS:
+        path = CORPUS / "data" / f"{figid}-{kind}.tsv"
+        if path.exists():
+            tables[kind] = (f"data/{path.name}", path.read_bytes())
+    return tables
+
+
+def load_corpus(figid: str):
+    path = CORPUS / "figures" / f"{figid}.md"
+    return load_figure(path.read_bytes(), f"figures/{figid}.md", corpus_tables(figid))
+
+
+def load_text(fields: dict, body: str = "", tables=None, path: str | None = None):
+    path = path or f"figures/{fields.get('figid', 'x')}.md"
+    return load_figure(record_text(fields, body).encode("utf-8"), path, tables)
+
+
+@needs_corpus
+def test_every_corpus_record_loads_without_problems() -> None:
+    paths = sorted((CORPUS / "figures").glob("*.md"))
+    assert len(paths) >= 63
+    for path in paths:
+        result = load_corpus(path.stem)
+        assert result.errors == () and result.warnings == (), path.name
+        assert result.figure is not None and result.figure.figid == path.stem
+
+
+@needs_corpus
+def test_newer_record_shape_reads_fields_and_tables() -> None:
+    figure = load_corpus("PMC10003241__ijms-24-04893-g003").figure
+    assert figure.title == "Metabolic Features of Osteoblasts: Implications for Multiple Myeloma (MM) Bone Disease"
+    assert figure.year == "2023" and figure.pmcid == "PMC10003241" and figure.doi == "10.3390/ijms24054893"
+    assert figure.organisms == () and figure.organisms_ner == ("Homo sapiens",)  # 'NA' means unknown
+    assert figure.keywords == ("osteoblasts", "metabolism", "glutamine", "multiple myeloma", "bone disease")
+    assert figure.automl_pathway == pytest.approx(0.9540216)
+    assert figure.redirect_from == ("/figures/PMC10003241__F3",)
+    assert figure.caption.startswith("An overview of the energetic metabolism") and "αKG" in figure.caption
+    lrp6 = figure.genes[0]
+    assert (lrp6.word, lrp6.symbol, lrp6.ncbigene_id, lrp6.organism) == ("LRP5/6", "LRP6", "4040", "Homo sapiens")
+    fatty = figure.chemicals[0]
+    assert (fatty.word, fatty.mesh, fatty.name, fatty.chebi) == ("Fatty acid", "D005227", "fatty acid", "35366")
+    assert figure.chemicals[2].name == "" and figure.chemicals[2].chebi == ""  # NA cells are empty
+    assert figure.diseases[0].mesh == "D011488"
+    assert "seo" not in figure.extra and "schema-jsonld" not in figure.extra
+
+
+@needs_corpus
+def test_older_record_shape_with_inline_annotations() -> None:
+    path = CORPUS / "figures" / "PMC100005__mb2410575011.md"
+    figure = load_figure(path.read_bytes(), "figures/PMC100005__mb2410575011.md").figure  # no table: inline genes
+    assert figure.organisms == ("Homo sapiens",)  # a plain string in this shape
+    assert figure.ndex == "f8d44b29-dec4-11ea-99da-0ac135e8bacf"
+    first = figure.genes[0]
+    assert (first.word, first.symbol, first.ncbigene_id, first.source) == ("SHC/PI3K", "PIK3CD", "5293", "bioentities_symbol")
+    assert "PIK3CD" in figure.gene_symbols and "TRAF6" in figure.symbols
+    assert figure.extra["pmc_ranked_result_index"] == "8853"  # unknown fields survive
+    assert figure.extra["pathway_score"] == pytest.approx(0.8999919)
+
+
+@needs_corpus
+def test_genes_table_wins_over_inline_genes() -> None:
+    figure = load_corpus("PMC100008__mb2411709009").figure
+    table_rows = (CORPUS / "data" / "PMC100008__mb2411709009-genes.tsv").read_text().strip().split("\n")[1:]
+    assert len(figure.genes) == len(table_rows)
+
+
+def test_unknown_fields_are_kept_in_extra_and_pickle() -> None:
+    fields = minimal_fields(curator="Ana", ratings=[1, 2], nested={"a": {"b": None}})
+    figure = load_text(fields).figure
+    assert dict(figure.extra) == {"curator": "Ana", "ratings": [1, 2], "nested": {"a": {"b": None}}}
+    assert pickle.loads(pickle.dumps(figure)) == figure  # worker processes send figures back
+
+
+def test_markdown_body_is_rendered() -> None:
+    figure = load_text(minimal_fields(), "Notes with *emphasis* and a [link](https://example.org).\n").figure
+    assert figure.body_html == (
+        '<p>Notes with <em>emphasis</em> and a <a href="https://example.org" rel="nofollow noopener">link</a>.</p>'
+    )
+
+
+def test_empty_body_gives_no_html() -> None:
+    assert load_text(minimal_fields(), "\n\n  \n").figure.body_html == ""
+
+
+def test_front_matter_split_keeps_body() -> None:
+    front, body, problem = split_front_matter("---\na: 1\n---\n\nbody\n", "x.md")
+    assert (front, body, problem) == ("a: 1\n", "body\n", None)
+
+
+def test_field_lines_are_recorded_for_messages() -> None:
+    text = "---\nfigtitle: T\nfigid: PMC1__f1\nredirect_from: /figures/PMC1__F1\n---\n"
+    figure = load_figure(text.encode(), "figures/PMC1__f1.md").figure
+    assert figure.line_of("figid") == 3 and figure.line_of("redirect_from") == 4
+    assert figure.line_of("figid_alias") == 1  # absent: line 1
+
+
+def test_figid_alias_becomes_a_redirect() -> None:
+    figure = load_text(minimal_fields(figid_alias="PMC1__F1", redirect_from="/figures/PMC1__F1.html")).figure
+    assert figure.redirect_from == ("/figures/PMC1__F1",)
+
+
+def test_year_may_be_a_number() -> None:
+    assert load_text(minimal_fields(year=2021)).figure.year == "2021"
+
+
+def test_doi_url_prefix_is_removed() -> None:
+    assert load_text(minimal_fields(doi="https://doi.org/10.1000/xyz")).figure.doi == "10.1000/xyz"
+
+
+def test_keywords_split_on_bars_and_deduplicated() -> None:
+    figure = load_text(minimal_fields(keywords="a | b |  | a")).figure
+    assert figure.keywords == ("a", "b")
+
+
+def test_table_parsing_keeps_stray_quotes_literally() -> None:
+    parsed = parse_table(b'word\tmatch\n"TNF\tTNF"\nIL"6\tNA\n', "t.tsv", ("word",))
+    assert parsed.rows == [{"word": '"TNF', "match": 'TNF"'}, {"word": 'IL"6', "match": ""}]
+    assert parsed.errors == [] and parsed.warnings == []
+
+
+def test_table_with_bom_and_crlf() -> None:
+    parsed = parse_table(b"\xef\xbb\xbfword\tmatch\r\nTP53\tTP53\r\n", "t.tsv", ("word",))
+    assert parsed.rows == [{"word": "TP53", "match": "TP53"}]
+
+
+def test_gene_symbols_that_are_ocr_noise_are_dropped() -> None:
+    tables = {"genes": ("data/PMC1__f1-genes.tsv", b"word\tncbigene_symbol\tncbigene_id\nx\tMe  Me\t12.0\nTP53\tTP53\t7157\n")}
+    figure = load_text(minimal_fields(), tables=tables).figure
+    assert [(g.symbol, g.ncbigene_id) for g in figure.genes] == [("", "12"), ("TP53", "7157")]
+    assert figure.symbols == ("TP53",)
+
+
+def test_page_front_matter_is_optional() -> None:
+    page, problems = load_page(b"# About\n\nText.\n", "pages/about-us.md")
+    assert problems == [] and page.title == "About Us" and page.body_html.startswith("<h1>About</h1>")
+    page, problems = load_page(b"---\ntitle: Help\ndescription: How to\n---\nBody\n", "pages/help.md")
+    assert (page.title, page.description, page.body_html) == ("Help", "How to", "<p>Body</p>")
+
+
+def test_page_with_unsafe_name_is_refused(tmp_path: Path) -> None:
+    page, problems = load_page(b"x", "pages/my page.md")
+    assert page is None and str(problems[0]) == "pages/my page.md:1: page name 'my page' may only contain letters, digits, '.', '_' and '-'"
