@@ -35,6 +35,12 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_cmd.add_argument("--branch", default="gh-pages", help="branch to publish to (default: gh-pages)")
     deploy_cmd.add_argument("--message", help="commit message")
     deploy_cmd.add_argument("--cname", help="custom domain written to CNAME")
+    serve_cmd = commands.add_parser("serve", help="build, serve and live-reload the site while you edit")
+    add_build_arguments(serve_cmd)
+    serve_cmd.add_argument("--base-url", help="serve under this URL's path, e.g. https://user.github.io/repo/")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument("--open", action="store_true", help="open the site in a web browser")
     workflow_cmd = commands.add_parser("init-workflow", help="write .github/workflows/pages.yml")
     workflow_cmd.add_argument("--force", action="store_true", help="overwrite a different existing file")
     return parser
@@ -109,6 +115,8 @@ def dispatch(args: argparse.Namespace) -> int:
             return 1
         print(f"Wrote {path}")
         return 0
+    if args.command == "serve":
+        return run_serve(args)
     report = run_build(args, check_only=args.command == "check")
     if report is None:
         return 1
@@ -130,4 +138,15 @@ def run_deploy(args: argparse.Namespace, report: BuildReport) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(result.message)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve import ServeError, serve
+
+    try:
+        serve(options_from(args), host=args.host, port=args.port, open_browser=args.open)
+    except ServeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     return 0
