@@ -1,215 +1,372 @@
-"""Static search: a Pagefind bundle (index, pagefind.js, pagefind-ui.js/css) for the figure pages.
+"""Static search: an inverted index of the figures, written as small files that static/search.js reads.
 
-Runs the Pagefind binary on a throwaway tmpfs corpus of tiny HTML pages holding only what is searched:
-at 100k records that took 3x less CPU than the Python API's custom records (its service answers one
-reply per 0.1 s and slows as the index grows), and it allows data-pagefind-weight. Pagefind 1.5 needs
-~100 KB of RAM per record while building: 100k figures = ~10 GB and ~2 CPU-minutes.
+Layout under <output>/search/ (every file but the manifest is named by a hash of its bytes, so a
+browser never mixes files of two builds):
+
+    manifest.json           doc count, term shard table, organisms, years, tokenizer tables
+    terms/<hash>.bin        a range of the sorted terms with their postings
+    docs/<hash>.json        url, title, year and organisms of DOCS_PER_SHARD docs
+    organisms/<hash>.bin    the doc ids of one organism (the organism filter)
+
+Doc ids follow newest-first order (year, then PMC id), so the year filter is an id range and ties
+in score list newer figures first. A term shard is a run of entries
+``varint(len) term-utf8 varint(count) varint(len) postings``; a posting is
+``varint(delta << 4 | score)`` with delta the gap to the previous doc id (the first id is counted
+from -1). The score (1..15) adds field weights: gene symbol 6, title 4, paper keyword 2,
+organism 2, caption 1 per occurrence up to 3. The browser multiplies it by the term's idf.
+
+Tokens: NFKD, lower case, marks dropped, Greek letters spelled in Latin (β -> b, κ -> k), so
+"TGF-β1" and "TGFB1" meet; a hyphenated word is indexed joined ("il6") and by its parts; tokens
+are 2+ characters; free-text stop words are left out.
 """
 from __future__ import annotations
 
-import asyncio
-import os
+import hashlib
+import json
+import re
 import shutil
-import subprocess
 import tempfile
-import threading
 import time
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Iterable
 
-from pagefind.index import IndexConfig, PagefindIndex
-from pagefind.service import get_executable
+from .model import Figure, SiteIndex
 
-from .model import SiteIndex
+INDEX_DIR = "search"
+FORMAT = 1
+DOCS_PER_SHARD = 100
+TERM_SHARD_BYTES = 48_000  # a shard closes once it holds this much; one term may exceed it alone
+MIN_TERM = 2
+PREFIX_MIN = 3  # the last word typed matches as a prefix once it has this many characters
+MAX_SCORE = 15
+WEIGHT_GENE, WEIGHT_TITLE, WEIGHT_KEYWORD, WEIGHT_ORGANISM, CAPTION_MAX = 6, 4, 2, 2, 3
 
-BUNDLE_DIR = "pagefind"
-_TITLE_TAG = "h1"  # Pagefind weighs words in an <h1> 7x
-GENE_WEIGHT = 5  # a gene symbol counts 5x a caption word (Pagefind's default weight is 1)
-_PUNCTUATION = ".,;:()[]{}'\""
+STOPWORDS = frozenset(
+    "a an and are as at be been being but by can could did do does during for from had has have "
+    "how however in into is it its may might not of on or our shown such than that the their "
+    "them then there these they this those through thus to upon via was we were when where "
+    "which while who whose with within without".split()
+)
+GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", "abgdezhqiklmnxoprsstufcyw"))
+HYPHENS = {"\u2010": "-", "\u2011": "-"}
+FOLD = {**GREEK, **HYPHENS}  # single-character replacements after lower-casing (also sent to JS)
+WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # letters and digits, hyphen-joined (JS: [\p{L}\p{N}])
 
 
 @dataclass(frozen=True, slots=True)
 class SearchRecord:
     url: str  # site-relative, no leading slash: "figures/PMC1__x.html"
     title: str
-    content: str  # what people search: title, caption, gene symbols, organisms, keywords
-    year: str  # "" if unknown
-    organisms: tuple[str, ...]
-    genes: tuple[str, ...]
+    caption: str = ""
+    year: str = ""  # "" if unknown
+    organisms: tuple[str, ...] = ()
+    genes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    pmcid: str = ""  # orders figures of the same year, newest first
 
 
 @dataclass(frozen=True, slots=True)
 class SearchIndexStats:
     records: int
+    terms: int
     files: int
     bytes: int
     seconds: float
 
 
-class SearchIndexError(RuntimeError):
-    """The Pagefind binary failed."""
+# --- tokens ----------------------------------------------------------------------------------
+class _FoldTable(dict):
+    """str.translate table built on demand: marks dropped, FOLD applied, anything else kept."""
+
+    def __missing__(self, code: int) -> str | None:
+        char = chr(code)
+        value = None if unicodedata.category(char).startswith("M") else FOLD.get(char, char)
+        self[code] = value
+        return value
 
 
-def _attr(value: str) -> str:
-    return escape(value, quote=True)
+_FOLD_TABLE = _FoldTable()
 
 
-def record_html(record: SearchRecord, language: str = "en") -> str:
-    """The page Pagefind indexes for one record: meta, filters and sort as attributes, content as text.
+def fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFKD", text).lower().translate(_FOLD_TABLE)
 
-    The content is indexed as given; a leading title becomes an <h1> and each word that is one of the
-    record's gene symbols is weighted, so neither is indexed twice.
+
+def tokens(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
+    """Index tokens of a text, repeats kept: a hyphenated word gives its joined form and its parts."""
+    text = fold(text)
+    words = WORD.findall(text)
+    if "-" in text:
+        words = _expand_hyphenated(words)
+    return [word for word in words if len(word) >= MIN_TERM and word not in stopwords]
+
+
+def _expand_hyphenated(words: list[str]) -> list[str]:
+    expanded = []
+    for word in words:
+        if "-" in word:
+            parts = word.split("-")
+            expanded.append("".join(parts))
+            expanded.extend(parts)
+        else:
+            expanded.append(word)
+    return expanded
+
+
+def query_terms(query: str) -> tuple[list[str], bool]:
+    """What the browser looks up for a query: (terms, whether the last one may match as a prefix).
+
+    Reference for static/search.js. A hyphenated word is looked up joined; stop words are dropped
+    unless the query has nothing else.
     """
-    meta = ["title[data-title]"]
-    attrs = [f'data-title="{_attr(record.title)}"']
-    filters = []
-    if record.year:
-        meta.append("year[data-year]")
-        attrs.append(f'data-year="{_attr(record.year)}"')
-        filters.append(f'<i data-pagefind-filter="year[data-v]" data-v="{_attr(record.year)}"></i>')
-    if record.organisms:
-        meta.append("organisms[data-organisms]")
-        attrs.append(f'data-organisms="{_attr(", ".join(record.organisms))}"')
-        filters.extend(f'<i data-pagefind-filter="organism[data-v]" data-v="{_attr(o)}"></i>' for o in record.organisms)
-    # Pagefind leaves out records without the sort key when sorting by it: "0" keeps them, last.
-    sort_year = record.year if record.year.isdigit() else "0"
-    text = record.content
-    head = ""
-    if record.title and text.startswith(record.title):
-        head = f"<{_TITLE_TAG}>{escape(record.title, quote=False)}</{_TITLE_TAG}> "
-        text = text[len(record.title) :]
-    words = escape(text, quote=False).split()
-    genes = set(record.genes)
-    if genes:
-        words = [
-            f'<b data-pagefind-weight="{GENE_WEIGHT}">{word}</b>' if word.strip(_PUNCTUATION) in genes else word
-            for word in words
-        ]
-    return (
-        f'<html lang="{_attr(language)}"><body data-pagefind-body data-pagefind-meta="{", ".join(meta)}" '
-        f'{" ".join(attrs)} data-pagefind-sort="year[data-sort]" data-sort="{sort_year}">'
-        f'{"".join(filters)}{head}<p>{" ".join(words)}</p></body></html>'
+    words = ["".join(word.split("-")) for word in WORD.findall(fold(query))]
+    words = [word for word in words if len(word) >= MIN_TERM]
+    kept = [word for word in words if word not in STOPWORDS] or words
+    prefix = bool(kept) and len(kept[-1]) >= PREFIX_MIN and bool(re.search(r"[^\W_]$", query)) and kept[-1] == words[-1]
+    return kept, prefix
+
+
+def term_scores(record: SearchRecord) -> dict[str, int]:
+    """Each token of the record with its field-weighted score (1..MAX_SCORE)."""
+    scores = {term: min(count, CAPTION_MAX) for term, count in Counter(tokens(record.caption)).items()}
+    fields = (
+        (record.title, STOPWORDS, WEIGHT_TITLE),
+        (" ".join(record.genes), frozenset(), WEIGHT_GENE),
+        (" ".join(record.organisms), frozenset(), WEIGHT_ORGANISM),
+        (" ".join(record.keywords), STOPWORDS, WEIGHT_KEYWORD),
     )
+    for text, stopwords, weight in fields:
+        for term in set(tokens(text, stopwords)):
+            scores[term] = min(scores.get(term, 0) + weight, MAX_SCORE)
+    return scores
 
 
-def _corpus_path(root: Path, url: str) -> Path:
-    """Where the record's page goes so that Pagefind derives "/" + url from it."""
-    parts = url.split("/")
-    if url.startswith("/") or "://" in url or any(part in (".", "..") for part in parts) or "\\" in url:
-        raise ValueError(f"search record url must be site-relative without '..': {url!r}")
-    if not url or url.endswith("/"):
-        url += "index.html"  # Pagefind strips index.html again
-    return root / url
+# --- encoding --------------------------------------------------------------------------------
+def varint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
 
 
-def _scratch_dir(records: list[SearchRecord]) -> str | None:
-    """A tmpfs for the corpus when it has room (no disk inodes churned), else the default temp dir."""
-    shm = "/dev/shm"
-    need = sum(len(r.content) + len(r.title) + 2048 for r in records) * 3
-    try:
-        if os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > need:
-            return shm
-    except OSError:
-        pass
-    return None
+def varints(values: Iterable[int]) -> bytes:
+    out = bytearray()
+    for value in values:
+        out += varint(value)
+    return bytes(out)
 
 
-def _run_pagefind(corpus: Path, bundle: Path, language: str) -> None:
-    binary = get_executable()
-    if binary is None:
-        raise SearchIndexError("no pagefind binary: pip install 'pagefind[bin]'")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAGEFIND_")}  # no outside config
-    run = subprocess.run(
-        [str(binary), "--site", str(corpus), "--output-path", str(bundle),
-         "--force-language", language, "--quiet"],
-        cwd=corpus,  # nor a pagefind.yml from the caller's directory
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if run.returncode != 0 or not (bundle / "pagefind.js").is_file():
-        raise SearchIndexError(f"pagefind exited with {run.returncode}: {(run.stdout + run.stderr).strip()[-2000:]}")
+class Postings:
+    """Per-term posting lists, varint-encoded as docs are added in id order."""
+
+    def __init__(self) -> None:
+        self.lists: dict[str, list] = {}  # term -> [last doc id, count, bytearray]
+
+    def add(self, doc: int, scores: dict[str, int]) -> None:
+        lists = self.lists
+        for term, score in scores.items():
+            entry = lists.get(term)
+            if entry is None:
+                entry = lists[term] = [-1, 0, bytearray()]
+            value = ((doc - entry[0]) << 4) | score
+            entry[0] = doc
+            entry[1] += 1
+            if value < 0x80:
+                entry[2].append(value)
+            else:
+                entry[2] += varint(value)
+
+    def entries(self) -> Iterable[tuple[str, bytes]]:
+        """(term, encoded entry) in the order the browser searches them (UTF-16 code units)."""
+        for term in sorted(self.lists, key=_utf16):
+            _, count, data = self.lists[term]
+            name = term.encode("utf-8")
+            yield term, b"".join((varint(len(name)), name, varint(count), varint(len(data)), data))
 
 
-async def _write_empty(bundle: Path, language: str) -> None:
-    # The binary refuses an empty site; the API still writes pagefind.js and the UI for an empty index.
-    async with PagefindIndex(IndexConfig(force_language=language, output_path=str(bundle))):
-        pass
+def _utf16(text: str) -> bytes:
+    return text.encode("utf-16-be")
 
 
-def _run_async(coro: Any) -> None:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coro)
-        return
-    errors: list[BaseException] = []
-
-    def target() -> None:  # called from inside an event loop: use a private one
-        try:
-            asyncio.run(coro)
-        except BaseException as error:
-            errors.append(error)
-
-    thread = threading.Thread(target=target, name="pagefind-empty-index")
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
+def term_shards(postings: Postings) -> Iterable[tuple[str, bytes]]:
+    """(first term, shard bytes): consecutive runs of entries of about TERM_SHARD_BYTES."""
+    first, parts, size = "", [], 0
+    for term, entry in postings.entries():
+        if not parts:
+            first = term
+        parts.append(entry)
+        size += len(entry)
+        if size >= TERM_SHARD_BYTES:
+            yield first, b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield first, b"".join(parts)
 
 
-def write_search_index(
-    records: Iterable[SearchRecord], output_dir: Path, *, language: str = "en"
-) -> SearchIndexStats:
-    """Write the Pagefind bundle to output_dir/pagefind, replacing an earlier one only on success."""
-    started = time.perf_counter()
-    ordered = sorted(records, key=lambda record: record.url)  # input order would change the bundle
+def to_json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def content_name(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+# --- the index -------------------------------------------------------------------------------
+def leading_number(text: str) -> int:
+    digits = re.match(r"(?:PMC)?([0-9]{1,18})", text)
+    return int(digits.group(1)) if digits else 0
+
+
+def newest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
+    ordered = sorted(records, key=lambda r: (-leading_number(r.year), -leading_number(r.pmcid), r.url))
     for previous, record in zip(ordered, ordered[1:]):
         if previous.url == record.url:
             raise ValueError(f"duplicate search record url {record.url!r}")
-    output_dir = Path(output_dir).resolve()
+    return ordered
+
+
+def check_url(url: str) -> None:
+    if not url or url.startswith("/") or "://" in url or "\\" in url or any(p in (".", "..") for p in url.split("/")):
+        raise ValueError(f"search record url must be site-relative without '..': {url!r}")
+
+
+class IndexWriter:
+    """Writes content-named files into one folder and keeps count of them."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files = 0
+        self.bytes = 0
+
+    def write(self, subdir: str, data: bytes, suffix: str) -> str:
+        name = content_name(data)
+        path = self.folder / subdir / f"{name}{suffix}"
+        if not path.exists():  # identical content shares one file
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            self.files += 1
+            self.bytes += len(data)
+        return name
+
+    def write_manifest(self, manifest: dict) -> None:
+        data = to_json(manifest)
+        (self.folder / "manifest.json").write_bytes(data)
+        self.files += 1
+        self.bytes += len(data)
+
+
+def organism_table(records: list[SearchRecord]) -> tuple[list[str], dict[str, list[int]]]:
+    docs: dict[str, list[int]] = {}
+    for doc, record in enumerate(records):
+        for organism in dict.fromkeys(record.organisms):
+            docs.setdefault(organism, []).append(doc)
+    return sorted(docs), docs
+
+
+def year_ranges(records: list[SearchRecord]) -> list[list]:
+    """[[year, first id, end id], ...] newest first; records are in newest-first order."""
+    ranges: list[list] = []
+    for doc, record in enumerate(records):
+        if not record.year:
+            continue
+        if ranges and ranges[-1][0] == record.year:
+            ranges[-1][2] = doc + 1
+        else:
+            ranges.append([record.year, doc, doc + 1])
+    return ranges
+
+
+def doc_row(record: SearchRecord, organism_ids: dict[str, int]) -> list:
+    return [record.url, record.title, record.year, [organism_ids[o] for o in dict.fromkeys(record.organisms)]]
+
+
+def write_files(records: list[SearchRecord], writer: IndexWriter) -> int:
+    """Write terms, docs and organism files and the manifest; returns the number of terms."""
+    postings = Postings()
+    for doc, record in enumerate(records):
+        postings.add(doc, term_scores(record))
+    terms = [[first, writer.write("terms", data, ".bin")] for first, data in term_shards(postings)]
+    organisms, organism_docs = organism_table(records)
+    organism_ids = {name: i for i, name in enumerate(organisms)}
+    docs = [
+        writer.write("docs", to_json([doc_row(r, organism_ids) for r in records[start:start + DOCS_PER_SHARD]]), ".json")
+        for start in range(0, len(records), DOCS_PER_SHARD)
+    ]
+    organism_rows = [
+        [name, len(organism_docs[name]), writer.write("organisms", varints(deltas(organism_docs[name])), ".bin")]
+        for name in organisms
+    ]
+    writer.write_manifest({
+        "format": FORMAT,
+        "docs": len(records),
+        "docsPerShard": DOCS_PER_SHARD,
+        "docShards": docs,
+        "termShards": terms,
+        "organisms": organism_rows,
+        "years": year_ranges(records),
+        "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
+    })
+    return len(postings.lists)
+
+
+def deltas(ids: list[int]) -> Iterable[int]:
+    previous = -1
+    for doc in ids:
+        yield doc - previous
+        previous = doc
+
+
+def write_search_index(records: Iterable[SearchRecord], output_dir: Path) -> SearchIndexStats:
+    """Write output_dir/search/, replacing an earlier index only once the new one is complete."""
+    started = time.perf_counter()
+    ordered = newest_first(records)
+    for record in ordered:
+        check_url(record.url)
+    output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    bundle = output_dir / BUNDLE_DIR
-    fresh = Path(tempfile.mkdtemp(prefix=".pagefind-new-", dir=output_dir))
-    fresh.chmod(0o755)  # mkdtemp makes it private; it becomes the public bundle directory
+    fresh = Path(tempfile.mkdtemp(prefix=".search-new-", dir=output_dir))
     try:
-        if ordered:
-            with tempfile.TemporaryDirectory(prefix="pagefind-corpus-", dir=_scratch_dir(ordered)) as tmp:
-                corpus = Path(tmp)
-                made: set[Path] = set()
-                for record in ordered:
-                    path = _corpus_path(corpus, record.url)
-                    if path.parent not in made:
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        made.add(path.parent)
-                    path.write_text(record_html(record, language), encoding="utf-8")
-                _run_pagefind(corpus, fresh, language)
-        else:
-            _run_async(_write_empty(fresh, language))
-        if bundle.exists():
-            old = Path(tempfile.mkdtemp(prefix=".pagefind-old-", dir=output_dir))
-            bundle.rename(old / BUNDLE_DIR)
-            fresh.rename(bundle)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            fresh.rename(bundle)
+        fresh.chmod(0o755)  # mkdtemp makes it private; it becomes a public folder
+        writer = IndexWriter(fresh)
+        terms = write_files(ordered, writer)
+        replace_dir(fresh, output_dir / INDEX_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    files = [path for path in bundle.rglob("*") if path.is_file()]
-    return SearchIndexStats(
-        records=len(ordered),
-        files=len(files),
-        bytes=sum(path.stat().st_size for path in files),
-        seconds=round(time.perf_counter() - started, 3),
+    return SearchIndexStats(len(ordered), terms, writer.files, writer.bytes, round(time.perf_counter() - started, 3))
+
+
+def replace_dir(fresh: Path, target: Path) -> None:
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=".search-old-", dir=target.parent))
+        target.rename(old / target.name)
+        fresh.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        fresh.rename(target)
+
+
+# --- from the site -------------------------------------------------------------------------------
+def search_record(figure: Figure) -> SearchRecord:
+    genes = tuple(dict.fromkeys([g.symbol for g in figure.genes if g.symbol] + list(figure.gene_symbols)))
+    return SearchRecord(
+        url=figure.url,
+        title=figure.title,
+        caption=figure.caption,
+        year=figure.year,
+        organisms=figure.known_organisms,
+        genes=genes,
+        keywords=figure.keywords,
+        pmcid=figure.pmcid,
     )
 
 
 def search_records(index: SiteIndex) -> list[SearchRecord]:
     """One record per figure holding only what people search for."""
-    records = []
-    for figid in index.newest_first:
-        figure = index.figures[figid]
-        genes = tuple(dict.fromkeys([g.symbol for g in figure.genes if g.symbol] + list(figure.gene_symbols)))
-        content = " ".join([figure.title, figure.caption, " ".join(genes), " ".join(figure.organisms), " ".join(figure.keywords)])
-        records.append(SearchRecord(figure.url, figure.title, content, figure.year, figure.organisms, genes))
-    return records
+    return [search_record(index.figures[figid]) for figid in index.newest_first]
