@@ -2,12 +2,16 @@
    with this script a click opens it in a modal dialog instead, fitted to the screen. The
    "Full size" button (or a click on the image) shows it at full size, scrolled to the point
    clicked; Escape or "Close" goes back. A modified click, or an image that did not load,
-   follows the link as usual. */
+   follows the link as usual; an image that failed to load gets class "broken". */
 (function () {
   "use strict";
   var link = document.querySelector("a.zoom");
   var image = link && link.querySelector("img");
-  if (!image || typeof HTMLDialogElement !== "function") return;
+  if (!image) return;
+  function broken() { link.classList.add("broken"); }  // CSS shows the alt text tidily
+  if (image.complete && !image.naturalWidth) broken();
+  else image.addEventListener("error", broken);
+  if (typeof HTMLDialogElement !== "function") return;
 
   function button(label, className) {
     var b = document.createElement("button");

@@ -170,9 +170,9 @@ def test_rendering_does_not_change_the_model(tmp_path):
     config, _ = resolve_config(BuildOptions(project_dir=REPO, output_dir=tmp_path / "out"))
     loaded = read_content(discover(REPO / "content"), REPO)
     index, _ = build_index(loaded.figures, loaded.pages)
-    before = repr(index)
+    before = repr(index), repr(loaded.figures)
     renderer = Renderer(make_environment(theme_dirs(REPO, "templates")), config, index)
-    rendered = [renderer.figure_page(index.figures[figid]) for figid in index.newest_first]
+    rendered = [renderer.figure_page(figure) for figure in loaded.figures]  # full records: the index holds summaries
     rendered += list(site_pages.render_site_pages(renderer))
     assert len(rendered) > 50
-    assert repr(index) == before
+    assert (repr(index), repr(loaded.figures)) == before
