@@ -40,6 +40,9 @@ def render_site_pages(r: Renderer) -> Iterator[Rendered]:
                    charts=charts.statistics_charts(index), counts=charts.headline_counts(index))
 
 
+POPULAR_GENES = 40  # the genes index shows this many most-mentioned symbols as tags
+
+
 def gene_letter(symbol: str) -> str:
     first = symbol[:1].upper()
     return first if first.isalpha() else "0-9"
@@ -54,9 +57,11 @@ def gene_pages(r: Renderer) -> Iterator[Rendered]:
         by_letter.setdefault(gene_letter(listing.key), []).append(listing)
     letters = sorted(by_letter, key=lambda l: (l == "0-9", l))
     intro = f"{len(r.index.genes)} gene symbols found in the figures. Pick the first character of a symbol."
+    popular = sorted(r.index.genes, key=lambda g: (-len(g.figids), g.key))[:POPULAR_GENES]
     yield r.group_index(
         "genes", "Genes", [], intro,
         letters=[(l, f"../gene-index/{slugify(l)}.html", False) for l in letters],
+        popular=[(g.key, f"{g.slug}.html", len(g.figids)) for g in popular],
     )
     for letter in letters:
         path = f"gene-index/{slugify(letter)}.html"

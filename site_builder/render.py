@@ -211,7 +211,7 @@ class Renderer:
             "organisms": shown,
         }
 
-    def group_index(self, kind: str, title: str, listings: Sequence[Listing], intro: str, path: str = "", letters: Sequence[tuple[str, str, bool]] = ()) -> Rendered:
+    def group_index(self, kind: str, title: str, listings: Sequence[Listing], intro: str, path: str = "", letters: Sequence[tuple[str, str, bool]] = (), **context: Any) -> Rendered:
         path = path or f"{kind}/index.html"
         return self.page(
             "groups.html",
@@ -224,6 +224,7 @@ class Renderer:
             letters=letters,
             italic=kind == "organisms",
             dense=kind == "years",
+            **context,
         )
 
     # --- site pages --------------------------------------------------------------------
