@@ -1,27 +1,48 @@
-"""Orchestration only: config -> discover -> load -> index -> render -> write."""
+"""Orchestration only: config -> discover -> load -> index -> render -> write.
+
+Record files are cut into chunks (in file-name order, at content-defined boundaries so that an
+added or deleted record only moves its own chunk). Two passes run in worker processes:
+
+1. load: each chunk's records are parsed and validated (or taken from the cache, keyed by the
+   files' bytes) into a ChunkResult: problems, compact summaries for the index, search records
+   and the chunk's part of the download files. The full records go to the cache.
+2. render: once the index exists, each chunk's figure pages and tables are rendered from its
+   cached records, unless the chunk's render key (records + templates + config + code) is the
+   one the output already holds.
+
+The main process holds summaries only, builds the index in one pass, renders the cross-record
+pages and writes what changed (write.StagedSite).
+"""
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
+from . import cache, downloads
 from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover
 from .errors import BuildError
 from .index import build_index
 from .load import LoadResult, load_figure, load_page
+from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
-from .model import Figure, Page, Problem, SiteIndex, SourceFiles
+from .progress import Progress
 from .render import Renderer, make_environment
-from .search import search_records, write_search_index
-from .write import StagedSite, WriteStats, check_output_dir
+from .search import SearchRecord, search_record, write_search_index
+from .write import Entry, StagedSite, WriteStats, check_output_dir, recover_interrupted_swap, stage_file
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_THEME = Path(sys.prefix) / "share" / "site-builder"
-LOAD_CHUNK = 500
-RENDER_CHUNK = 500
+CHUNK_TARGET = 256  # records per chunk on average
+CHUNK_MAX = 1024
+RACY_SECONDS = 2.0  # a file changed this close to the last build is read again, whatever its stamp
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +55,9 @@ class BuildOptions:
     strict: bool = False
     keep_going: bool = False
     jobs: int = 0  # 0: one worker per available core
+    clean: bool = False  # ignore the cache and write every file
+    cache_dir: Path | None = None  # default: <project>/.site-cache
+    progress: bool = False  # progress bars on stderr
 
 
 @dataclass(slots=True)
@@ -47,17 +71,55 @@ class BuildReport:
     errors: list[Problem] = field(default_factory=list)
     stats: WriteStats = field(default_factory=WriteStats)
     seconds: float = 0.0
+    written: int = 0  # files whose bytes changed (all of them on a clean build)
+    removed: int = 0
+    up_to_date: bool = False  # nothing changed since the last build: nothing was done
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """Everything read and validated from the content folder."""
+    """Everything read and validated from the content folder (tests and small tools)."""
 
     figures: tuple[Figure, ...]
     pages: tuple[Page, ...]
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
     skipped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """What the main process keeps of one chunk of record files."""
+
+    key: str
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+    summaries: tuple[FigureSummary, ...]
+    search: tuple[SearchRecord, ...]
+    downloads: downloads.DownloadParts
+
+
+@dataclass(frozen=True, slots=True)
+class LoadJob:
+    """State shared (by fork) with the load workers."""
+
+    sources: SourceFiles
+    display_root: Path
+    config: SiteConfig
+    store: cache.ChunkStore
+    reuse: bool  # False with --clean: parse every record again (and refresh the cache)
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderJob:
+    """State shared (by fork) with the render workers."""
+
+    renderer: Renderer
+    staging: Path
+    previous: dict[str, Entry] | None
+    store: cache.ChunkStore
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
@@ -80,39 +142,105 @@ def resolve_config(options: BuildOptions) -> tuple[SiteConfig, list[Problem]]:
     return load_config(config_path, overrides)
 
 
+def display_name(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+# --- chunks and loading -------------------------------------------------------------------
+
+
+def chunk_paths(paths: Sequence[Path]) -> list[tuple[Path, ...]]:
+    """Runs of record files in name order, cut where a file name's hash says so."""
+    chunks: list[tuple[Path, ...]] = []
+    current: list[Path] = []
+    for path in paths:
+        boundary = zlib.crc32(path.name.encode("utf-8")) % CHUNK_TARGET == 0
+        if current and (boundary or len(current) >= CHUNK_MAX):
+            chunks.append(tuple(current))
+            current = []
+        current.append(path)
+    if current:
+        chunks.append(tuple(current))
+    return chunks
+
+
+def record_inputs(job: LoadJob, path: Path) -> tuple[str, bytes, dict[str, tuple[str, bytes]]]:
+    name = display_name(path, job.display_root)
+    tables = {
+        kind: (display_name(table, job.display_root), table.read_bytes())
+        for kind, table in sorted(job.sources.tables.get(path.stem, {}).items())
+    }
+    return name, path.read_bytes(), tables
+
+
+def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkResult]:
+    """Worker: each chunk from the cache, or parsed (its records then go to the cache for rendering)."""
+    results = []
+    for paths in chunks:
+        inputs = [record_inputs(job, path) for path in paths]
+        key = cache.digest(job.code, job.config.site_url, *(
+            part for name, data, tables in inputs for part in (name, data, *(p for t in tables.values() for p in t))
+        ))
+        found = job.store.get(key, "result") if job.reuse else None
+        if isinstance(found, ChunkResult) and job.store.path(key, "records").exists():
+            job.store.touch([key])
+            results.append(found)
+            continue
+        result, figures = parse_chunk(key, inputs, job.config)
+        job.store.put(key, "records", figures)
+        job.store.put(key, "result", result)
+        results.append(result)
+    return results
+
+
+def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, tuple[Figure, ...]]:
+    errors, warnings, skipped, figures = [], [], [], []
+    for name, data, tables in inputs:
+        loaded = load_figure(data, name, tables)
+        errors += loaded.errors
+        warnings += loaded.warnings
+        if loaded.figure is None:
+            skipped.append(name)
+        else:
+            figures.append(loaded.figure)
+    result = ChunkResult(
+        key, tuple(errors), tuple(warnings), tuple(skipped),
+        summaries=tuple(FigureSummary.of(f) for f in figures),
+        search=tuple(search_record(f) for f in figures),
+        downloads=downloads.download_parts(figures, config),
+    )
+    return result, tuple(figures)
+
+
 def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loaded:
-    """Load and validate every record and page; problems are collected, not raised."""
+    """Load and validate every record and page, all in memory (for tests and small tools)."""
     figures, errors, warnings, skipped = [], [], [], []
-    results = map_chunks(load_chunk, (sources, display_root), sources.figures, jobs=jobs, chunk_size=LOAD_CHUNK)
-    for chunk in results:
-        for name, result in chunk:
-            errors += result.errors
-            warnings += result.warnings
-            if result.figure is not None:
-                figures.append(result.figure)
-            else:
-                skipped.append(name)
-    pages = []
+    for path in sources.figures:
+        name = display_name(path, display_root)
+        tables = {kind: (display_name(t, display_root), t.read_bytes()) for kind, t in sources.tables.get(path.stem, {}).items()}
+        result: LoadResult = load_figure(path.read_bytes(), name, tables)
+        errors += result.errors
+        warnings += result.warnings
+        if result.figure is not None:
+            figures.append(result.figure)
+        else:
+            skipped.append(name)
+    pages, page_errors = read_pages(sources, display_root)
+    errors += page_errors + orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
+    return Loaded(tuple(figures), tuple(pages), tuple(errors), tuple(warnings), tuple(skipped))
+
+
+def read_pages(sources: SourceFiles, display_root: Path) -> tuple[list[Page], list[Problem]]:
+    pages, errors = [], []
     for path in sources.pages:
         page, problems = load_page(path.read_bytes(), display_name(path, display_root))
         errors += problems
         if page is not None:
             pages.append(page)
-    errors += orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
-    return Loaded(tuple(figures), tuple(pages), tuple(errors), tuple(warnings), tuple(skipped))
-
-
-def load_chunk(state: tuple[SourceFiles, Path], paths: list[Path]) -> list[tuple[str, LoadResult]]:
-    sources, display_root = state
-    results = []
-    for path in paths:
-        name = display_name(path, display_root)
-        tables = {
-            kind: (display_name(table, display_root), table.read_bytes())
-            for kind, table in sources.tables.get(path.stem, {}).items()
-        }
-        results.append((name, load_figure(path.read_bytes(), name, tables)))
-    return results
+    return pages, errors
 
 
 def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) -> list[Problem]:
@@ -124,11 +252,38 @@ def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) ->
     ]
 
 
-def display_name(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
+# --- rendering figure pages in workers -----------------------------------------------------
+
+
+def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
+    """Everything a chunk's figure pages depend on: its records, the site and the organism slugs."""
+    organisms = sorted({o for s in result.summaries for o in s.known_organisms})
+    slugs = [f"{o}={renderer.organism_slugs.get(o, '')}" for o in organisms]
+    return cache.digest(site_key, result.key, *slugs)
+
+
+def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[tuple[str, Entry, bool]]]]:
+    """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
+    done = []
+    for key, result in chunks:
+        figures = job.store.get(result.key, "records")
+        if figures is None:
+            raise BuildError([Problem(str(job.store.folder), 0, "", "a build cache entry vanished during the build; run it again")])
+        wanted = set(job.renderer.index.figures)
+        files = []
+        for figure in figures:
+            if figure.figid not in wanted or job.renderer.index.figures[figure.figid].source != figure.source:
+                continue  # dropped by the index (a duplicate figid): its page belongs to the first
+            page = job.renderer.figure_page(figure)
+            outputs = [(page.path, page.text)] + list(downloads.figure_tables(figure))
+            for path, text in outputs:
+                entry, staged = stage_file(job.staging, job.previous, path, text.encode("utf-8"))
+                files.append((path, entry, staged))
+        done.append((key, files))
+    return done
+
+
+# --- the build -------------------------------------------------------------------------------
 
 
 def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
@@ -141,13 +296,34 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     if not content_dir.is_dir():
         raise BuildError([Problem(str(content_dir), 0, "", "content folder not found")])
     static_dirs = theme_dirs(project, "static")
+    template_dirs = theme_dirs(project, "templates")
+    if not check_only:
+        check_output_dir(output, [content_dir, project, *template_dirs, *static_dirs])
+        recover_interrupted_swap(output)  # finish or undo what a killed build left, before comparing
     sources = discover(content_dir, tuple(reversed(static_dirs)))
     jobs = options.jobs or default_jobs()
-    loaded = read_content(sources, Path.cwd(), jobs)
-    index, index_problems = build_index(loaded.figures, loaded.pages)
-    report.errors = list(loaded.errors) + index_problems
-    report.warnings += loaded.warnings
-    report.skipped = list(loaded.skipped)
+    cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
+    progress = Progress(enabled=options.progress)
+    code = cache.code_version()
+    site_key = cache.digest(code, repr(config), cache.folder_digest(template_dirs))
+    fingerprint = input_fingerprint(site_key, sources, check_only)
+    manifest = None if options.clean or check_only else cache.load_manifest(cache_dir, output)
+    if manifest is not None and manifest.fingerprint == fingerprint and not racy(sources, manifest.written_at):
+        return up_to_date_report(report, manifest, started)
+
+    store = cache.ChunkStore(cache_dir)
+    job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
+    results: list[ChunkResult] = []
+    with progress.stage("load", len(sources.figures)) as bar:
+        for batch in map_chunks(load_chunks, job, chunk_paths(sources.figures), jobs=jobs, chunk_size=1):
+            results += batch
+            bar.advance(sum(len(r.summaries) + len(r.skipped) for r in batch))
+    pages, page_errors = read_pages(sources, Path.cwd())
+    index, index_problems = build_index((s for r in results for s in r.summaries), pages)
+    report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
+    report.errors += orphan_tables(sources, {f.stem for f in sources.figures}, Path.cwd())
+    report.warnings += [p for r in results for p in r.warnings]
+    report.skipped = [name for r in results for name in r.skipped]
     report.figures = len(index.figures)
     if options.strict and report.warnings:
         report.errors += report.warnings
@@ -155,8 +331,49 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
-        check_output_dir(output, [content_dir, project, *theme_dirs(project, "templates"), *static_dirs])
-        write_site(index, config, project, sources, output, report, jobs)
+        site_job = SiteJob(config, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress)
+        cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
+        written = write_site(site_job, index, results, report)
+        written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
+        cache.save_manifest(cache_dir, output, written)
+        store.prune({r.key for r in results})
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def input_fingerprint(site_key: str, sources: SourceFiles, check_only: bool) -> str:
+    """Names, sizes and modification times of every input: equal means nothing changed."""
+    if check_only:
+        return ""
+    stamps = []
+    for path in all_inputs(sources):
+        stat = path.stat()
+        stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return cache.digest(site_key, *stamps)
+
+
+def all_inputs(sources: SourceFiles) -> Iterable[Path]:
+    yield from sources.figures
+    for tables in sources.tables.values():
+        yield from tables.values()
+    yield from sources.pages
+    for path, _ in sources.static:
+        yield path
+
+
+def racy(sources: SourceFiles, written_at: float) -> bool:
+    """True when an input changed so close to the last build that its time stamp cannot tell."""
+    return any(path.stat().st_mtime >= written_at - RACY_SECONDS for path in all_inputs(sources))
+
+
+def up_to_date_report(report: BuildReport, manifest: cache.Manifest, started: float) -> BuildReport:
+    report.up_to_date = True
+    report.warnings += list(manifest.warnings)
+    stats = WriteStats()
+    for path, (_, size) in sorted(manifest.files.items()):
+        stats.add(path, size)
+    report.stats, report.pages = stats, stats.files
+    report.figures = manifest.figures
     report.seconds = time.perf_counter() - started
     return report
 
@@ -172,33 +389,92 @@ def existing_nav(config: SiteConfig, index: SiteIndex) -> SiteConfig:
     return replace(config, nav=keep)
 
 
-def write_site(index: SiteIndex, config: SiteConfig, project: Path, sources: SourceFiles, output: Path,
-               report: BuildReport, jobs: int = 1) -> None:
+@dataclass(frozen=True, slots=True)
+class SiteJob:
+    """What write_site needs besides the index and the chunk results."""
+
+    config: SiteConfig
+    site_key: str
+    template_dirs: tuple[Path, ...]
+    sources: SourceFiles
+    output: Path
+    jobs: int
+    store: cache.ChunkStore
+    manifest: cache.Manifest | None
+    progress: Progress
+
+
+def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
+    """Render and write the site; returns the manifest of what the output now holds."""
+    config, site_key, sources, store, manifest, progress = (
+        site_job.config, site_job.site_key, site_job.sources, site_job.store, site_job.manifest, site_job.progress)
+    jobs, output = site_job.jobs, site_job.output
     config = existing_nav(config, index)
-    env = make_environment(theme_dirs(project, "templates"))
-    renderer = Renderer(env, config, index)
-    with StagedSite(output) as site:
-        for stats in map_chunks(render_figures, (renderer, site.staging), index.newest_first, jobs=jobs, chunk_size=RENDER_CHUNK):
-            site.stats.merge(stats)
-        site.write_pages(site_pages.render_site_pages(renderer))
-        for path, text in site_pages.data_files(renderer):
-            site.write(path, text)
-        for source, rel in sources.static:
-            site.copy(source, "static/" + rel)
-        write_search_index(search_records(index), site.staging)
-        site.commit()
+    renderer = Renderer(make_environment(site_job.template_dirs), config, index)
+    previous = manifest.files if manifest else None
+    chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    with StagedSite(output, previous) as site:
+        todo = []
+        for result in results:
+            key = render_key(renderer, site_key, result)
+            kept = manifest.chunks.get(key) if manifest else None
+            if kept is not None:
+                for path, digest, size in kept:
+                    site.record(path, (digest, size), False)
+                chunk_files[key] = kept
+            else:
+                todo.append((key, result))
+        job = RenderJob(renderer, site.staging, previous, store)
+        with progress.stage("render figures", sum(len(r.summaries) for _, r in todo)) as bar:
+            for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
+                for key, files in batch:
+                    for path, entry, staged in files:
+                        site.record(path, entry, staged)
+                    chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _ in files)
+                    bar.advance(sum(1 for path, _, _ in files if path.endswith(".html")))
+        with progress.stage("render listings", 0) as bar:
+            for page in site_pages.render_site_pages(renderer):
+                site.write(page.path, page.text)
+                bar.advance(1)
+            for path, data in site_pages.data_files(renderer):
+                site.write(path, data)
+            for path, data in downloads.collection_files(download_parts(results, index, store, config)):
+                site.write(path, data)
+            for source, rel in sources.static:
+                site.copy(source, "static/" + rel)
+        with progress.stage("search index", len(index.figures)) as bar:
+            write_search(site, search_records(results, index))
+            bar.advance(len(index.figures))
+        with progress.stage("write", 0):
+            site.commit()
     report.stats = site.stats
-    report.pages = site.stats.files
+    report.pages = report.stats.files
+    report.written = len(site.staged) if previous is not None else len(site.files)
+    report.removed = len(set(previous or ()) - set(site.files))
+    return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings), len(index.figures))
 
 
-def render_figures(state: tuple[Renderer, Path], figids: list[str]) -> WriteStats:
-    """Render and write a chunk of figure pages (figids are unique, so paths cannot collide)."""
-    renderer, staging = state
-    stats = WriteStats()
-    (staging / "figures").mkdir(parents=True, exist_ok=True)
-    for figid in figids:
-        page = renderer.figure_page(renderer.index.figures[figid])
-        data = page.text.encode("utf-8")
-        (staging / page.path).write_bytes(data)
-        stats.add(page.path, len(data))
-    return stats
+def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
+    """The search records of the figures the index kept."""
+    return [record for r in results for s, record in zip(r.summaries, r.search) if index.figures.get(s.figid) is s]
+
+
+def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.ChunkStore, config: SiteConfig) -> Iterable[downloads.DownloadParts]:
+    """Each chunk's part; a chunk holding a figure the index dropped (a duplicate) is redone without it."""
+    for result in results:
+        if all(index.figures.get(s.figid) is s for s in result.summaries):
+            yield result.downloads
+            continue
+        figures = store.get(result.key, "records") or ()
+        kept = {s.source for s in result.summaries if index.figures.get(s.figid) is s}
+        yield downloads.download_parts([f for f in figures if f.source in kept], config)
+
+
+def write_search(site: StagedSite, records: list[SearchRecord]) -> None:
+    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch:
+        write_search_index(records, Path(scratch))
+        for root, dirs, files in os.walk(scratch):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                site.write(path.relative_to(scratch).as_posix(), path.read_bytes())

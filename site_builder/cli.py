@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import progress
 from .build import BuildOptions, BuildReport, build
 from .errors import BuildError
 
@@ -25,6 +26,7 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--output", type=Path, help="output folder (default: _site/)")
     build_cmd.add_argument("--base-url", help="URL the site is published at, e.g. https://user.github.io/repo/")
     build_cmd.add_argument("--keep-going", action="store_true", help="build every valid record, list the skipped ones, exit 1")
+    build_cmd.add_argument("--clean", action="store_true", help="ignore the build cache: read every record and write every file")
     check_cmd = commands.add_parser("check", help="validate content without writing anything")
     add_build_arguments(check_cmd)
     deploy_cmd = commands.add_parser("deploy", help="build, then publish the site to the gh-pages branch")
@@ -55,6 +57,8 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         base_url=getattr(args, "base_url", None),
         strict=args.strict,
         keep_going=getattr(args, "keep_going", False),
+        clean=getattr(args, "clean", False),
+        progress=progress.wanted(args.quiet),
     )
 
 
@@ -65,13 +69,36 @@ def print_problems(report_errors, report_warnings, quiet: bool) -> None:
         print(f"error: {problem}", file=sys.stderr)
 
 
+GITHUB_PAGES_LIMIT = 1_000_000_000  # bytes a GitHub Pages site may publish
+
+
 def summary(report: BuildReport, verb: str) -> str:
-    text = (
-        f"{verb} {report.figures} figures"
-        + (f", {report.pages} files ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
-        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s"
+    changed = ""
+    if report.up_to_date:
+        changed = "; nothing changed since the last build"
+    elif report.pages and verb != "Checked":
+        changed = f"; {report.written:,} written, {report.removed:,} removed"
+    return (
+        f"{verb} {report.figures:,} figures"
+        + (f", {report.pages:,} files ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
+        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s{changed}"
     )
-    return text
+
+
+def size_report(report: BuildReport) -> list[str]:
+    """Files and bytes per page kind, largest first; a warning above GitHub Pages' limit."""
+    kinds = sorted(report.stats.by_kind.items(), key=lambda item: (-item[1][1], item[0]))
+    lines = [
+        f"  {kind:<22} {files:>8,} files {size / 1e6:>9.1f} MB  avg {size / max(files, 1) / 1e3:7.1f} KB"
+        for kind, (files, size) in kinds
+    ]
+    if report.stats.bytes > GITHUB_PAGES_LIMIT:
+        largest = ", ".join(f"{kind} ({size / 1e6:.0f} MB)" for kind, (_, size) in kinds[:3])
+        lines.append(
+            f"warning: the site is {report.stats.bytes / 1e9:.2f} GB; GitHub Pages publishes at most 1 GB. "
+            f"Largest: {largest}"
+        )
+    return lines
 
 
 def run_build(args: argparse.Namespace, check_only: bool = False) -> BuildReport | None:
@@ -86,6 +113,10 @@ def run_build(args: argparse.Namespace, check_only: bool = False) -> BuildReport
         print(f"Skipped {len(report.skipped)} invalid records: " + ", ".join(report.skipped), file=sys.stderr)
     if not args.quiet:
         print(summary(report, "Checked" if check_only else f"Built {report.output}:"))
+    if not check_only:
+        for line in size_report(report):
+            if line.startswith("warning:") or not args.quiet:
+                print(line, file=sys.stderr if line.startswith("warning:") else sys.stdout)
     return report
 
 

@@ -60,12 +60,11 @@ def tsv(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return "\t".join(columns) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
 
 
-def figure_tables(index: SiteIndex) -> Iterator[tuple[str, str]]:
-    for figid in index.newest_first:
-        figure = index.figures[figid]
-        for kind, columns in TABLE_COLUMNS.items():
-            if getattr(figure, kind):
-                yield table_path(figid, kind), tsv(columns, table_rows(figure, kind))
+def figure_tables(figure: Figure) -> Iterator[tuple[str, str]]:
+    """The figure's genes/chemicals/diseases tables as TSV files (linked from its page)."""
+    for kind, columns in TABLE_COLUMNS.items():
+        if getattr(figure, kind):
+            yield table_path(figure.figid, kind), tsv(columns, table_rows(figure, kind))
 
 
 def gmt_line(figure: Figure, config: SiteConfig) -> str:
@@ -87,15 +86,36 @@ def gzipped(text: str) -> bytes:
     return gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0)
 
 
-def collection_files(index: SiteIndex, config: SiteConfig) -> Iterator[tuple[str, str | bytes]]:
-    figures = [index.figures[figid] for figid in index.newest_first]
-    yield "downloads/pfocr.gmt", "".join(gmt_line(f, config) for f in figures if f.symbols)
-    yield "downloads/figures.jsonl.gz", gzipped(
-        "".join(json.dumps(metadata(f, config), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
-    )
+@dataclass(frozen=True, slots=True)
+class DownloadParts:
+    """The collection files' lines for a run of figures; parts join in order into the files.
+
+    gzip members may follow one another in a file (RFC 1952), which gunzip, Python, R and
+    pandas read as one stream: a changed chunk re-compresses only its own part."""
+
+    gmt: str
+    jsonl_gz: bytes
+    tsv_gz: bytes
+
+
+def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadParts:
+    figures = list(figures)
+    jsonl = "".join(json.dumps(metadata(f, config), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
     rows = (
         (f.figid, config.site_url + f.url, clean(f.title), f.year, f.pmcid, f.doi, clean(f.journal_title),
          "|".join(f.known_organisms), "|".join(f.symbols), clean(f.caption))
         for f in figures
     )
-    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, rows))
+    return DownloadParts(
+        "".join(gmt_line(f, config) for f in figures if f.symbols),
+        gzipped(jsonl) if figures else b"",
+        gzipped("".join("\t".join(row) + "\n" for row in rows)) if figures else b"",
+    )
+
+
+def collection_files(parts: Iterable[DownloadParts]) -> Iterator[tuple[str, str | bytes]]:
+    """The whole-collection downloads, figures in file-name order."""
+    parts = list(parts)
+    yield "downloads/pfocr.gmt", "".join(p.gmt for p in parts)
+    yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts) or gzipped("")
+    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, ())) + b"".join(p.tsv_gz for p in parts)

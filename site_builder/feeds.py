@@ -77,7 +77,7 @@ def atom_feed(index: SiteIndex, config: SiteConfig) -> str:
     for figid in index.newest_first[:FEED_SIZE]:
         figure = index.figures[figid]
         url = escape(config.site_url + figure.url, QUOTES)
-        summary = escape(figure.caption[:500] + ("…" if len(figure.caption) > 500 else ""))
+        summary = escape(figure.caption_start)
         entries.append(
             f"<entry><title>{escape(figure.title)}</title><link href=\"{url}\"/><id>{url}</id>"
             f"<updated>{entry_time(figure.year, updated)}</updated><summary>{summary}</summary></entry>\n"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Collection, Iterable
+from typing import Collection, Iterable, Mapping
 
-from .model import Figure, Listing, Page, Problem, SiteIndex
+from .model import Figure, FigureSummary, Listing, Page, Problem, SiteIndex
 from .text import slugify
 
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
@@ -14,7 +14,7 @@ RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "pagefind"}
 
 
-def newest_first_key(figure: Figure) -> tuple:
+def newest_first_key(figure: FigureSummary) -> tuple:
     """Sort key: newest year first, then newest PMC id, then figid (always unique)."""
     return (-leading_number(figure.year), -leading_number(figure.pmcid.removeprefix("PMC")), figure.figid)
 
@@ -24,10 +24,10 @@ def leading_number(text: str) -> int:
     return int(match.group()) if match else 0
 
 
-def build_index(figures: Iterable[Figure], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
+def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
     problems: list[Problem] = []
-    by_id: dict[str, Figure] = {}
-    for figure in figures:
+    by_id: dict[str, FigureSummary] = {}
+    for figure in map(FigureSummary.of, figures):
         if figure.figid in RESERVED_FIGIDS:
             message = f"figid {figure.figid!r} is taken by the page listing all figures; rename the record"
             problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
@@ -80,7 +80,7 @@ def named_listings(groups: dict[str, list[str]], make_slug) -> tuple[Listing, ..
     return tuple(listings)
 
 
-def collect_redirects(ordered: list[Figure], by_id: dict[str, Figure], page_slugs: Collection[str] = ()) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+def collect_redirects(ordered: list[FigureSummary], by_id: dict[str, FigureSummary], page_slugs: Collection[str] = ()) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
     """Redirect pages by old path; a path that is (or could be) a real page is a problem."""
     problems: list[Problem] = []
     owner: dict[str, str] = {}
@@ -98,7 +98,7 @@ def collect_redirects(ordered: list[Figure], by_id: dict[str, Figure], page_slug
     return tuple(sorted(owner.items())), problems
 
 
-def page_clash(path: str, by_id: dict[str, Figure], page_slugs: Collection[str]) -> str:
+def page_clash(path: str, by_id: Mapping[str, FigureSummary], page_slugs: Collection[str]) -> str:
     """Why a redirect at `path` ('/figures/NAME') would overwrite a page of the site, or ''."""
     parts = path.strip("/").split("/")
     if parts[0] == "figures" and len(parts) == 2 and parts[1] in by_id:

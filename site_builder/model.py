@@ -107,6 +107,49 @@ class Figure:
         return tuple(o for o in self.organisms if o and o != "NA")
 
 
+FEED_CAPTION = 500  # characters of a caption the Atom feed shows
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSummary:
+    """What the cross-record pages (listings, feeds, charts, redirects) need of a figure.
+
+    The main process holds one of these per figure; full records stay in the workers and the
+    record cache, which keeps memory flat at 100k figures.
+    """
+
+    figid: str
+    title: str
+    year: str = ""
+    pmcid: str = ""
+    journal_title: str = ""
+    known_organisms: tuple[str, ...] = ()
+    symbols: tuple[str, ...] = ()
+    redirect_from: tuple[str, ...] = ()
+    figid_alias: str = ""
+    caption_start: str = ""  # the first FEED_CAPTION characters, '…' added when cut
+    source: str = ""
+    lines: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, figure: "Figure | FigureSummary") -> "FigureSummary":
+        if isinstance(figure, FigureSummary):
+            return figure
+        caption = figure.caption
+        start = caption[:FEED_CAPTION] + ("…" if len(caption) > FEED_CAPTION else "")
+        return cls(
+            figure.figid, figure.title, figure.year, figure.pmcid, figure.journal_title, figure.known_organisms,
+            figure.symbols, figure.redirect_from, figure.figid_alias, start, figure.source, figure.lines,
+        )
+
+    def line_of(self, key: str) -> int:
+        return dict(self.lines).get(key, 1)
+
+    @property
+    def url(self) -> str:
+        return f"figures/{self.figid}.html"
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A markdown page from content/pages (About, ...)."""
@@ -157,7 +200,7 @@ class Listing:
 
 @dataclass(frozen=True, slots=True)
 class SiteIndex:
-    figures: Mapping[str, Figure]  # figid -> figure
+    figures: Mapping[str, FigureSummary]  # figid -> summary (full records are rendered in workers)
     newest_first: tuple[str, ...]
     organisms: tuple[Listing, ...]
     genes: tuple[Listing, ...]

@@ -6,6 +6,8 @@ Output paths are checked (no escape from the folder), and two pages writing one 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -41,9 +43,9 @@ class WriteStats:
 
 
 def page_kind(path: str) -> str:
-    """'figures/x.html' -> 'figures'; top-level files by name."""
+    """'figures/x.html' -> 'figures/'; top-level files (home, search, feeds, sitemaps) together."""
     head, _, rest = path.partition("/")
-    return head if rest else path
+    return head + "/" if rest else "top-level files"
 
 
 def check_output_path(path: str) -> str | None:
@@ -65,15 +67,46 @@ def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
             raise BuildError([Problem(str(output), 0, "output", f"refusing to replace {output}: it contains {folder}")])
 
 
-class StagedSite:
-    """Collects the files of one build in a staging folder, then swaps it in atomically."""
+Entry = tuple[str, int]  # (content hash, size) of an output file
 
-    def __init__(self, output: Path):
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def stage_file(staging: Path, previous: dict[str, Entry] | None, path: str, data: bytes) -> tuple[Entry, bool]:
+    """Put one file into the staging folder unless the output already holds these bytes.
+
+    Returns the file's entry and whether it was staged (False: unchanged, left in place)."""
+    entry = (content_hash(data), len(data))
+    if previous is not None and previous.get(path) == entry:
+        return entry, False
+    target = staging / path
+    try:
+        target.write_bytes(data)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return entry, True
+
+
+class StagedSite:
+    """Collects the files of one build in a staging folder, then puts them in place at once.
+
+    A clean build (no `previous` entries) stages every file and swaps the whole folder in.
+    An incremental build stages only files whose bytes changed; its commit moves them in and
+    deletes files the site no longer has, following a journal that the next build completes
+    if this one is killed half-way. Either way the output is untouched until commit.
+    """
+
+    def __init__(self, output: Path, previous: dict[str, Entry] | None = None):
         self.output = output
+        self.previous = previous
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
         self.old = output.parent / f".{output.name}.old-{os.getpid()}"
-        self.written: set[str] = set()
-        self.stats = WriteStats()
+        self.journal = journal_path(output)
+        self.files: dict[str, Entry] = {}  # every file of the new site
+        self.staged: list[str] = []  # the files that changed
 
     def __enter__(self) -> "StagedSite":
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -86,32 +119,49 @@ class StagedSite:
         if exc_type is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
 
-    def _target(self, path: str) -> Path:
+    @property
+    def stats(self) -> WriteStats:
+        stats = WriteStats()
+        for path, (_, size) in sorted(self.files.items()):
+            stats.add(path, size)
+        return stats
+
+    def claim(self, path: str) -> None:
         problem = check_output_path(path)
-        if problem is None and path in self.written:
+        if problem is None and path in self.files:
             problem = f"two pages write the same file {path!r}"
         if problem:
             raise BuildError([Problem(path, 0, "output", problem)])
-        self.written.add(path)
-        target = self.staging / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
 
     def write(self, path: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self._target(path).write_bytes(data)
-        self.stats.add(path, len(data))
+        self.claim(path)
+        entry, staged = stage_file(self.staging, self.previous, path, data)
+        self.record(path, entry, staged)
+
+    def record(self, path: str, entry: Entry, staged: bool) -> None:
+        """Account for a file written (or found unchanged) elsewhere, e.g. by a worker."""
+        self.claim(path)
+        self.files[path] = entry
+        if staged:
+            self.staged.append(path)
 
     def copy(self, source: Path, path: str) -> None:
-        target = self._target(path)
-        shutil.copyfile(source, target)
-        self.stats.add(path, target.stat().st_size)
+        self.write(path, source.read_bytes())
 
     def write_pages(self, pages: Iterable[Rendered]) -> None:
         for page in pages:
             self.write(page.path, page.text)
 
     def commit(self) -> None:
+        if self.previous is None:
+            self.swap()
+            return
+        removed = sorted(set(self.previous) - set(self.files))
+        write_journal(self.journal, self.staging, self.output, sorted(self.staged), removed)
+        apply_journal(self.journal)
+
+    def swap(self) -> None:
         """Swap the staging folder in place of the output."""
         if self.output.exists():
             os.replace(self.output, self.old)
@@ -119,8 +169,49 @@ class StagedSite:
         shutil.rmtree(self.old, ignore_errors=True)
 
 
+def journal_path(output: Path) -> Path:
+    return output.parent / f".{output.name}.journal"
+
+
+def write_journal(journal: Path, staging: Path, output: Path, staged: list[str], removed: list[str]) -> None:
+    text = json.dumps({"staging": str(staging), "output": str(output), "staged": staged, "removed": removed})
+    temporary = journal.with_name(journal.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, journal)  # from here on, the next build completes this commit
+
+
+def apply_journal(journal: Path) -> None:
+    """Move the staged files into the output and delete removed ones; safe to run twice."""
+    plan = json.loads(journal.read_text(encoding="utf-8"))
+    staging, output = Path(plan["staging"]), Path(plan["output"])
+    for path in plan["staged"]:
+        source = staging / path
+        if source.exists():
+            (output / path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, output / path)
+    for path in plan["removed"]:
+        (output / path).unlink(missing_ok=True)
+    remove_empty_parents(output, plan["removed"])
+    shutil.rmtree(staging, ignore_errors=True)
+    journal.unlink()
+
+
+def remove_empty_parents(output: Path, removed: list[str]) -> None:
+    folders = {PurePosixPath(path).parent for path in removed}
+    for folder in sorted(folders, key=lambda f: -len(f.parts)):
+        while folder.parts:
+            try:
+                (output / folder).rmdir()
+            except OSError:
+                break
+            folder = folder.parent
+
+
 def recover_interrupted_swap(output: Path) -> None:
     """Undo what an interrupted build left: staging folders, or an output moved aside."""
+    journal = journal_path(output)
+    if journal.exists():
+        apply_journal(journal)  # an incremental commit was cut short: finish it
     for leftover in output.parent.glob(f".{output.name}.staging-*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for old in sorted(output.parent.glob(f".{output.name}.old-*")):

@@ -12,8 +12,8 @@ from site_builder.model import Figure, GeneMention, TermMention
 CONFIG = SiteConfig(url="https://pfocr.example.org", base_url="/")
 
 
-def sample_index():
-    figures = [
+def sample_figures() -> list[Figure]:
+    return [
         Figure("PMC2__b", "Newer\tfigure", caption="Line one\nline two\ttab", pmcid="PMC2", year="2022",
                organisms=("Homo sapiens", "NA"), genes=(GeneMention("p53", "TP53", "7157", organism="Homo sapiens"),
                                                         GeneMention("AKT", "AKT1", "207"), GeneMention("p53 again", "TP53", "7157")),
@@ -21,11 +21,17 @@ def sample_index():
         Figure("PMC1__a", "Older", pmcid="PMC1", year="2001", gene_symbols=("EGFR",)),
         Figure("PMC3__c", "No genes", pmcid="PMC3", year="2000"),
     ]
-    return build_index(figures)[0]
+
+
+def sample_index():
+    return build_index(sample_figures())[0]
 
 
 def files() -> dict:
-    return dict(downloads.collection_files(sample_index(), CONFIG))
+    """The collection files from two parts (as two chunks of records give them)."""
+    figures = sample_figures()
+    parts = [downloads.download_parts(figures[:1], CONFIG), downloads.download_parts(figures[1:], CONFIG)]
+    return dict(downloads.collection_files(parts))
 
 
 def test_gmt_is_figid_tab_url_tab_symbols() -> None:
@@ -64,7 +70,7 @@ def test_gzip_output_is_reproducible() -> None:
 
 
 def test_per_figure_tables() -> None:
-    tables = dict(downloads.figure_tables(sample_index()))
+    tables = dict(table for figure in sample_figures() for table in downloads.figure_tables(figure))
     assert sorted(tables) == ["figures/PMC2__b-chemicals.tsv", "figures/PMC2__b-genes.tsv"]
     assert tables["figures/PMC2__b-genes.tsv"] == (
         "word\tsymbol\tncbigene_id\torganism\tsource\n"
@@ -76,4 +82,15 @@ def test_per_figure_tables() -> None:
 
 
 def test_catalogue_lists_the_collection_files() -> None:
-    assert [d.path for d in downloads.catalogue(sample_index())] == [path for path, _ in downloads.collection_files(sample_index(), CONFIG)]
+    assert [d.path for d in downloads.catalogue(sample_index())] == list(files())
+
+
+def test_gzip_parts_read_as_one_file_in_order() -> None:
+    lines = gzip.decompress(files()["downloads/figures.tsv.gz"]).decode().splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["figid", "PMC2__b", "PMC1__a", "PMC3__c"]
+
+
+def test_no_figures_still_gives_valid_files() -> None:
+    empty = dict(downloads.collection_files([downloads.download_parts([], CONFIG)]))
+    assert gzip.decompress(empty["downloads/figures.jsonl.gz"]) == b""
+    assert gzip.decompress(empty["downloads/figures.tsv.gz"]).decode().split("\t")[0] == "figid"

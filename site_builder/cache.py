@@ -1,0 +1,161 @@
+"""The build cache (a dot-folder beside the project, ignored by git).
+
+Two things are kept between runs:
+- chunk results: the loaded records of a chunk of record files, keyed by the files' bytes
+  plus the code version, so an unchanged chunk is never parsed again;
+- the output manifest: a hash of every file the last build wrote, the render key of each
+  chunk of figure pages and a fingerprint of all inputs, so a rebuild writes only files whose
+  bytes changed, skips chunks whose inputs did not change, and stops at once when nothing did.
+
+Every key includes the generator's own code, so a new version never reuses stale entries.
+Files are written to a temporary name and renamed, so concurrent builds never read halves.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable
+
+CACHE_DIR_NAME = ".site-cache"
+PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
+FORMAT = "1"  # bump when the layout of cached objects changes
+LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
+
+
+def digest(*parts: bytes | str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def code_version() -> str:
+    """The generator's code and the libraries that shape its output."""
+    package = Path(__file__).resolve().parent
+    sources = [path.read_bytes() for path in sorted(package.glob("*.py"))]
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return digest(FORMAT, sys.version, *versions, *sources)
+
+
+def folder_digest(folders: Iterable[Path]) -> str:
+    """Every file (name and bytes) under the folders, e.g. the templates."""
+    parts: list[bytes | str] = []
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+def read_pickle(path: Path) -> Any:
+    """The object stored at path, or None when it is missing or unreadable (then rebuilt)."""
+    try:
+        with path.open("rb") as stream:
+            return pickle.load(stream)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkStore:
+    """Chunk results and records on disk, one file each per chunk key."""
+
+    folder: Path
+
+    def path(self, key: str, kind: str) -> Path:
+        return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
+
+    def get(self, key: str, kind: str) -> Any:
+        return read_pickle(self.path(key, kind))
+
+    def put(self, key: str, kind: str, value: Any) -> None:
+        write_pickle(self.path(key, kind), value)
+
+    def touch(self, keys: Iterable[str]) -> None:
+        now = time.time()
+        for key in keys:
+            for kind in ("result", "records"):
+                try:
+                    os.utime(self.path(key, kind), (now, now))
+                except OSError:
+                    pass
+
+    def prune(self, keep: set[str]) -> None:
+        """Delete entries this build did not use that nobody used for a day."""
+        cutoff = time.time() - PRUNE_AFTER_SECONDS
+        for path in (self.folder / "chunks").glob("*/*.*"):
+            try:
+                if path.stem not in keep and path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                pass
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last successful build wrote into one output folder."""
+
+    output: str
+    fingerprint: str = ""
+    written_at: float = 0.0
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (hash, size)
+    chunks: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # render key -> files
+    warnings: tuple = ()  # the problems to show again when nothing changed
+    figures: int = 0
+
+
+def manifest_path(cache_dir: Path, output: Path) -> Path:
+    return cache_dir / "manifests" / f"{digest(str(output.resolve()))}.pickle"
+
+
+def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
+    """The manifest of the output folder, if it still describes what is on disk."""
+    manifest = read_pickle(manifest_path(cache_dir, output))
+    if not isinstance(manifest, Manifest) or manifest.output != str(output.resolve()):
+        return None
+    if not output.is_dir() or count_files(output) != len(manifest.files):
+        return None  # the folder was removed or changed by hand: build it anew
+    return manifest
+
+
+def save_manifest(cache_dir: Path, output: Path, manifest: Manifest) -> None:
+    write_pickle(manifest_path(cache_dir, output), manifest)
+
+
+def forget_manifest(cache_dir: Path, output: Path) -> None:
+    manifest_path(cache_dir, output).unlink(missing_ok=True)
+
+
+def count_files(folder: Path) -> int:
+    total = 0
+    for _, _, files in os.walk(folder):
+        total += len(files)
+    return total

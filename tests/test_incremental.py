@@ -1,0 +1,151 @@
+"""The build cache is correct: after any edit, an incremental build equals a clean build."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import BuildOptions, build
+from site_builder.write import StagedSite, write_journal
+
+REPO = Path(__file__).resolve().parent.parent
+A_WHILE_AGO = time.time() - 3600
+
+
+def site_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the example project whose files look old (so time stamps can be trusted)."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copy(REPO / "site.yml", root / "site.yml")
+    for path in root.rglob("*"):
+        os.utime(path, (A_WHILE_AGO, A_WHILE_AGO))
+    return root
+
+
+def incremental(project: Path):
+    return build(BuildOptions(project_dir=project, output_dir=project / "_site", jobs=2))
+
+
+def assert_same_as_clean_build(project: Path) -> None:
+    clean = project.parent / "clean"
+    build(BuildOptions(project_dir=project, output_dir=clean, jobs=1, clean=True, cache_dir=project.parent / "other-cache"))
+    assert site_files(project / "_site") == site_files(clean)
+
+
+def first_record(project: Path) -> Path:
+    return sorted((project / "content" / "figures").glob("*.md"))[0]
+
+
+def test_second_build_with_no_change_does_nothing(project):
+    first = incremental(project)
+    assert not first.up_to_date and first.written == first.pages
+    second = incremental(project)
+    assert second.up_to_date and second.pages == first.pages and second.figures == first.figures
+    assert_same_as_clean_build(project)
+
+
+def test_editing_a_record_rewrites_only_what_changed(project):
+    incremental(project)
+    record = first_record(project)
+    other = sorted((project / "content" / "figures").glob("*.md"))[-1].stem
+    untouched = project / "_site" / "figures" / f"{other}.html"  # its chunk may re-render, its bytes stay
+    stamp = untouched.stat().st_mtime_ns
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: A brand new title", record.read_text(), count=1, flags=re.M))
+    report = incremental(project)
+    assert 0 < report.written < report.pages / 2
+    page = (project / "_site" / "figures" / (record.stem + ".html")).read_text()
+    assert "A brand new title" in page
+    assert untouched.stat().st_mtime_ns == stamp
+    assert_same_as_clean_build(project)
+
+
+def test_editing_a_template(project):
+    incremental(project)
+    template = project / "templates" / "figure.html"
+    template.write_text(template.read_text().replace("</article>", "<p>template edit</p></article>", 1))
+    incremental(project)
+    assert_same_as_clean_build(project)
+
+
+def test_editing_the_config(project):
+    incremental(project)
+    config = project / "site.yml"
+    config.write_text(config.read_text() + "\ntitle: Renamed site\n" if "title:" not in config.read_text()
+                      else re.sub(r"^title: .*$", "title: Renamed site", config.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert "Renamed site" in (project / "_site" / "index.html").read_text()
+    assert_same_as_clean_build(project)
+
+
+def test_deleting_a_record(project):
+    incremental(project)
+    record = first_record(project)
+    for table in (project / "content" / "data").glob(record.stem + "-*.tsv"):
+        table.unlink()
+    record.unlink()
+    report = incremental(project)
+    assert report.removed >= 1
+    assert not (project / "_site" / "figures" / (record.stem + ".html")).exists()
+    assert_same_as_clean_build(project)
+
+
+def test_adding_a_record(project):
+    incremental(project)
+    added = first_record(project).with_name("PMC1__added.md")
+    added.write_text("---\nfigid: PMC1__added\nfigtitle: An added figure\nyear: '2001'\norganisms: [Homo sapiens]\n---\n")
+    incremental(project)
+    assert (project / "_site" / "figures" / "PMC1__added.html").exists()
+    assert_same_as_clean_build(project)
+
+
+def test_a_same_size_edit_right_after_a_build_is_seen(project):
+    """Time stamps are coarse: a file changed within seconds of the last build is read again."""
+    incremental(project)
+    record = first_record(project)
+    text = record.read_text()
+    edited = re.sub(r"^(figtitle: )(.)", lambda m: m.group(1) + ("X" if m.group(2) != "X" else "Y"), text, count=1, flags=re.M)
+    assert len(edited) == len(text)
+    record.write_text(edited)
+    report = incremental(project)
+    assert not report.up_to_date and report.written >= 1
+    assert_same_as_clean_build(project)
+
+
+def test_a_commit_cut_short_is_completed_by_the_next_build(project):
+    incremental(project)
+    output = project / "_site"
+    page = output / "index.html"
+    staged = StagedSite(output, previous={})
+    with staged:
+        staged.write("index.html", page.read_bytes() + b"<!-- newer -->")
+        write_journal(staged.journal, staged.staging, output, ["index.html"], ["robots.txt"])
+        # killed here: the journal is written, nothing has moved yet
+    assert staged.journal.exists()
+    report = incremental(project)
+    assert not staged.journal.exists()
+    assert report.pages == len(site_files(output))
+    assert_same_as_clean_build(project)
+
+
+def test_a_failed_build_keeps_the_site_and_the_next_good_build_catches_up(project):
+    incremental(project)
+    before = site_files(project / "_site")
+    record = first_record(project)
+    good = record.read_text()
+    record.write_text("---\nfigid: [broken\n---\n")
+    with pytest.raises(Exception):
+        incremental(project)
+    assert site_files(project / "_site") == before
+    record.write_text(good.replace("figtitle: ", "figtitle: Fixed ", 1))
+    incremental(project)
+    assert_same_as_clean_build(project)
