@@ -80,5 +80,3 @@ def data_files(r: Renderer) -> Iterator[tuple[str, str]]:
     yield from feeds.sitemaps(r.index, r.config)
     yield "robots.txt", feeds.robots(r.config)
     yield "feed.xml", feeds.atom_feed(r.index, r.config)
-    yield from downloads.collection_files(r.index, r.config)
-    yield from downloads.figure_tables(r.index)
