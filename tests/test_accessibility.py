@@ -157,9 +157,10 @@ def test_dark_scheme_changes_the_colours(browser, base):
     for scheme in SCHEMES:
         page = new_page(browser, base, scheme)
         page.goto(base + FIGURE)
-        colours[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        colours[scheme] = page.evaluate("[document.body, document.querySelector('#find-q')].map(e => getComputedStyle(e).backgroundColor)")
         page.context.close()
-    assert colours["light"] != colours["dark"]
+    assert colours["light"][0] != colours["dark"][0]
+    assert colours["dark"][1] != "rgb(255, 255, 255)", "the header search field stays white in the dark scheme"
 
 
 # --- images, headings, focus -------------------------------------------------------------
@@ -193,7 +194,20 @@ def test_broken_figure_image_shows_alt_text_in_reserved_space(browser, base):
     shown = image.bounding_box()
     assert shown["width"] > 100 and shown["height"] > 10, "the alt text is not shown"
     assert image.get_attribute("alt").startswith("Pathway figure: ")
+    # zoom.js marks the failed image: no white box around the alt text, no zoom badge
+    assert "broken" in page.locator("a.zoom").get_attribute("class")
+    assert page.evaluate("getComputedStyle(document.querySelector('a.zoom'), '::after').display") == "none"
     page.context.close()
+
+
+def test_gene_table_shows_every_column_on_a_phone(browser, base):
+    """At 360 px the genes table wraps its cells instead of hiding columns behind a scroll."""
+    for scheme in SCHEMES:
+        page = new_page(browser, base, scheme, "phone")
+        page.goto(base + FIGURE)
+        sizes = page.evaluate("[...document.querySelectorAll('.tw')].map(t => [t.scrollWidth, t.clientWidth])")
+        page.context.close()
+        assert sizes and sizes[0][0] <= sizes[0][1] + 1, sizes
 
 
 def heading_levels(page) -> list[int]:
@@ -383,6 +397,10 @@ def test_print_shows_the_record_without_site_furniture(browser, base):
     assert hidden == []
     assert page.locator("h1").is_visible() and page.locator("table.sortable").first.is_visible()
     assert page.locator("figcaption details p").is_visible(), "the folded caption prints in full"
+    assert page.locator("p.url").is_visible(), "the printed record says where it came from"
+    assert not page.locator("a.edit").is_visible()
+    page.emulate_media(media="screen")
+    assert not page.locator("p.url").is_visible()
     page.context.close()
 
 

@@ -150,6 +150,15 @@ def test_curator_notes_are_not_titled_twice(site):
     assert text.count(">Curator notes</h2>") == 1
 
 
+def test_genes_index_lists_the_most_mentioned_genes(site):
+    text = (site / "genes" / "index.html").read_text(encoding="utf-8")
+    assert ">Most-mentioned genes</h2>" in text
+    popular = re.search(r'<ul class="tags counted">(.*?)</ul>', text, re.S).group(1)
+    hrefs = re.findall(r'href="([^"]+)"', popular)
+    assert 10 <= len(hrefs) <= 40
+    assert all((site / "genes" / href).is_file() for href in hrefs)
+
+
 def test_404_links_start_at_the_base_path(tmp_path):
     site = build_site(tmp_path / "site", base_url="https://user.github.io/repo/")
     text = (site / "404.html").read_text(encoding="utf-8")
