@@ -25,24 +25,32 @@ import hashlib
 import json
 import re
 import shutil
+import string
 import tempfile
 import time
 import unicodedata
-from collections import Counter
+from array import array
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
+from itertools import chain, repeat
+from operator import and_, sub
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .model import Figure, SiteIndex
+from .parallel import default_jobs, map_chunks
 
 INDEX_DIR = "search"
 FORMAT = 1
 DOCS_PER_SHARD = 100
 TERM_SHARD_BYTES = 48_000  # a shard closes once it holds this much; one term may exceed it alone
+POSTINGS_CHUNK = 4000  # docs scored per worker task
+ENTRIES_CHUNK = 4000  # terms encoded per worker task
 MIN_TERM = 2
 PREFIX_MIN = 3  # the last word typed matches as a prefix once it has this many characters
-MAX_SCORE = 15
-WEIGHT_GENE, WEIGHT_TITLE, WEIGHT_KEYWORD, WEIGHT_ORGANISM, CAPTION_MAX = 6, 4, 2, 2, 3
+# A term's score in a record adds the weights of the fields holding it; the weights sum to 15.
+WEIGHT_GENE, WEIGHT_TITLE, WEIGHT_KEYWORD, WEIGHT_ORGANISM, WEIGHT_CAPTION = 6, 4, 2, 2, 1
 
 STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does during for from had has have "
@@ -53,7 +61,6 @@ STOPWORDS = frozenset(
 GREEK = dict(zip("αβγδεζηθικλμνξοπρσςτυφχψω", "abgdezhqiklmnxoprsstufcyw"))
 HYPHENS = {"\u2010": "-", "\u2011": "-"}
 FOLD = {**GREEK, **HYPHENS}  # single-character replacements after lower-casing (also sent to JS)
-WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")  # letters and digits, hyphen-joined (JS: [\p{L}\p{N}])
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,72 +85,111 @@ class SearchIndexStats:
 
 
 # --- tokens ----------------------------------------------------------------------------------
+def _ascii_table() -> dict[int, str]:
+    """Letters (lower-cased), digits and '-' stay; every other ASCII character becomes a space."""
+    kept = string.ascii_letters + string.digits + "-"
+    return {code: chr(code).lower() if chr(code) in kept else " " for code in range(128)}
+
+
 class _FoldTable(dict):
-    """str.translate table built on demand: marks dropped, FOLD applied, anything else kept."""
+    """str.translate table, filled on demand: marks dropped, FOLD applied, letters and digits
+    kept, anything else a space."""
 
     def __missing__(self, code: int) -> str | None:
         char = chr(code)
-        value = None if unicodedata.category(char).startswith("M") else FOLD.get(char, char)
+        category = unicodedata.category(char)
+        if category[0] == "M":
+            value = None
+        elif char in FOLD:
+            value = FOLD[char]
+        else:
+            value = char if category[0] in "LN" else " "
         self[code] = value
         return value
 
 
-_FOLD_TABLE = _FoldTable()
+_ASCII_TABLE = _ascii_table()
+_ASCII_BYTES = bytes(ord(_ASCII_TABLE[code].lower()) for code in range(128)) + bytes(128)
+_FOLD_TABLE = _FoldTable(_ASCII_TABLE)
+_SHORT = frozenset(string.ascii_lowercase + string.digits)  # one-character words
 
 
 def fold(text: str) -> str:
+    """Lower case, marks dropped, Greek letters in Latin; every character but a letter, a digit or
+    a hyphen becomes a space."""
     if text.isascii():
-        return text.lower()
+        return text.encode("ascii").translate(_ASCII_BYTES).decode("ascii")
     return unicodedata.normalize("NFKD", text).lower().translate(_FOLD_TABLE)
 
 
-def tokens(text: str, stopwords: frozenset[str] = STOPWORDS) -> list[str]:
-    """Index tokens of a text, repeats kept: a hyphenated word gives its joined form and its parts."""
-    text = fold(text)
-    words = WORD.findall(text)
-    if "-" in text:
-        words = _expand_hyphenated(words)
-    return [word for word in words if len(word) >= MIN_TERM and word not in stopwords]
+def words(text: str) -> list[str]:
+    """Runs of letters, digits and hyphens, folded."""
+    return fold(text).split()
 
 
-def _expand_hyphenated(words: list[str]) -> list[str]:
-    expanded = []
-    for word in words:
-        if "-" in word:
-            parts = word.split("-")
-            expanded.append("".join(parts))
-            expanded.extend(parts)
-        else:
-            expanded.append(word)
-    return expanded
+def terms(text: str, stopwords: frozenset[str] = STOPWORDS) -> set[str]:
+    """The distinct index terms of a text: a hyphenated word gives its joined form and its parts."""
+    folded = fold(text)
+    if "-" in folded:
+        found = set(folded.replace("-", " ").split()).union(folded.replace("-", "").split())
+    else:
+        found = set(folded.split())
+    found -= stopwords
+    found -= _SHORT
+    if not text.isascii():
+        found = {word for word in found if len(word) >= MIN_TERM}
+    return found
 
 
 def query_terms(query: str) -> tuple[list[str], bool]:
     """What the browser looks up for a query: (terms, whether the last one may match as a prefix).
 
-    Reference for static/search.js. A hyphenated word is looked up joined; stop words are dropped
-    unless the query has nothing else.
+    The reference for static/search.js. A hyphenated word is looked up joined ("IL-6" -> "il6");
+    stop words are dropped unless the query has nothing else; the last word matches as a prefix
+    when it has PREFIX_MIN characters and the query does not end in a space or punctuation.
     """
-    words = ["".join(word.split("-")) for word in WORD.findall(fold(query))]
-    words = [word for word in words if len(word) >= MIN_TERM]
-    kept = [word for word in words if word not in STOPWORDS] or words
-    prefix = bool(kept) and len(kept[-1]) >= PREFIX_MIN and bool(re.search(r"[^\W_]$", query)) and kept[-1] == words[-1]
+    joined = [word.replace("-", "") for word in words(query)]
+    joined = [word for word in joined if len(word) >= MIN_TERM]
+    kept = [word for word in joined if word not in STOPWORDS] or joined
+    ends_in_word = fold(query[-1:]).strip(" -") != ""
+    prefix = ends_in_word and bool(kept) and kept[-1] == joined[-1] and len(kept[-1]) >= PREFIX_MIN
     return kept, prefix
 
 
-def term_scores(record: SearchRecord) -> dict[str, int]:
-    """Each token of the record with its field-weighted score (1..MAX_SCORE)."""
-    scores = {term: min(count, CAPTION_MAX) for term, count in Counter(tokens(record.caption)).items()}
-    fields = (
-        (record.title, STOPWORDS, WEIGHT_TITLE),
-        (" ".join(record.genes), frozenset(), WEIGHT_GENE),
-        (" ".join(record.organisms), frozenset(), WEIGHT_ORGANISM),
-        (" ".join(record.keywords), STOPWORDS, WEIGHT_KEYWORD),
-    )
-    for text, stopwords, weight in fields:
-        for term in set(tokens(text, stopwords)):
-            scores[term] = min(scores.get(term, 0) + weight, MAX_SCORE)
-    return scores
+class TokenCache(dict):
+    """Tokens of short texts that repeat across records (gene symbols, organisms, keywords)."""
+
+    def __init__(self, stopwords: frozenset[str]):
+        super().__init__()
+        self.stopwords = stopwords
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        value = self[text] = tuple(terms(text, self.stopwords))
+        return value
+
+    def distinct(self, texts: Iterable[str]) -> set[str]:
+        return set(chain.from_iterable(map(self.__getitem__, texts)))
+
+
+class Scorer:
+    """Field-weighted term scores of records: a term's score adds the weights of its fields."""
+
+    def __init__(self) -> None:
+        self.symbols = TokenCache(frozenset())  # gene symbols and organisms: no stop words
+        self.phrases = TokenCache(STOPWORDS)
+
+    def scores(self, record: SearchRecord) -> dict[str, int]:
+        scores = dict.fromkeys(terms(record.caption), WEIGHT_CAPTION)
+        get = scores.get
+        for field_terms, weight in (
+            (terms(record.title), WEIGHT_TITLE),
+            (self.symbols.distinct(record.genes), WEIGHT_GENE),
+            (self.symbols.distinct(record.organisms), WEIGHT_ORGANISM),
+            (self.phrases.distinct(record.keywords), WEIGHT_KEYWORD),
+        ):
+            for term in field_terms:
+                scores[term] = get(term, 0) + weight
+        return scores
 
 
 # --- encoding --------------------------------------------------------------------------------
@@ -156,49 +202,83 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
+_SMALL_VARINTS = [varint(value) for value in range(1 << 14)]  # the one- and two-byte varints
+
+
 def varints(values: Iterable[int]) -> bytes:
-    out = bytearray()
-    for value in values:
-        out += varint(value)
-    return bytes(out)
+    return b"".join(map(varint, values))
 
 
 class Postings:
-    """Per-term posting lists, varint-encoded as docs are added in id order."""
+    """Per-term posting lists; docs must be added in id order."""
 
     def __init__(self) -> None:
-        self.lists: dict[str, list] = {}  # term -> [last doc id, count, bytearray]
+        self.lists: defaultdict[str, array] = defaultdict(partial(array, "i"))  # doc << 4 | score
 
     def add(self, doc: int, scores: dict[str, int]) -> None:
-        lists = self.lists
+        lists, shifted = self.lists, doc << 4
         for term, score in scores.items():
-            entry = lists.get(term)
-            if entry is None:
-                entry = lists[term] = [-1, 0, bytearray()]
-            value = ((doc - entry[0]) << 4) | score
-            entry[0] = doc
-            entry[1] += 1
-            if value < 0x80:
-                entry[2].append(value)
-            else:
-                entry[2] += varint(value)
+            lists[term].append(shifted | score)
 
-    def entries(self) -> Iterable[tuple[str, bytes]]:
-        """(term, encoded entry) in the order the browser searches them (UTF-16 code units)."""
-        for term in sorted(self.lists, key=_utf16):
-            _, count, data = self.lists[term]
-            name = term.encode("utf-8")
-            yield term, b"".join((varint(len(name)), name, varint(count), varint(len(data)), data))
+    def extend(self, later: dict[str, bytes]) -> None:
+        """Append the lists of later docs (as from as_bytes)."""
+        for term, data in later.items():
+            self.lists[term].frombytes(data)
+
+    def as_bytes(self) -> dict[str, bytes]:
+        return {term: values.tobytes() for term, values in self.lists.items()}
+
+
+def build_postings(records: list[SearchRecord], jobs: int) -> Postings:
+    """The postings of all records, scored in forked workers by runs of doc ids."""
+    postings = Postings()
+    for later in map_chunks(_postings_of, records, range(len(records)), jobs=jobs, chunk_size=POSTINGS_CHUNK):
+        postings.extend(later)
+    return postings
+
+
+def _postings_of(records: list[SearchRecord], docs: range) -> dict[str, bytes]:
+    postings, scorer = Postings(), Scorer()
+    for doc in docs:
+        postings.add(doc, scorer.scores(records[doc]))
+    return postings.as_bytes()
+
+
+def term_entries(postings: Postings, jobs: int) -> Iterator[tuple[str, bytes]]:
+    """(term, encoded entry) in the order the browser searches them (UTF-16 code units)."""
+    ordered = sorted(postings.lists, key=_utf16)
+    for entries in map_chunks(_entries_of, postings.lists, ordered, jobs=jobs, chunk_size=ENTRIES_CHUNK):
+        yield from entries
+
+
+def _entries_of(lists: dict[str, array], terms: list[str]) -> list[tuple[str, bytes]]:
+    entries = []
+    for term in terms:
+        name, data = term.encode("utf-8"), encode_postings(lists[term])
+        entries.append((term, b"".join((varint(len(name)), name, varint(len(lists[term])), varint(len(data)), data))))
+    return entries
+
+
+def encode_postings(values: array) -> bytes:
+    """varint(gap << 4 | score) per posting, the gap counted from the previous doc id (first: from -1).
+
+    values hold doc << 4 | score, so value - (previous value & -16) is gap << 4 | score.
+    """
+    previous_docs = chain((-1 << 4,), map(and_, values, repeat(-16)))
+    gaps = list(map(sub, values, previous_docs))
+    if max(gaps) < 0x80:
+        return bytes(gaps)
+    return b"".join([_SMALL_VARINTS[gap] if gap < len(_SMALL_VARINTS) else varint(gap) for gap in gaps])
 
 
 def _utf16(text: str) -> bytes:
     return text.encode("utf-16-be")
 
 
-def term_shards(postings: Postings) -> Iterable[tuple[str, bytes]]:
+def term_shards(entries: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
     """(first term, shard bytes): consecutive runs of entries of about TERM_SHARD_BYTES."""
     first, parts, size = "", [], 0
-    for term, entry in postings.entries():
+    for term, entry in entries:
         if not parts:
             first = term
         parts.append(entry)
@@ -287,12 +367,10 @@ def doc_row(record: SearchRecord, organism_ids: dict[str, int]) -> list:
     return [record.url, record.title, record.year, [organism_ids[o] for o in dict.fromkeys(record.organisms)]]
 
 
-def write_files(records: list[SearchRecord], writer: IndexWriter) -> int:
+def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> int:
     """Write terms, docs and organism files and the manifest; returns the number of terms."""
-    postings = Postings()
-    for doc, record in enumerate(records):
-        postings.add(doc, term_scores(record))
-    terms = [[first, writer.write("terms", data, ".bin")] for first, data in term_shards(postings)]
+    postings = build_postings(records, jobs)
+    term_files = [[first, writer.write("terms", data, ".bin")] for first, data in term_shards(term_entries(postings, jobs))]
     organisms, organism_docs = organism_table(records)
     organism_ids = {name: i for i, name in enumerate(organisms)}
     docs = [
@@ -308,7 +386,7 @@ def write_files(records: list[SearchRecord], writer: IndexWriter) -> int:
         "docs": len(records),
         "docsPerShard": DOCS_PER_SHARD,
         "docShards": docs,
-        "termShards": terms,
+        "termShards": term_files,
         "organisms": organism_rows,
         "years": year_ranges(records),
         "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
@@ -323,8 +401,10 @@ def deltas(ids: list[int]) -> Iterable[int]:
         previous = doc
 
 
-def write_search_index(records: Iterable[SearchRecord], output_dir: Path) -> SearchIndexStats:
-    """Write output_dir/search/, replacing an earlier index only once the new one is complete."""
+def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, jobs: int | None = None) -> SearchIndexStats:
+    """Write output_dir/search/, replacing an earlier index only once the new one is complete.
+
+    jobs: worker processes for scoring and encoding (default: one per CPU)."""
     started = time.perf_counter()
     ordered = newest_first(records)
     for record in ordered:
@@ -335,7 +415,7 @@ def write_search_index(records: Iterable[SearchRecord], output_dir: Path) -> Sea
     try:
         fresh.chmod(0o755)  # mkdtemp makes it private; it becomes a public folder
         writer = IndexWriter(fresh)
-        terms = write_files(ordered, writer)
+        terms = write_files(ordered, writer, default_jobs() if jobs is None else jobs)
         replace_dir(fresh, output_dir / INDEX_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
