@@ -285,6 +285,28 @@ def test_keyboard_focus_is_visible(browser, base, name, scheme):
     assert problems == []
 
 
+CHART_COLOURS = """() => {
+  const card = getComputedStyle(document.querySelector('.charts .card')).backgroundColor;
+  const texts = [...document.querySelectorAll('svg.chart text')].map(t => ({what: t.textContent, colour: getComputedStyle(t).fill}));
+  const bars = [...document.querySelectorAll('svg.chart rect.b')].map(r => getComputedStyle(r).fill);
+  return {card, texts, bars};
+}"""
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_chart_text_and_bars_contrast_with_the_card(browser, base, scheme):
+    """axe cannot check text inside SVG: the chart labels (4.5:1) and bars (3:1) are checked here."""
+    page = new_page(browser, base, scheme)
+    page.goto(base + PAGES["statistics"])
+    found = page.evaluate(CHART_COLOURS)
+    page.context.close()
+    card = rgb(found["card"])
+    assert found["texts"] and found["bars"]
+    low = {(t["colour"], round(contrast(rgb(t["colour"]), card), 2)) for t in found["texts"] if contrast(rgb(t["colour"]), card) < 4.5}
+    low |= {(b, round(contrast(rgb(b), card), 2)) for b in found["bars"] if contrast(rgb(b), card) < 3}
+    assert low == set(), f"on {found['card']}"
+
+
 def test_skip_link_is_first_and_moves_to_main(browser, base):
     page = new_page(browser, base)
     page.goto(base + FIGURE)
