@@ -12,8 +12,8 @@ Doc ids follow newest-first order (year, then PMC id), so the year filter is an 
 in score list newer figures first. A term shard is a run of entries
 ``varint(len) term-utf8 varint(count) varint(len) postings``; a posting is
 ``varint(delta << 4 | score)`` with delta the gap to the previous doc id (the first id is counted
-from -1). The score (1..15) adds field weights: gene symbol 6, title 4, paper keyword 2,
-organism 2, caption 1 per occurrence up to 3. The browser multiplies it by the term's idf.
+from -1). The score (1..15) adds the weights of the fields holding the term: gene symbol 6,
+title 4, paper keyword 2, organism 2, caption 1. The browser multiplies it by the term's idf.
 
 Tokens: NFKD, lower case, marks dropped, Greek letters spelled in Latin (β -> b, κ -> k), so
 "TGF-β1" and "TGFB1" meet; a hyphenated word is indexed joined ("il6") and by its parts; tokens
@@ -38,7 +38,7 @@ from operator import and_, sub
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .model import Figure, SiteIndex
+from .model import Figure
 from .parallel import default_jobs, map_chunks
 
 INDEX_DIR = "search"
@@ -305,7 +305,8 @@ def leading_number(text: str) -> int:
 
 
 def newest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
-    ordered = sorted(records, key=lambda r: (-leading_number(r.year), -leading_number(r.pmcid), r.url))
+    """Doc id order: newest year first (one year's records together), then newest PMC id."""
+    ordered = sorted(records, key=lambda r: (-leading_number(r.year), r.year, -leading_number(r.pmcid), r.url))
     for previous, record in zip(ordered, ordered[1:]):
         if previous.url == record.url:
             raise ValueError(f"duplicate search record url {record.url!r}")
@@ -415,11 +416,11 @@ def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, job
     try:
         fresh.chmod(0o755)  # mkdtemp makes it private; it becomes a public folder
         writer = IndexWriter(fresh)
-        terms = write_files(ordered, writer, default_jobs() if jobs is None else jobs)
+        term_count = write_files(ordered, writer, default_jobs() if jobs is None else jobs)
         replace_dir(fresh, output_dir / INDEX_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    return SearchIndexStats(len(ordered), terms, writer.files, writer.bytes, round(time.perf_counter() - started, 3))
+    return SearchIndexStats(len(ordered), term_count, writer.files, writer.bytes, round(time.perf_counter() - started, 3))
 
 
 def replace_dir(fresh: Path, target: Path) -> None:
@@ -434,6 +435,7 @@ def replace_dir(fresh: Path, target: Path) -> None:
 
 # --- from the site -------------------------------------------------------------------------------
 def search_record(figure: Figure) -> SearchRecord:
+    """What people search a figure by: genes from its table and its schema-jsonld keywords."""
     genes = tuple(dict.fromkeys([g.symbol for g in figure.genes if g.symbol] + list(figure.gene_symbols)))
     return SearchRecord(
         url=figure.url,
@@ -446,7 +448,3 @@ def search_record(figure: Figure) -> SearchRecord:
         pmcid=figure.pmcid,
     )
 
-
-def search_records(index: SiteIndex) -> list[SearchRecord]:
-    """One record per figure holding only what people search for."""
-    return [search_record(index.figures[figid]) for figid in index.newest_first]

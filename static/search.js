@@ -1,17 +1,361 @@
-// The search page: Pagefind's UI over the bundle the build wrote; ?q= from the header box runs at once.
+// The search page: looks queries up in the static index the build wrote under search/
+// (format: site_builder/search.py). No dependencies; nothing is fetched from elsewhere.
+// ?q=, ?organism= and ?year= come from the URL (the header box submits ?q=) and stay in it.
 (function () {
-  var box = document.getElementById("search");
-  if (!box || typeof PagefindUI === "undefined") return;
-  var ui = new PagefindUI({
-    element: "#search",
-    bundlePath: box.getAttribute("data-bundle"),
-    showImages: false,
-    showSubResults: false,
-    openFilters: ["organism", "year"],
-    translations: { placeholder: "Gene, species, topic…" }
+  "use strict";
+
+  var PAGE_SIZE = 20;
+  var MAX_TERMS = 12;
+  var PREFIX_WEIGHT = 0.5; // a word that the last word typed only begins counts half
+  var DEBOUNCE_MS = 250;
+
+  var form = document.getElementById("search-form");
+  if (!form || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
+  var input = document.getElementById("search-q");
+  var organismSelect = document.getElementById("search-organism");
+  var yearSelect = document.getElementById("search-year");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("search-results");
+  var more = document.getElementById("search-more");
+  var indexUrl = new URL(form.getAttribute("data-index"), document.baseURI);
+  var root = form.getAttribute("data-root") || "";
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "en");
+
+  var manifest = null;
+  var stopwords = null;
+  var files = new Map(); // url -> promise of the file's contents
+  var shards = new Map(); // term shard number -> promise of its parsed entries
+  var latest = 0; // number of the newest search: older ones drop their results
+  var results = []; // doc ids of the current search, best first
+  var timer = 0;
+
+  // --- files -----------------------------------------------------------------------------
+  function load(path, kind, options) {
+    var url = new URL(path, indexUrl).href;
+    if (!files.has(url)) {
+      var promise = fetch(url, options).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
+        return kind === "json" ? response.json() : response.arrayBuffer().then(function (buffer) {
+          return new Uint8Array(buffer);
+        });
+      });
+      promise.catch(function () { files.delete(url); });
+      files.set(url, promise);
+    }
+    return files.get(url);
+  }
+
+  function Reader(bytes, start) {
+    this.bytes = bytes;
+    this.pos = start || 0;
+  }
+  Reader.prototype.varint = function () {
+    var value = 0, scale = 1, byte;
+    do {
+      byte = this.bytes[this.pos++];
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte & 0x80);
+    return value;
+  };
+
+  // --- tokens (the same rules as query_terms in site_builder/search.py) -------------------
+  function fold(text) {
+    var table = manifest.tokens.fold;
+    return text.normalize("NFKD").toLowerCase()
+      .replace(/\p{M}/gu, "")
+      .replace(/[^\x00-\x7f]/g, function (c) { return table[c] || c; })
+      .replace(/[^\p{L}\p{N}-]+/gu, " ");
+  }
+
+  function length(text) {
+    return Array.from(text).length; // code points, as Python counts
+  }
+
+  function queryTerms(query) {
+    var rules = manifest.tokens;
+    var joined = fold(query).split(" ").filter(Boolean)
+      .map(function (word) { return word.replace(/-/g, ""); })
+      .filter(function (word) { return length(word) >= rules.minLength; });
+    var kept = joined.filter(function (word) { return !stopwords.has(word); });
+    if (!kept.length) kept = joined;
+    var last = Array.from(query).slice(-1).join("");
+    var endsInWord = /[^ -]/.test(fold(last));
+    var prefix = endsInWord && kept.length > 0 && kept[kept.length - 1] === joined[joined.length - 1] &&
+      length(kept[kept.length - 1]) >= rules.prefixMin;
+    return { terms: kept.slice(0, MAX_TERMS), prefix: prefix && kept.length <= MAX_TERMS };
+  }
+
+  // --- terms -------------------------------------------------------------------------------
+  function shardIndex(term) {
+    // the last shard whose first term is <= term (JS compares UTF-16 units, as the build sorted)
+    var shards = manifest.termShards, low = 0, high = shards.length - 1, found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (shards[middle][0] <= term) { found = middle; low = middle + 1; } else { high = middle - 1; }
+    }
+    return found;
+  }
+
+  function loadShard(index) {
+    if (!shards.has(index)) {
+      var promise = load("terms/" + manifest.termShards[index][1] + ".bin", "bytes").then(parseShard);
+      promise.catch(function () { shards.delete(index); });
+      shards.set(index, promise);
+    }
+    return shards.get(index);
+  }
+
+  // [{term, count, bytes, start}]: the postings of a term are decoded only when asked for
+  function parseShard(bytes) {
+    var decoder = new TextDecoder(), reader = new Reader(bytes), entries = [];
+    while (reader.pos < bytes.length) {
+      var size = reader.varint();
+      var term = decoder.decode(bytes.subarray(reader.pos, reader.pos + size));
+      reader.pos += size;
+      var count = reader.varint(), bytesLength = reader.varint();
+      entries.push({ term: term, count: count, bytes: bytes, start: reader.pos });
+      reader.pos += bytesLength;
+    }
+    return entries;
+  }
+
+  function postings(entry) {
+    var reader = new Reader(entry.bytes, entry.start), doc = -1;
+    var ids = new Int32Array(entry.count), scores = new Uint8Array(entry.count);
+    for (var i = 0; i < entry.count; i++) {
+      var value = reader.varint();
+      doc += Math.floor(value / 16);
+      ids[i] = doc;
+      scores[i] = value % 16;
+    }
+    return { ids: ids, scores: scores };
+  }
+
+  // The posting lists a query word matches: the word itself, and, as a prefix, longer words.
+  function matches(term, prefix) {
+    var first = shardIndex(term), last = prefix ? shardIndex(term + "\uffff") : first;
+    if (last < 0) return Promise.resolve([]);
+    var loads = [];
+    for (var i = Math.max(first, 0); i <= last; i++) loads.push(loadShard(i));
+    return Promise.all(loads).then(function (shards) {
+      var found = [];
+      shards.forEach(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.term === term || (prefix && entry.term.startsWith(term))) {
+            var list = postings(entry);
+            list.weight = entry.term === term ? 1 : PREFIX_WEIGHT;
+            found.push(list);
+          }
+        });
+      });
+      return found;
+    });
+  }
+
+  // --- filters -----------------------------------------------------------------------------
+  function organismRow(name) {
+    return manifest.organisms.find(function (row) { return row[0] === name; });
+  }
+
+  function yearRow(year) {
+    return manifest.years.find(function (row) { return row[0] === year; });
+  }
+
+  // A test for doc ids, or null when no filter is set.
+  function filterOf(state) {
+    var year = yearRow(state.year), organism = organismRow(state.organism);
+    var inYear = year ? function (id) { return id >= year[1] && id < year[2]; } : null;
+    if (!organism) return Promise.resolve(inYear);
+    return load("organisms/" + organism[2] + ".bin", "bytes").then(function (bytes) {
+      var reader = new Reader(bytes), member = new Uint8Array(manifest.docs), doc = -1;
+      while (reader.pos < bytes.length) {
+        doc += reader.varint();
+        member[doc] = 1;
+      }
+      return function (id) { return member[id] === 1 && (!inYear || inYear(id)); };
+    });
+  }
+
+  // --- ranking -------------------------------------------------------------------------------
+  // Doc ids holding every query word, best first: the sum over the words of score x idf
+  // (for a prefix, its best-scoring completion). Ties go to the lower id: the newer figure.
+  function rank(query, accept) {
+    var total = new Float64Array(manifest.docs);
+    var matched = new Uint8Array(manifest.docs); // how many words in a row each doc has
+    var words = query.terms;
+    var step = Promise.resolve();
+    words.forEach(function (term, k) {
+      step = step.then(function () {
+        return matches(term, query.prefix && k === words.length - 1);
+      }).then(function (lists) {
+        var best = new Map();
+        lists.forEach(function (list) {
+          var idf = Math.log(1 + manifest.docs / list.ids.length) * list.weight;
+          for (var i = 0; i < list.ids.length; i++) {
+            var id = list.ids[i];
+            if (matched[id] !== k) continue;
+            var score = list.scores[i] * idf;
+            if (!(best.get(id) >= score)) best.set(id, score);
+          }
+        });
+        best.forEach(function (score, id) {
+          matched[id] = k + 1;
+          total[id] += score;
+        });
+      });
+    });
+    return step.then(function () {
+      var ids = [];
+      for (var id = 0; id < manifest.docs; id++) {
+        if (matched[id] === words.length && (!accept || accept(id))) ids.push(id);
+      }
+      return ids.sort(function (a, b) { return total[b] - total[a] || a - b; });
+    });
+  }
+
+  function find(state) {
+    var query = queryTerms(state.q);
+    return filterOf(state).then(function (accept) {
+      if (query.terms.length) return rank(query, accept);
+      if (!accept) return null; // nothing asked
+      var ids = [];
+      for (var id = 0; id < manifest.docs; id++) if (accept(id)) ids.push(id);
+      return ids; // newest first
+    });
+  }
+
+  // --- showing results -------------------------------------------------------------------------
+  function loadDocs(ids) {
+    var size = manifest.docsPerShard;
+    return Promise.all(ids.map(function (id) {
+      return load("docs/" + manifest.docShards[Math.floor(id / size)] + ".json", "json").then(function (docs) {
+        return docs[id % size];
+      });
+    }));
+  }
+
+  function resultItem(doc) {
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = root + doc[0];
+    link.textContent = doc[1] || doc[0];
+    item.appendChild(link);
+    if (doc[2] || doc[3].length) {
+      var meta = document.createElement("p");
+      meta.className = "search-meta";
+      meta.appendChild(document.createTextNode(doc[2]));
+      doc[3].forEach(function (index, i) {
+        if (i > 0 || doc[2]) meta.appendChild(document.createTextNode(i > 0 ? ", " : " · "));
+        var name = document.createElement("i");
+        name.textContent = manifest.organisms[index][0];
+        meta.appendChild(name);
+      });
+      item.appendChild(meta);
+    }
+    return item;
+  }
+
+  function showMore(number, moveFocus) {
+    var start = list.children.length;
+    var ids = results.slice(start, start + PAGE_SIZE);
+    return loadDocs(ids).then(function (docs) {
+      if (number !== latest) return;
+      docs.forEach(function (doc) { list.appendChild(resultItem(doc)); });
+      more.hidden = list.children.length >= results.length;
+      if (moveFocus && list.children[start]) list.children[start].querySelector("a").focus();
+    });
+  }
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  function plural(count, one, many) {
+    return numbers.format(count) + " " + (count === 1 ? one : many);
+  }
+
+  function summary(found) {
+    if (found === null) return "Type a gene symbol, a species or words from a figure title or caption. " +
+      plural(manifest.docs, "figure", "figures") + " to search.";
+    if (!found.length) return "No figures found. Check the spelling, try fewer words, or remove a filter.";
+    return plural(found.length, "figure", "figures") + " found.";
+  }
+
+  // --- state and events ----------------------------------------------------------------------
+  function currentState() {
+    return { q: input.value, organism: organismSelect.value, year: yearSelect.value };
+  }
+
+  function updateUrl(state) {
+    var params = new URLSearchParams();
+    if (state.q.trim()) params.set("q", state.q);
+    if (state.organism) params.set("organism", state.organism);
+    if (state.year) params.set("year", state.year);
+    var search = params.toString();
+    history.replaceState(history.state, "", location.pathname + (search ? "?" + search : "") + location.hash);
+  }
+
+  function run() {
+    clearTimeout(timer);
+    var number = ++latest;
+    var state = currentState();
+    updateUrl(state);
+    list.setAttribute("aria-busy", "true");
+    return find(state).then(function (found) {
+      if (number !== latest) return;
+      results = found || [];
+      list.textContent = "";
+      more.hidden = true;
+      return showMore(number, false).then(function () {
+        if (number !== latest) return;
+        list.removeAttribute("aria-busy");
+        say(summary(found));
+      });
+    }).catch(function () {
+      if (number !== latest) return;
+      list.removeAttribute("aria-busy");
+      say("Search failed: part of the index could not be loaded. Please try again.");
+    });
+  }
+
+  function addOptions(select, rows, label) {
+    rows.forEach(function (row) {
+      var option = document.createElement("option");
+      option.value = row[0];
+      option.textContent = label(row);
+      select.appendChild(option);
+    });
+  }
+
+  function start(loaded) {
+    manifest = loaded;
+    stopwords = new Set(manifest.tokens.stopwords);
+    addOptions(organismSelect, manifest.organisms, function (row) { return row[0] + " (" + numbers.format(row[1]) + ")"; });
+    addOptions(yearSelect, manifest.years, function (row) { return row[0] + " (" + numbers.format(row[2] - row[1]) + ")"; });
+    var params = new URLSearchParams(location.search);
+    input.value = params.get("q") || "";
+    if (organismRow(params.get("organism"))) organismSelect.value = params.get("organism");
+    if (yearRow(params.get("year"))) yearSelect.value = params.get("year");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      run();
+    });
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, DEBOUNCE_MS);
+    });
+    organismSelect.addEventListener("change", run);
+    yearSelect.addEventListener("change", run);
+    more.addEventListener("click", function () { showMore(latest, true); });
+    return run();
+  }
+
+  form.hidden = false;
+  var ready = load("manifest.json", "json", { cache: "no-cache" }).then(start, function () {
+    say("Search is not available: its index could not be loaded.");
   });
-  var input = box.querySelector("input");
-  if (input) input.setAttribute("aria-label", "Search figures");
-  var query = new URLSearchParams(window.location.search).get("q");
-  if (query) ui.triggerSearch(query);
+
+  // for tests: the tokenizer, once the index is loaded
+  window.siteSearch = { ready: ready, queryTerms: function (query) { return queryTerms(query); } };
 })();
