@@ -262,7 +262,7 @@ def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
     return cache.digest(site_key, result.key, *slugs)
 
 
-def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[tuple[str, Entry, bool]]]]:
+def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[tuple[str, Entry, bool, str]]]]:
     """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
     done = []
     for key, result in chunks:
@@ -275,10 +275,14 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
             if figure.figid not in wanted or job.renderer.index.figures[figure.figid].source != figure.source:
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
             page = job.renderer.figure_page(figure)
-            outputs = [(page.path, page.text)] + list(downloads.figure_tables(figure))
-            for path, text in outputs:
+            if page.unchanged and job.previous and page.path in job.previous:
+                files.append((page.path, job.previous[page.path], False, page.key))
+            else:
+                entry, staged = stage_file(job.staging, job.previous, page.path, page.text.encode("utf-8"))
+                files.append((page.path, entry, staged, page.key))
+            for path, text in downloads.figure_tables(figure):
                 entry, staged = stage_file(job.staging, job.previous, path, text.encode("utf-8"))
-                files.append((path, entry, staged))
+                files.append((path, entry, staged, ""))
         done.append((key, files))
     return done
 
@@ -410,8 +414,9 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         site_job.config, site_job.site_key, site_job.sources, site_job.store, site_job.manifest, site_job.progress)
     jobs, output = site_job.jobs, site_job.output
     config = existing_nav(config, index)
-    renderer = Renderer(make_environment(site_job.template_dirs), config, index)
     previous = manifest.files if manifest else None
+    previous_keys = manifest.keys if manifest else None
+    renderer = Renderer(make_environment(site_job.template_dirs), config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
     with StagedSite(output, previous) as site:
         todo = []
@@ -421,6 +426,8 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             if kept is not None:
                 for path, digest, size in kept:
                     site.record(path, (digest, size), False)
+                    if path in manifest.keys:
+                        site.keys[path] = manifest.keys[path]
                 chunk_files[key] = kept
             else:
                 todo.append((key, result))
@@ -428,13 +435,15 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         with progress.stage("render figures", sum(len(r.summaries) for _, r in todo)) as bar:
             for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
                 for key, files in batch:
-                    for path, entry, staged in files:
+                    for path, entry, staged, page_key in files:
                         site.record(path, entry, staged)
-                    chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _ in files)
-                    bar.advance(sum(1 for path, _, _ in files if path.endswith(".html")))
+                        if page_key:
+                            site.keys[path] = page_key
+                    chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _, _ in files)
+                    bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
         with progress.stage("render listings", 0) as bar:
             for page in site_pages.render_site_pages(renderer):
-                site.write(page.path, page.text)
+                site.write_page(page)
                 bar.advance(1)
             for path, data in site_pages.data_files(renderer):
                 site.write(path, data)
@@ -451,7 +460,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     report.pages = report.stats.files
     report.written = len(site.staged) if previous is not None else len(site.files)
     report.removed = len(set(previous or ()) - set(site.files))
-    return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings), len(index.figures))
+    return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings), len(index.figures), site.keys)
 
 
 def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:

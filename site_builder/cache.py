@@ -130,6 +130,7 @@ class Manifest:
     chunks: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # render key -> files
     warnings: tuple = ()  # the problems to show again when nothing changed
     figures: int = 0
+    keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)
 
 
 def manifest_path(cache_dir: Path, output: Path) -> Path:

@@ -6,11 +6,12 @@ from disk alike. Rendering never changes the model.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from math import ceil
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
@@ -25,6 +26,8 @@ from .text import truncate
 class Rendered:
     path: str  # output path relative to the site root, '/' separated
     text: str
+    key: str = ""  # digest of everything the page was rendered from ('' when not tracked)
+    unchanged: bool = False  # the output already holds this page (same key): text is empty
 
 
 # A caption longer than this is folded: its first sentence shows, the rest opens on demand.
@@ -74,6 +77,7 @@ def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
         autoescape=True,
+        auto_reload=False,  # templates do not change during a build; no stat per page
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -91,8 +95,12 @@ def number(value: int) -> str:
 class Renderer:
     """Renders every page kind for one (index, config) pair."""
 
-    def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex):
+    def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex,
+                 site_key: str = "", previous_keys: Mapping[str, str] | None = None):
+        """site_key digests the templates, config and code; with previous_keys (path -> key of
+        the page the output holds), a page whose inputs did not change is not rendered again."""
         self.env, self.config, self.index = env, config, index
+        self.site_key, self.previous_keys = site_key, previous_keys or {}
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
 
     # --- shared pieces -----------------------------------------------------------------
@@ -121,7 +129,15 @@ class Renderer:
         if "crumbs" not in context:
             base["crumbs"] = breadcrumbs(path, root, str(context.get("heading", title)))
         base["jsonld"] = [Markup(jsonld.to_script_json(block)) for block in base["jsonld"]]
-        return Rendered(path, self.env.get_template(template).render(base))
+        key = self.page_key(template, base) if self.site_key else ""
+        if key and self.previous_keys.get(path) == key:
+            return Rendered(path, "", key, unchanged=True)
+        return Rendered(path, self.env.get_template(template).render(base), key)
+
+    def page_key(self, template: str, context: dict[str, Any]) -> str:
+        """The page's inputs: template and context (the site config is in site_key)."""
+        shown = repr(sorted((name, value) for name, value in context.items() if name != "site"))
+        return hashlib.blake2b(f"{self.site_key}\0{template}\0{shown}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
     def figures(self, figids: Sequence[str]) -> list[Figure]:
         return [self.index.figures[figid] for figid in figids]

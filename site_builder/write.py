@@ -106,6 +106,7 @@ class StagedSite:
         self.old = output.parent / f".{output.name}.old-{os.getpid()}"
         self.journal = journal_path(output)
         self.files: dict[str, Entry] = {}  # every file of the new site
+        self.keys: dict[str, str] = {}  # page path -> digest of its inputs
         self.staged: list[str] = []  # the files that changed
 
     def __enter__(self) -> "StagedSite":
@@ -151,7 +152,15 @@ class StagedSite:
 
     def write_pages(self, pages: Iterable[Rendered]) -> None:
         for page in pages:
+            self.write_page(page)
+
+    def write_page(self, page: Rendered) -> None:
+        if page.unchanged and self.previous is not None and page.path in self.previous:
+            self.record(page.path, self.previous[page.path], False)
+        else:
             self.write(page.path, page.text)
+        if page.key:
+            self.keys[page.path] = page.key
 
     def commit(self) -> None:
         if self.previous is None:
