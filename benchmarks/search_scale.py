@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Measure the static search index (site_builder.search) on generated figures.
 
-    python benchmarks/search_scale.py --figures 10000 100000 [--seed 1] [--work /tmp/sb-search]
+    python benchmarks/search_scale.py --figures 10000 100000 [--caption-chars 1500] [--jobs N]
+        [--seed 1] [--work /tmp/sb-search]
 
 For each size, generates the figures with benchmarks/generate_corpus.py (in memory, no files),
 turns them into SearchRecords and pickles them; then a fresh Python process loads the records
@@ -78,7 +79,7 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def child(pickled: Path, out: Path) -> None:
+def child(pickled: Path, out: Path, jobs: int | None) -> None:
     """Runs in a fresh process: load the records, build the index, print the measurements."""
     from site_builder.parallel import default_jobs
     from site_builder.search import write_search_index
@@ -88,18 +89,19 @@ def child(pickled: Path, out: Path) -> None:
     baseline = rss_mb()
     started = time.perf_counter()
     cpu = time.process_time()
-    stats = write_search_index(records, out)
+    stats = write_search_index(records, out, jobs=jobs)
+    jobs = default_jobs() if jobs is None else jobs
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result = {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(time.process_time() - cpu + children_cpu(), 2),
-        "jobs": default_jobs(),
+        "jobs": jobs,
         "peak_mb": round(peak),
         "worker_peak_mb": round(worker_peak),
         # an upper bound: forked workers share pages with the parent, which RSS counts in both
-        "total_peak_mb": round(peak + worker_peak * default_jobs()),
+        "total_peak_mb": round(peak + worker_peak * (jobs if jobs > 1 else 0)),
         "records_rss_mb": round(baseline),
         "files": stats.files,
         "terms": stats.terms,
@@ -114,7 +116,7 @@ def disk_usage_mb(folder: Path) -> float:
     return round(int(run.stdout.split()[0]) / 1024, 1)
 
 
-def measure(figures: int, seed: int, work: Path, caption_chars: int = 0) -> dict:
+def measure(figures: int, seed: int, work: Path, caption_chars: int = 0, jobs: int | None = None) -> dict:
     folder = work / str(figures)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -129,7 +131,7 @@ def measure(figures: int, seed: int, work: Path, caption_chars: int = 0) -> dict
     caption_chars = sum(len(r.caption) for r in records) / len(records)
     genes = sum(len(r.genes) for r in records) / len(records)
     del records
-    run = subprocess.run([sys.executable, __file__, "--child", str(pickled), str(folder / "site")],
+    run = subprocess.run([sys.executable, __file__, "--child", str(pickled), str(folder / "site"), str(jobs or 0)],
                          capture_output=True, text=True)
     if run.returncode != 0:
         raise SystemExit(run.stderr[-3000:])
@@ -153,7 +155,7 @@ def markdown_table(results: list[dict]) -> str:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--child"]:
-        child(Path(argv[1]), Path(argv[2]))
+        child(Path(argv[1]), Path(argv[2]), int(argv[3]) or None)
         return 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--figures", type=int, nargs="+", default=[10_000, 100_000])
@@ -161,10 +163,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--work", type=Path, default=Path("/tmp/sb-search"))
     parser.add_argument("--caption-chars", type=int, default=0,
                         help="lengthen every caption to about this many characters (generated: ~700)")
+    parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per CPU)")
     args = parser.parse_args(argv)
     results = []
     for figures in args.figures:
-        result = measure(figures, args.seed, args.work, args.caption_chars)
+        result = measure(figures, args.seed, args.work, args.caption_chars, args.jobs or None)
         print(json.dumps(result), file=sys.stderr)
         results.append(result)
     print(markdown_table(results))

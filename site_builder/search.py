@@ -202,7 +202,8 @@ def varint(value: int) -> bytes:
     return bytes(out)
 
 
-_SMALL_VARINTS = [varint(value) for value in range(1 << 14)]  # the one- and two-byte varints
+_TWO_BYTES = 1 << 14
+_SHORT_VARINTS = [varint(value) for value in range(_TWO_BYTES)]  # the one- and two-byte varints
 
 
 def varints(values: Iterable[int]) -> bytes:
@@ -266,9 +267,12 @@ def encode_postings(values: array) -> bytes:
     """
     previous_docs = chain((-1 << 4,), map(and_, values, repeat(-16)))
     gaps = list(map(sub, values, previous_docs))
-    if max(gaps) < 0x80:
+    largest = max(gaps)
+    if largest < 0x80:
         return bytes(gaps)
-    return b"".join([_SMALL_VARINTS[gap] if gap < len(_SMALL_VARINTS) else varint(gap) for gap in gaps])
+    if largest < _TWO_BYTES:
+        return b"".join(map(_SHORT_VARINTS.__getitem__, gaps))
+    return b"".join([_SHORT_VARINTS[gap] if gap < _TWO_BYTES else varint(gap) for gap in gaps])
 
 
 def _utf16(text: str) -> bytes:
