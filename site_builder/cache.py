@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "1"  # bump when the layout of cached objects changes
+FORMAT = "2"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -134,7 +134,7 @@ class Manifest:
 
 
 def manifest_path(cache_dir: Path, output: Path) -> Path:
-    return cache_dir / "manifests" / f"{digest(str(output.resolve()))}.pickle"
+    return cache_dir / "manifests" / f"{digest(FORMAT, str(output.resolve()))}.pickle"
 
 
 def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
@@ -142,6 +142,8 @@ def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
     manifest = read_pickle(manifest_path(cache_dir, output))
     if not isinstance(manifest, Manifest) or manifest.output != str(output.resolve()):
         return None
+    if any(not hasattr(manifest, name) for name in Manifest.__dataclass_fields__):
+        return None  # written by another version
     if not output.is_dir() or count_files(output) != len(manifest.files):
         return None  # the folder was removed or changed by hand: build it anew
     return manifest
