@@ -36,12 +36,13 @@ from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
 from .search import SearchRecord, search_record, write_search_index
-from .write import Entry, StagedSite, WriteStats, check_output_dir, recover_interrupted_swap, stage_file
+from .write import Entry, StagedFile, StagedSite, WriteStats, check_output_dir, recover_interrupted_swap, stage_file, stage_page
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_THEME = Path(sys.prefix) / "share" / "site-builder"
 CHUNK_TARGET = 256  # records per chunk on average
 CHUNK_MAX = 1024
+PAGE_CHUNK = 400  # listing and index pages per worker task
 RACY_SECONDS = 2.0  # a file changed this close to the last build is read again, whatever its stamp
 
 
@@ -262,7 +263,7 @@ def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
     return cache.digest(site_key, result.key, *slugs)
 
 
-def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[tuple[str, Entry, bool, str]]]]:
+def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:
     """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
     done = []
     for key, result in chunks:
@@ -274,17 +275,21 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
         for figure in figures:
             if figure.figid not in wanted or job.renderer.index.figures[figure.figid].source != figure.source:
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
-            page = job.renderer.figure_page(figure)
-            if page.unchanged and job.previous and page.path in job.previous:
-                files.append((page.path, job.previous[page.path], False, page.key))
-            else:
-                entry, staged = stage_file(job.staging, job.previous, page.path, page.text.encode("utf-8"))
-                files.append((page.path, entry, staged, page.key))
+            files.append(stage_page(job.staging, job.previous, job.renderer.figure_page(figure)))
             for path, text in downloads.figure_tables(figure):
                 entry, staged = stage_file(job.staging, job.previous, path, text.encode("utf-8"))
                 files.append((path, entry, staged, ""))
         done.append((key, files))
     return done
+
+
+def render_pages(state: tuple[list[site_pages.PageJob], Path, dict[str, Entry] | None], numbers: Sequence[int]) -> list[StagedFile]:
+    """Worker: render and stage a run of the site's other pages (listings, indexes, home ...)."""
+    page_jobs, staging, previous = state
+    files = []
+    for number in numbers:
+        files.append(stage_page(staging, previous, page_jobs[number]()))
+    return files
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -435,16 +440,15 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         with progress.stage("render figures", sum(len(r.summaries) for _, r in todo)) as bar:
             for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
                 for key, files in batch:
-                    for path, entry, staged, page_key in files:
-                        site.record(path, entry, staged)
-                        if page_key:
-                            site.keys[path] = page_key
+                    site.record_all(files)
                     chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _, _ in files)
                     bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
-        with progress.stage("render listings", 0) as bar:
-            for page in site_pages.render_site_pages(renderer):
-                site.write_page(page)
-                bar.advance(1)
+        page_jobs = site_pages.site_page_jobs(renderer)
+        with progress.stage("render pages", len(page_jobs)) as bar:
+            state = (page_jobs, site.staging, previous)
+            for batch in map_chunks(render_pages, state, range(len(page_jobs)), jobs=jobs, chunk_size=PAGE_CHUNK):
+                site.record_all(batch)
+                bar.advance(len(batch))
             for path, data in site_pages.data_files(renderer):
                 site.write(path, data)
             for path, data in downloads.collection_files(download_parts(results, index, store, config)):

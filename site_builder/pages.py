@@ -5,39 +5,59 @@ cross-record view comes from the SiteIndex built once in index.py.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator
 
 from . import charts, downloads, feeds
 from .model import Listing
 from .render import Rendered, Renderer
+from .links import ncbi_gene_search_url
 from .text import slugify
 
 
+PageJob = Callable[[], Rendered]
+
+
 def render_site_pages(r: Renderer) -> Iterator[Rendered]:
-    index, config = r.index, r.config
-    yield r.home()
+    return (job() for job in site_page_jobs(r))
+
+
+def site_page_jobs(r: Renderer) -> list[PageJob]:
+    """Every page but the figure pages, as jobs that render one page each (workers share them out)."""
+    index = r.index
+    jobs: list[PageJob] = [r.home]
     everything = Listing("All figures", "index", index.newest_first)
-    yield from r.listing_pages("figures", everything, "All figures", "Every figure in the collection, newest first.")
-    yield r.group_index("organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures.")
+    jobs += listing_jobs(r, "figures", everything, "All figures", "Every figure in the collection, newest first.")
+    jobs.append(partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."))
     for listing in index.organisms:
-        yield from r.listing_pages("organisms", listing, listing.key)
-    yield from gene_pages(r)
-    yield r.group_index("years", "Years", index.years, "Figures by the year their paper was published.")
+        jobs += listing_jobs(r, "organisms", listing, listing.key)
+    jobs += gene_page_jobs(r)
+    jobs.append(partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."))
     for listing in index.years:
-        yield from r.listing_pages("years", listing, f"Figures from {listing.key}")
-    yield r.group_index("journals", "Journals", index.journals, "Figures by the journal that published their paper.")
+        jobs += listing_jobs(r, "years", listing, f"Figures from {listing.key}")
+    jobs.append(partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."))
     for listing in index.journals:
-        yield from r.listing_pages("journals", listing, listing.key)
-    for old_path, figid in index.redirects:
-        yield r.redirect_page(old_path, figid)
-    for page in index.pages:
-        yield r.content_page(page)
-    yield r.simple("search.html", "search.html", "Search", f"Search {len(index.figures)} pathway figures by gene, organism, title or caption.")
-    yield r.simple("404.html", "404.html", "Page not found")
-    yield r.simple("downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
-                   files=downloads.catalogue(index))
-    yield r.simple("statistics.html", "statistics.html", "Statistics", "The collection at a glance.",
-                   charts=charts.statistics_charts(index), counts=charts.headline_counts(index))
+        jobs += listing_jobs(r, "journals", listing, listing.key)
+    jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
+    jobs += [partial(r.content_page, page) for page in index.pages]
+    jobs += [
+        partial(r.simple, "search.html", "search.html", "Search", f"Search {len(index.figures)} pathway figures by gene, organism, title or caption."),
+        partial(r.simple, "404.html", "404.html", "Page not found"),
+        partial(r.simple, "downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
+                files=downloads.catalogue(index)),
+        partial(statistics_page, r),
+    ]
+    return jobs
+
+
+def statistics_page(r: Renderer) -> Rendered:
+    return r.simple("statistics.html", "statistics.html", "Statistics", "The collection at a glance.",
+                    charts=charts.statistics_charts(r.index), counts=charts.headline_counts(r.index))
+
+
+def listing_jobs(r: Renderer, kind: str, listing: Listing, heading: str, intro: str = "",
+                 external: tuple[str, str] | None = None) -> list[PageJob]:
+    return [partial(r.listing_page, kind, listing, heading, number, intro, external) for number in range(1, r.page_count(listing) + 1)]
 
 
 POPULAR_GENES = 40  # the genes index shows this many most-mentioned symbols as tags
@@ -48,32 +68,30 @@ def gene_letter(symbol: str) -> str:
     return first if first.isalpha() else "0-9"
 
 
-def gene_pages(r: Renderer) -> Iterator[Rendered]:
+def gene_page_jobs(r: Renderer) -> list[PageJob]:
     """The genes index links to one page per first character; each lists its symbols."""
-    from .links import ncbi_gene_search_url
-
     by_letter: dict[str, list[Listing]] = {}
     for listing in r.index.genes:
         by_letter.setdefault(gene_letter(listing.key), []).append(listing)
     letters = sorted(by_letter, key=lambda l: (l == "0-9", l))
     intro = f"{len(r.index.genes)} gene symbols found in the figures. Pick the first character of a symbol."
     popular = sorted(r.index.genes, key=lambda g: (-len(g.figids), g.key))[:POPULAR_GENES]
-    yield r.group_index(
-        "genes", "Genes", [], intro,
+    jobs: list[PageJob] = [partial(
+        r.group_index, "genes", "Genes", [], intro,
         letters=[(l, f"../gene-index/{slugify(l)}.html", False) for l in letters],
         popular=[(g.key, f"{g.slug}.html", len(g.figids)) for g in popular],
-    )
+    )]
     for letter in letters:
-        path = f"gene-index/{slugify(letter)}.html"
-        yield r.page(
-            "groups.html", path, f"Genes: {letter}", f"Gene symbols starting with {letter}.",
+        jobs.append(partial(
+            r.page, "groups.html", f"gene-index/{slugify(letter)}.html", f"Genes: {letter}", f"Gene symbols starting with {letter}.",
             heading=f"Genes starting with {letter}",
             intro=f"{len(by_letter[letter])} symbols; the number of figures mentioning each is shown beside it.",
             letters=[(l, f"{slugify(l)}.html", l == letter) for l in letters],
             groups=[(g.key, f"../genes/{g.slug}.html", len(g.figids)) for g in by_letter[letter]],
-        )
+        ))
     for listing in r.index.genes:
-        yield from r.listing_pages("genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)))
+        jobs += listing_jobs(r, "genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)))
+    return jobs
 
 
 def data_files(r: Renderer) -> Iterator[tuple[str, str]]:

@@ -197,25 +197,32 @@ class Renderer:
 
     # --- listings ----------------------------------------------------------------------
     def listing_pages(self, kind: str, listing: Listing, heading: str, intro: str = "", external: tuple[str, str] | None = None) -> Iterator[Rendered]:
+        for number in range(1, self.page_count(listing) + 1):
+            yield self.listing_page(kind, listing, heading, number, intro, external)
+
+    def page_count(self, listing: Listing) -> int:
+        return max(1, ceil(len(listing.figids) / self.config.per_page))
+
+    def listing_page(self, kind: str, listing: Listing, heading: str, number: int, intro: str = "",
+                     external: tuple[str, str] | None = None) -> Rendered:
+        """Page `number` (from 1) of a listing: per_page figures, newest first, with page links."""
         per_page = self.config.per_page
-        pages = max(1, ceil(len(listing.figids) / per_page))
-        for number in range(1, pages + 1):
-            path = listing_path(kind, listing.slug, number)
-            chunk = listing.figids[(number - 1) * per_page : number * per_page]
-            yield self.page(
-                "listing.html",
-                path,
-                heading if number == 1 else f"{heading} (page {number})",
-                intro or f"{len(listing.figids)} pathway figures: {heading}.",
-                heading=heading,
-                intro=intro,
-                total=len(listing.figids),
-                entries=[self.entry(f) for f in self.figures(chunk)],
-                pager=pager(kind, listing.slug, number, pages, path),
-                external=external,
-                kicker=KICKERS.get(kind, ""),
-                italic=kind == "organisms",
-            )
+        path = listing_path(kind, listing.slug, number)
+        chunk = listing.figids[(number - 1) * per_page : number * per_page]
+        return self.page(
+            "listing.html",
+            path,
+            heading if number == 1 else f"{heading} (page {number})",
+            intro or f"{len(listing.figids)} pathway figures: {heading}.",
+            heading=heading,
+            intro=intro,
+            total=len(listing.figids),
+            entries=[self.entry(f) for f in self.figures(chunk)],
+            pager=pager(kind, listing.slug, number, self.page_count(listing), path),
+            external=external,
+            kicker=KICKERS.get(kind, ""),
+            italic=kind == "organisms",
+        )
 
     def entry(self, figure: Figure) -> dict[str, str]:
         organisms = figure.known_organisms

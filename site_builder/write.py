@@ -90,6 +90,20 @@ def stage_file(staging: Path, previous: dict[str, Entry] | None, path: str, data
     return entry, True
 
 
+StagedFile = tuple[str, Entry, bool, str]  # (path, entry, staged, page key) as workers report them
+
+
+def stage_page(staging: Path, previous: dict[str, Entry] | None, page: Rendered) -> StagedFile:
+    """stage_file for a rendered page; a page the renderer found unchanged keeps its entry."""
+    if page.unchanged and previous and page.path in previous:
+        return page.path, previous[page.path], False, page.key
+    problem = check_output_path(page.path)
+    if problem:
+        raise BuildError([Problem(page.path, 0, "output", problem)])
+    entry, staged = stage_file(staging, previous, page.path, page.text.encode("utf-8"))
+    return page.path, entry, staged, page.key
+
+
 class StagedSite:
     """Collects the files of one build in a staging folder, then puts them in place at once.
 
@@ -146,6 +160,12 @@ class StagedSite:
         self.files[path] = entry
         if staged:
             self.staged.append(path)
+
+    def record_all(self, files: Iterable[StagedFile]) -> None:
+        for path, entry, staged, key in files:
+            self.record(path, entry, staged)
+            if key:
+                self.keys[path] = key
 
     def copy(self, source: Path, path: str) -> None:
         self.write(path, source.read_bytes())
