@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .config import SiteConfig
-from .links import doi_url, image_url, ncbi_gene_url, pmc_article_url
+from .links import doi_url, image_url, pmc_article_url
 from .model import Figure
 from .text import truncate
 
@@ -111,9 +111,8 @@ def gene_mentions(figure: Figure) -> list[dict[str, Any]]:
     mentions = []
     for symbol in figure.symbols:
         gene: dict[str, Any] = {"@type": "Gene", "name": symbol}
-        if ids.get(symbol):
+        if ids.get(symbol):  # the compact identifier resolves (identifiers.org); a url would double the bytes
             gene["identifier"] = f"ncbigene:{ids[symbol]}"
-            gene["url"] = ncbi_gene_url(ids[symbol])
         mentions.append(gene)
     return mentions
 

@@ -230,7 +230,7 @@ class Renderer:
         return {
             "href": figure.figid + ".html",
             "title": figure.title,
-            "meta": " · ".join(part for part in (figure.year, figure.journal_title) if part),
+            "meta": figure.year,  # a figure is listed ~50 times: its journal is on its page and journal listing
             "organisms": shown,
         }
 
