@@ -197,8 +197,11 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
     return results
 
 
-def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, tuple[Figure, ...]]:
-    errors, warnings, skipped, figures = [], [], [], []
+Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
+
+
+def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, Records]:
+    errors, warnings, skipped, figures, digests = [], [], [], [], []
     for name, data, tables in inputs:
         loaded = load_figure(data, name, tables)
         errors += loaded.errors
@@ -207,13 +210,14 @@ def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult
             skipped.append(name)
         else:
             figures.append(loaded.figure)
+            digests.append(cache.digest(name, data, *(part for table in tables.values() for part in table)))
     result = ChunkResult(
         key, tuple(errors), tuple(warnings), tuple(skipped),
         summaries=tuple(FigureSummary.of(f) for f in figures),
         search=tuple(search_record(f) for f in figures),
         downloads=downloads.download_parts(figures, config),
     )
-    return result, tuple(figures)
+    return result, tuple(zip(digests, figures))
 
 
 def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loaded:
@@ -263,19 +267,26 @@ def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
     return cache.digest(site_key, result.key, *slugs)
 
 
+def figure_key(renderer: Renderer, record_digest: str, figure: Figure) -> str:
+    """What a figure page is made of: its files, the site (templates, config, code), its organisms' slugs."""
+    slugs = [renderer.organism_slugs.get(o, "") for o in figure.known_organisms]
+    return cache.digest(renderer.site_key, record_digest, *slugs)
+
+
 def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:
     """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
     done = []
     for key, result in chunks:
-        figures = job.store.get(result.key, "records")
-        if figures is None:
+        records = job.store.get(result.key, "records")
+        if records is None:
             raise BuildError([Problem(str(job.store.folder), 0, "", "a build cache entry vanished during the build; run it again")])
         wanted = set(job.renderer.index.figures)
         files = []
-        for figure in figures:
+        for digest, figure in records:
             if figure.figid not in wanted or job.renderer.index.figures[figure.figid].source != figure.source:
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
-            files.append(stage_page(job.staging, job.previous, job.renderer.figure_page(figure)))
+            page = job.renderer.figure_page(figure, figure_key(job.renderer, digest, figure))
+            files.append(stage_page(job.staging, job.previous, page))
             for path, text in downloads.figure_tables(figure):
                 entry, staged = stage_file(job.staging, job.previous, path, text.encode("utf-8"))
                 files.append((path, entry, staged, ""))
@@ -478,7 +489,7 @@ def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.Ch
         if all(index.figures.get(s.figid) is s for s in result.summaries):
             yield result.downloads
             continue
-        figures = store.get(result.key, "records") or ()
+        figures = [figure for _, figure in store.get(result.key, "records") or ()]
         kept = {s.source for s in result.summaries if index.figures.get(s.figid) is s}
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
 

@@ -104,7 +104,8 @@ class Renderer:
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
 
     # --- shared pieces -----------------------------------------------------------------
-    def page(self, template: str, path: str, title: str, description: str = "", **context: Any) -> Rendered:
+    def page(self, template: str, path: str, title: str, description: str = "", *, inputs_key: str = "", **context: Any) -> Rendered:
+        """Render a page; inputs_key (a digest of what the page is made from) saves computing one."""
         # 404.html is served for missing pages at any depth: its links start at the site's base path.
         root = self.config.base_path if path == "404.html" else "../" * path.count("/")
         canonical = self.config.site_url + (path.removesuffix("index.html") if path.endswith("index.html") else path)
@@ -129,7 +130,7 @@ class Renderer:
         if "crumbs" not in context:
             base["crumbs"] = breadcrumbs(path, root, str(context.get("heading", title)))
         base["jsonld"] = [Markup(jsonld.to_script_json(block)) for block in base["jsonld"]]
-        key = self.page_key(template, base) if self.site_key else ""
+        key = inputs_key or (self.page_key(template, base) if self.site_key else "")
         if key and self.previous_keys.get(path) == key:
             return Rendered(path, "", key, unchanged=True)
         return Rendered(path, self.env.get_template(template).render(base), key)
@@ -143,7 +144,10 @@ class Renderer:
         return [self.index.figures[figid] for figid in figids]
 
     # --- figure pages ------------------------------------------------------------------
-    def figure_page(self, figure: Figure) -> Rendered:
+    def figure_page(self, figure: Figure, inputs_key: str = "") -> Rendered:
+        """inputs_key: a digest of the record's files, the site and the organism slugs (see build.py)."""
+        if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
+            return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
         crumbs = [("Home", ""), ("Figures", "figures/"), (figure.title, figure.url)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
@@ -157,6 +161,7 @@ class Renderer:
             figure.url,
             figure.title,
             jsonld.describe(figure),
+            inputs_key=inputs_key,
             figure=figure,
             meta=figure_meta(figure),
             image=image,
