@@ -21,6 +21,7 @@ import tempfile
 import time
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -98,7 +99,6 @@ class ChunkResult:
     skipped: tuple[str, ...]
     summaries: tuple[FigureSummary, ...]
     search: tuple[SearchRecord, ...]
-    downloads: downloads.DownloadParts
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,18 +186,34 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
             part for name, data, tables in inputs for part in (name, data, *(p for t in tables.values() for p in t))
         ))
         found = job.store.get(key, "result") if job.reuse else None
-        if isinstance(found, ChunkResult) and job.store.path(key, "records").exists():
+        if isinstance(found, ChunkResult) and all(job.store.path(key, kind).exists() for kind in ("records", "downloads")):
             job.store.touch([key])
             results.append(found)
             continue
         result, figures = parse_chunk(key, inputs, job.config)
         job.store.put(key, "records", figures)
+        job.store.put(key, "downloads", downloads.download_parts([f for _, f in figures], job.config))
         job.store.put(key, "result", result)
         results.append(result)
     return results
 
 
 Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
+
+
+def shared_strings(result: ChunkResult) -> ChunkResult:
+    """One string object per gene symbol, organism, year and journal across the collection:
+    unpickled chunks bring copies (5M symbol strings at 100k figures, ~250 MB)."""
+    def names(values: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(map(sys.intern, values))
+
+    summaries = tuple(
+        replace(s, symbols=names(s.symbols), known_organisms=names(s.known_organisms), year=sys.intern(s.year),
+                journal_title=sys.intern(s.journal_title))
+        for s in result.summaries
+    )
+    search = tuple(replace(r, genes=names(r.genes), organisms=names(r.organisms), year=sys.intern(r.year)) for r in result.search)
+    return replace(result, summaries=summaries, search=search)
 
 
 def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, Records]:
@@ -215,7 +231,6 @@ def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult
         key, tuple(errors), tuple(warnings), tuple(skipped),
         summaries=tuple(FigureSummary.of(f) for f in figures),
         search=tuple(search_record(f) for f in figures),
-        downloads=downloads.download_parts(figures, config),
     )
     return result, tuple(zip(digests, figures))
 
@@ -336,7 +351,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     results: list[ChunkResult] = []
     with progress.stage("load", len(sources.figures)) as bar:
         for batch in map_chunks(load_chunks, job, chunk_paths(sources.figures), jobs=jobs, chunk_size=1):
-            results += batch
+            results += map(shared_strings, batch)
             bar.advance(sum(len(r.summaries) + len(r.skipped) for r in batch))
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
@@ -462,7 +477,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 bar.advance(len(batch))
             for path, data in site_pages.data_files(renderer):
                 site.write(path, data)
-            for path, data in downloads.collection_files(download_parts(results, index, store, config)):
+            for path, data in downloads.collection_files(partial(download_parts, results, index, store, config)):
                 site.write(path, data)
             for source, rel in sources.static:
                 site.copy(source, "static/" + rel)
@@ -486,8 +501,11 @@ def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchR
 def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.ChunkStore, config: SiteConfig) -> Iterable[downloads.DownloadParts]:
     """Each chunk's part; a chunk holding a figure the index dropped (a duplicate) is redone without it."""
     for result in results:
+        parts = store.get(result.key, "downloads")
+        if parts is None:
+            raise BuildError([Problem(str(store.folder), 0, "", "a build cache entry vanished during the build; run it again")])
         if all(index.figures.get(s.figid) is s for s in result.summaries):
-            yield result.downloads
+            yield parts
             continue
         figures = [figure for _, figure in store.get(result.key, "records") or ()]
         kept = {s.source for s in result.summaries if index.figures.get(s.figid) is s}

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "3"  # bump when the layout of cached objects changes
+FORMAT = "4"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -102,7 +102,7 @@ class ChunkStore:
     def touch(self, keys: Iterable[str]) -> None:
         now = time.time()
         for key in keys:
-            for kind in ("result", "records"):
+            for kind in ("result", "records", "downloads"):
                 try:
                     os.utime(self.path(key, kind), (now, now))
                 except OSError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .config import SiteConfig
 from .model import Figure, SiteIndex
@@ -113,9 +113,9 @@ def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadPar
     )
 
 
-def collection_files(parts: Iterable[DownloadParts]) -> Iterator[tuple[str, str | bytes]]:
-    """The whole-collection downloads, figures in file-name order."""
-    parts = list(parts)
-    yield "downloads/pfocr.gmt", "".join(p.gmt for p in parts)
-    yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts) or gzipped("")
-    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, ())) + b"".join(p.tsv_gz for p in parts)
+def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
+    """The whole-collection downloads, figures in file-name order; `parts` is read once per file,
+    so the parts need not all be in memory at once."""
+    yield "downloads/pfocr.gmt", "".join(p.gmt for p in parts())
+    yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts()) or gzipped("")
+    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, ())) + b"".join(p.tsv_gz for p in parts())

@@ -31,7 +31,7 @@ def files() -> dict:
     """The collection files from two parts (as two chunks of records give them)."""
     figures = sample_figures()
     parts = [downloads.download_parts(figures[:1], CONFIG), downloads.download_parts(figures[1:], CONFIG)]
-    return dict(downloads.collection_files(parts))
+    return dict(downloads.collection_files(lambda: iter(parts)))
 
 
 def test_gmt_is_figid_tab_url_tab_symbols() -> None:
@@ -91,6 +91,6 @@ def test_gzip_parts_read_as_one_file_in_order() -> None:
 
 
 def test_no_figures_still_gives_valid_files() -> None:
-    empty = dict(downloads.collection_files([downloads.download_parts([], CONFIG)]))
+    empty = dict(downloads.collection_files(lambda: [downloads.download_parts([], CONFIG)]))
     assert gzip.decompress(empty["downloads/figures.jsonl.gz"]) == b""
     assert gzip.decompress(empty["downloads/figures.tsv.gz"]).decode().split("\t")[0] == "figid"
