@@ -45,7 +45,7 @@ INDEX_DIR = "search"
 FORMAT = 1
 DOCS_PER_SHARD = 100
 TERM_SHARD_BYTES = 48_000  # a shard closes once it holds this much; one term may exceed it alone
-POSTINGS_CHUNK = 4000  # docs scored per worker task
+POSTINGS_CHUNK = 10_000  # docs scored per worker task (a smaller index is built in-process)
 ENTRIES_CHUNK = 4000  # terms encoded per worker task
 MIN_TERM = 2
 PREFIX_MIN = 3  # the last word typed matches as a prefix once it has this many characters
@@ -156,40 +156,22 @@ def query_terms(query: str) -> tuple[list[str], bool]:
     return kept, prefix
 
 
-class TokenCache(dict):
-    """Tokens of short texts that repeat across records (gene symbols, organisms, keywords)."""
-
-    def __init__(self, stopwords: frozenset[str]):
-        super().__init__()
-        self.stopwords = stopwords
-
-    def __missing__(self, text: str) -> tuple[str, ...]:
-        value = self[text] = tuple(terms(text, self.stopwords))
-        return value
-
-    def distinct(self, texts: Iterable[str]) -> set[str]:
-        return set(chain.from_iterable(map(self.__getitem__, texts)))
+NO_STOPWORDS: frozenset[str] = frozenset()  # gene symbols and organisms are searched as they are
 
 
-class Scorer:
-    """Field-weighted term scores of records: a term's score adds the weights of its fields."""
-
-    def __init__(self) -> None:
-        self.symbols = TokenCache(frozenset())  # gene symbols and organisms: no stop words
-        self.phrases = TokenCache(STOPWORDS)
-
-    def scores(self, record: SearchRecord) -> dict[str, int]:
-        scores = dict.fromkeys(terms(record.caption), WEIGHT_CAPTION)
-        get = scores.get
-        for field_terms, weight in (
-            (terms(record.title), WEIGHT_TITLE),
-            (self.symbols.distinct(record.genes), WEIGHT_GENE),
-            (self.symbols.distinct(record.organisms), WEIGHT_ORGANISM),
-            (self.phrases.distinct(record.keywords), WEIGHT_KEYWORD),
-        ):
-            for term in field_terms:
-                scores[term] = get(term, 0) + weight
-        return scores
+def term_scores(record: SearchRecord) -> dict[str, int]:
+    """Each term of the record with its score: the sum of the weights of the fields holding it."""
+    scores = dict.fromkeys(terms(record.caption), WEIGHT_CAPTION)
+    get = scores.get
+    for field_terms, weight in (
+        (terms(record.title), WEIGHT_TITLE),
+        (terms(" ".join(record.genes), NO_STOPWORDS), WEIGHT_GENE),
+        (terms(" ".join(record.organisms), NO_STOPWORDS), WEIGHT_ORGANISM),
+        (terms(" ".join(record.keywords)), WEIGHT_KEYWORD),
+    ):
+        for term in field_terms:
+            scores[term] = get(term, 0) + weight
+    return scores
 
 
 # --- encoding --------------------------------------------------------------------------------
@@ -239,9 +221,9 @@ def build_postings(records: list[SearchRecord], jobs: int) -> Postings:
 
 
 def _postings_of(records: list[SearchRecord], docs: range) -> dict[str, bytes]:
-    postings, scorer = Postings(), Scorer()
+    postings = Postings()
     for doc in docs:
-        postings.add(doc, scorer.scores(records[doc]))
+        postings.add(doc, term_scores(records[doc]))
     return postings.as_bytes()
 
 
@@ -252,9 +234,9 @@ def term_entries(postings: Postings, jobs: int) -> Iterator[tuple[str, bytes]]:
         yield from entries
 
 
-def _entries_of(lists: dict[str, array], terms: list[str]) -> list[tuple[str, bytes]]:
+def _entries_of(lists: dict[str, array], names: list[str]) -> list[tuple[str, bytes]]:
     entries = []
-    for term in terms:
+    for term in names:
         name, data = term.encode("utf-8"), encode_postings(lists[term])
         entries.append((term, b"".join((varint(len(name)), name, varint(len(lists[term])), varint(len(data)), data))))
     return entries
@@ -266,13 +248,13 @@ def encode_postings(values: array) -> bytes:
     values hold doc << 4 | score, so value - (previous value & -16) is gap << 4 | score.
     """
     previous_docs = chain((-1 << 4,), map(and_, values, repeat(-16)))
-    gaps = list(map(sub, values, previous_docs))
-    largest = max(gaps)
+    coded = list(map(sub, values, previous_docs))
+    largest = max(coded)
     if largest < 0x80:
-        return bytes(gaps)
+        return bytes(coded)
     if largest < _TWO_BYTES:
-        return b"".join(map(_SHORT_VARINTS.__getitem__, gaps))
-    return b"".join([_SHORT_VARINTS[gap] if gap < _TWO_BYTES else varint(gap) for gap in gaps])
+        return b"".join(map(_SHORT_VARINTS.__getitem__, coded))
+    return b"".join([_SHORT_VARINTS[value] if value < _TWO_BYTES else varint(value) for value in coded])
 
 
 def _utf16(text: str) -> bytes:

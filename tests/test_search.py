@@ -257,7 +257,7 @@ def test_stats_describe_the_files(tmp_path):
     stats = write_search_index(RECORDS, tmp_path)
     files = listing(tmp_path / "search")
     assert (stats.records, stats.files, stats.bytes) == (len(RECORDS), len(files), sum(map(len, files.values())))
-    assert stats.terms == len({t for r in RECORDS for t in search.Scorer().scores(r)})
+    assert stats.terms == len({t for r in RECORDS for t in search.term_scores(r)})
 
 
 # --- queries ------------------------------------------------------------------------------------
