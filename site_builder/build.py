@@ -202,8 +202,8 @@ Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, recor
 
 
 def shared_strings(result: ChunkResult) -> ChunkResult:
-    """One string object per gene symbol, organism, year and journal across the collection:
-    unpickled chunks bring copies (5M symbol strings at 100k figures, ~250 MB)."""
+    """One string object per gene symbol, organism, year and journal in the summaries the index
+    keeps: unpickled chunks bring copies (5M symbol strings at 100k figures, ~250 MB)."""
     def names(values: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(map(sys.intern, values))
 
@@ -212,8 +212,7 @@ def shared_strings(result: ChunkResult) -> ChunkResult:
                 journal_title=sys.intern(s.journal_title))
         for s in result.summaries
     )
-    search = tuple(replace(r, genes=names(r.genes), organisms=names(r.organisms), year=sys.intern(r.year)) for r in result.search)
-    return replace(result, summaries=summaries, search=search)
+    return replace(result, summaries=summaries)
 
 
 def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, Records]:
