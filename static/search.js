@@ -8,6 +8,7 @@
   var MAX_TERMS = 12;
   var PREFIX_WEIGHT = 0.5; // a word that the last word typed only begins counts half
   var DEBOUNCE_MS = 250;
+  var FAILED = "Search failed: part of the index could not be loaded. Please try again.";
 
   var form = document.getElementById("search-form");
   if (!form || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
@@ -315,7 +316,7 @@
     }).catch(function () {
       if (number !== latest) return;
       list.removeAttribute("aria-busy");
-      say("Search failed: part of the index could not be loaded. Please try again.");
+      say(FAILED);
     });
   }
 
@@ -347,13 +348,17 @@
     });
     organismSelect.addEventListener("change", run);
     yearSelect.addEventListener("change", run);
-    more.addEventListener("click", function () { showMore(latest, true); });
+    more.addEventListener("click", function () {
+      showMore(latest, true).catch(function () { say(FAILED); });
+    });
     return run();
   }
 
   form.hidden = false;
   var ready = load("manifest.json", "json", { cache: "no-cache" }).then(start, function () {
-    say("Search is not available: its index could not be loaded.");
+    say(location.protocol === "file:"
+      ? "Search works when the site is served over HTTP (for example with site-builder serve), not from files opened directly."
+      : "Search is not available: its index could not be loaded.");
   });
 
   // for tests: the tokenizer, once the index is loaded

@@ -253,3 +253,13 @@ def test_site_served_under_a_sub_path(browser, tmp_path):
         assert hrefs == [server + "repo/" + TNF_BOTH, server + "repo/" + TNF_HUMAN]
         page.close()
     assert page.errors == []
+
+
+def test_missing_index_is_reported_on_the_page(browser, base):
+    page = Page(browser, base)
+    page.context.route("**/search/manifest.json", lambda route: route.fulfill(status=404, body="missing"))
+    page.open("search.html?q=TNF")
+    assert "Search is not available" in page.page.text_content(STATUS)
+    assert page.page.locator("#search-form").is_visible()
+    page.close()
+    assert [e for e in page.errors if "404" not in e] == []  # only the failed request itself
