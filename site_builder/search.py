@@ -300,8 +300,9 @@ def newest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
 
 
 def check_url(url: str) -> None:
-    if not url or url.startswith("/") or "://" in url or "\\" in url or any(p in (".", "..") for p in url.split("/")):
-        raise ValueError(f"search record url must be site-relative without '..': {url!r}")
+    parts = url.split("/")
+    if not url or url.startswith("/") or ":" in parts[0] or "\\" in url or any(p in (".", "..") for p in parts):
+        raise ValueError(f"search record url must be site-relative, without a scheme or '..': {url!r}")
 
 
 class IndexWriter:

@@ -182,36 +182,35 @@
   // Doc ids holding every query word, best first: the sum over the words of score x idf
   // (for a prefix, its best-scoring completion). Ties go to the lower id: the newer figure.
   function rank(query, accept) {
-    var total = new Float64Array(manifest.docs);
-    var matched = new Uint8Array(manifest.docs); // how many words in a row each doc has
-    var words = query.terms;
-    var step = Promise.resolve();
-    words.forEach(function (term, k) {
-      step = step.then(function () {
-        return matches(term, query.prefix && k === words.length - 1);
-      }).then(function (lists) {
-        var best = new Map();
-        lists.forEach(function (list) {
-          var idf = Math.log(1 + manifest.docs / list.ids.length) * list.weight;
-          for (var i = 0; i < list.ids.length; i++) {
-            var id = list.ids[i];
-            if (matched[id] !== k) continue;
-            var score = list.scores[i] * idf;
-            if (!(best.get(id) >= score)) best.set(id, score);
-          }
-        });
-        best.forEach(function (score, id) {
-          matched[id] = k + 1;
-          total[id] += score;
-        });
-      });
-    });
-    return step.then(function () {
+    var last = query.terms.length - 1;
+    return Promise.all(query.terms.map(function (term, k) {
+      return matches(term, query.prefix && k === last);
+    })).then(function (perWord) {
+      var total = new Float64Array(manifest.docs);
+      var matched = new Uint8Array(manifest.docs); // how many words in a row each doc holds
+      perWord.forEach(function (lists, k) { addWord(lists, k, matched, total); });
       var ids = [];
       for (var id = 0; id < manifest.docs; id++) {
-        if (matched[id] === words.length && (!accept || accept(id))) ids.push(id);
+        if (matched[id] === perWord.length && (!accept || accept(id))) ids.push(id);
       }
       return ids.sort(function (a, b) { return total[b] - total[a] || a - b; });
+    });
+  }
+
+  function addWord(lists, k, matched, total) {
+    var best = new Map(); // doc id -> best score of this word
+    lists.forEach(function (list) {
+      var idf = Math.log(1 + manifest.docs / list.ids.length) * list.weight;
+      for (var i = 0; i < list.ids.length; i++) {
+        var id = list.ids[i];
+        if (matched[id] !== k) continue; // misses an earlier word
+        var score = list.scores[i] * idf;
+        if (!(best.get(id) >= score)) best.set(id, score);
+      }
+    });
+    best.forEach(function (score, id) {
+      matched[id] = k + 1;
+      total[id] += score;
     });
   }
 

@@ -378,7 +378,8 @@ def test_duplicate_url_is_refused(tmp_path):
         write_search_index([RECORDS[0], replace(RECORDS[1], url=RECORDS[0].url)], tmp_path)
 
 
-@pytest.mark.parametrize("url", ["/figures/x.html", "../x.html", "figures/../../x.html", "https://e.org/x.html", ""])
+@pytest.mark.parametrize("url", ["/figures/x.html", "../x.html", "figures/../../x.html", "https://e.org/x.html", "",
+                                 "javascript:alert(1)", "figures\\x.html"])
 def test_url_must_stay_inside_the_site(tmp_path, url):
     with pytest.raises(ValueError):
         write_search_index([SearchRecord(url, "t")], tmp_path)
