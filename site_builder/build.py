@@ -332,7 +332,8 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     static_dirs = theme_dirs(project, "static")
     template_dirs = theme_dirs(project, "templates")
     if not check_only:
-        check_output_dir(output, [content_dir, project, *template_dirs, *static_dirs])
+        config_dir = (options.config_path or project / "site.yml").parent
+        check_output_dir(output, [content_dir, project, config_dir, *template_dirs, *static_dirs])
         recover_interrupted_swap(output)  # finish or undo what a killed build left, before comparing
     sources = discover(content_dir, tuple(reversed(static_dirs)))
     jobs = options.jobs or default_jobs()
@@ -345,7 +346,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     if manifest is not None and manifest.fingerprint == fingerprint and not racy(sources, manifest.written_at):
         return up_to_date_report(report, manifest, started)
 
-    store = cache.ChunkStore(cache_dir)
+    store = cache.ChunkStore(cache_dir, writable=not check_only)  # `check` writes nothing
     job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
     results: list[ChunkResult] = []
     with progress.stage("load", len(sources.figures)) as bar:

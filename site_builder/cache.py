@@ -89,6 +89,7 @@ class ChunkStore:
     """Chunk results and records on disk, one file each per chunk key."""
 
     folder: Path
+    writable: bool = True  # False: entries are read but never written (e.g. for `check`)
 
     def path(self, key: str, kind: str) -> Path:
         return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
@@ -97,9 +98,12 @@ class ChunkStore:
         return read_pickle(self.path(key, kind))
 
     def put(self, key: str, kind: str, value: Any) -> None:
-        write_pickle(self.path(key, kind), value)
+        if self.writable:
+            write_pickle(self.path(key, kind), value)
 
     def touch(self, keys: Iterable[str]) -> None:
+        if not self.writable:
+            return
         now = time.time()
         for key in keys:
             for kind in ("result", "records", "downloads"):

@@ -18,6 +18,8 @@ from .text import fix_mojibake, looks_like_mojibake, remove_control_chars
 from .yamlsupport import key_line, key_lines, load_yaml
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MAX_NAME = 200  # a figid or path part becomes a file name (255 bytes at most, with suffixes)
+MAX_REDIRECT_DEPTH = 8
 SAFE_REDIRECT = re.compile(r"^/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]+$")
 GENE_SYMBOL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,39}$")
 NDEX_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
@@ -239,6 +241,9 @@ class FieldReader:
         if isinstance(raw, str) and raw.strip() and not SAFE_ID.match(raw.strip()):
             self.error("figid", f"{shorten(raw.strip())!r} may only contain letters, digits, '.', '_' and '-'")
             return ""
+        if isinstance(raw, str) and len(raw.strip()) > MAX_NAME:
+            self.error("figid", f"{shorten(raw.strip())!r} is longer than {MAX_NAME} characters (it becomes a file name)")
+            return ""
         figid = self.text("figid", required=True)
         stem = self.path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
         if figid and figid != stem:
@@ -264,7 +269,10 @@ class FieldReader:
             paths.append(("/figures/" + alias.strip(), "figid_alias"))
         safe = []
         for path, key in dict.fromkeys(paths):
-            if SAFE_REDIRECT.match(path) and not {".", ".."} & set(path.split("/")):
+            parts = path.split("/")
+            if len(parts) > MAX_REDIRECT_DEPTH + 1 or any(len(part) > MAX_NAME for part in parts):
+                self.error(key, f"{shorten(path)!r} is too long for a file path (at most {MAX_REDIRECT_DEPTH} folders of {MAX_NAME} characters)")
+            elif SAFE_REDIRECT.match(path) and not {".", ".."} & set(parts):
                 safe.append(path.removesuffix(".html"))
             else:
                 self.error(key, f"{shorten(path)!r} is not a safe site path (expected /figures/NAME)")

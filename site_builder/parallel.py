@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -36,7 +37,8 @@ def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequenc
         return
     _state, _task = state, task
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # Workers ignore Ctrl-C: the main process gets it, and leaving `with` terminates them.
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
             yield from pool.imap(_run, chunks)
     finally:
         _state, _task = None, None

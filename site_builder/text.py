@@ -26,10 +26,13 @@ def fix_mojibake(text: str) -> str:
     return ftfy.fix_text(text, normalization="NFC")
 
 
+MAX_SLUG = 120  # file names may have 255 bytes; long names share a prefix, index.py numbers clashes
+
+
 def slugify(name: str) -> str:
     """'Homo sapiens' -> 'homo-sapiens'; stable, ASCII, safe as a file name."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:MAX_SLUG].strip("-")
     return slug or "x" + format(sum(map(ord, name)) % 10**6, "06d")
 
 

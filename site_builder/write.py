@@ -10,10 +10,13 @@ import hashlib
 import json
 import os
 import re
+import signal
+import threading
+from contextlib import contextmanager
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .errors import BuildError
 from .model import Problem
@@ -64,7 +67,9 @@ def check_output_path(path: str) -> str | None:
 
 
 def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse an output folder whose replacement would delete sources or the project."""
+    """Refuse an output folder whose replacement would delete sources or the project, or a file."""
+    if output.exists() and not output.is_dir():
+        raise BuildError([Problem(str(output), 0, "output", f"{output} is a file, not a folder; choose another output folder")])
     out = output.resolve()
     for folder in protected:
         folder = folder.resolve()
@@ -90,6 +95,8 @@ def stage_file(staging: Path, previous: dict[str, Entry] | None, path: str, data
     try:
         target.write_bytes(data)
     except FileNotFoundError:
+        if not staging.is_dir():
+            raise  # the build is gone (killed, cleaned up): a leftover worker must not re-create it
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     return entry, True
@@ -136,7 +143,7 @@ class StagedSite:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None:
+        if exc_type is not None and not self.journal.exists():  # with a journal, the next build completes the commit
             shutil.rmtree(self.staging, ignore_errors=True)
 
     @property
@@ -188,19 +195,39 @@ class StagedSite:
             self.keys[page.path] = page.key
 
     def commit(self) -> None:
-        if self.previous is None:
-            self.swap()
-            return
-        removed = sorted(set(self.previous) - set(self.files))
-        write_journal(self.journal, self.staging, self.output, sorted(self.staged), removed)
-        apply_journal(self.journal)
+        with signals_deferred():  # a commit, once started, finishes
+            if self.previous is None:
+                self.swap()
+                return
+            removed = sorted(set(self.previous) - set(self.files))
+            write_journal(self.journal, self.staging, self.output, sorted(self.staged), removed)
+            apply_journal(self.journal)
 
     def swap(self) -> None:
         """Swap the staging folder in place of the output."""
         if self.output.exists():
             os.replace(self.output, self.old)
-        os.replace(self.staging, self.output)
+        try:
+            os.replace(self.staging, self.output)
+        except BaseException:
+            if self.old.exists() and not self.output.exists():
+                os.replace(self.old, self.output)  # put the previous site back
+            raise
         shutil.rmtree(self.old, ignore_errors=True)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and `kill` (SIGINT, SIGTERM) until the block is done; they act right after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # Python delivers signals to the main thread only: nothing to hold here
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def journal_path(output: Path) -> Path:

@@ -249,11 +249,6 @@ def test_a_build_killed_while_committing_is_completed_by_the_next_build(corpus, 
 
 @needs_linux
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, raises=Bug, reason=(
-    "site_builder/parallel.py, build.render_chunks: when only the main process of a build is SIGKILLed, its forked "
-    "render workers finish their chunk, and write.stage_file re-creates the deleted staging folder "
-    "(target.parent.mkdir(parents=True)) after the next build removed it: a `.site.staging-<pid>` folder "
-    "full of pages stays beside the output"))
 def test_workers_of_a_killed_build_leave_nothing_behind_the_next_build(corpus, previous_site) -> None:
     project, output = previous_site
     process = start_build(project, corpus.after, output, stderr=subprocess.DEVNULL)  # workers outlive it
@@ -276,11 +271,6 @@ def test_workers_of_a_killed_build_leave_nothing_behind_the_next_build(corpus, p
         raise Bug(f"left beside the output after the next build: {leftovers(output)}")
 
 
-@pytest.mark.xfail(strict=True, raises=Bug, reason=(
-    "site_builder/write.py: StagedSite.__exit__ deletes the staging folder on any exception, also on a "
-    "KeyboardInterrupt inside commit(). Ctrl-C in swap() between its two os.replace calls leaves no output folder "
-    "(it is at .<output>.old-<pid>); Ctrl-C in apply_journal() deletes the files the journal has still to move "
-    "in, so the output mixes old and new files. cli.main then prints 'the previous site was left as it was'"))
 @pytest.mark.parametrize("kind", ["clean", "incremental"])
 def test_ctrl_c_while_committing_keeps_a_whole_site_or_a_journal_that_completes_it(tmp_path, monkeypatch, kind) -> None:
     """Ctrl-C at an unlucky moment of the commit (simulated at a chosen os.replace): afterwards the output is
@@ -345,9 +335,6 @@ def test_check_passes_on_the_shared_corpus(tmp_path: Path) -> None:
 
 
 @needs_corpus
-@pytest.mark.xfail(strict=True, reason=(
-    "site_builder/build.py, build(check_only=True) still runs load_chunks, which puts every chunk into the "
-    "build cache: `check` creates <project>/.site-cache although README and --help say it writes nothing"))
 def test_check_writes_nothing(tmp_path: Path) -> None:
     run = run_cli(tmp_path, "check", "--content", CORPUS)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -473,11 +460,6 @@ def test_keep_going_builds_every_valid_record_and_lists_the_skipped_ones(tmp_pat
 LONG = 252  # letters: a valid file name (with .md, 255 bytes), but not once '.html' is added
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "no length limit on names that become output file names: load.py (figid, figid_alias, redirect_from) and "
-    "text.slugify (organism and journal slugs) accept names longer than the file system's 255 bytes per name "
-    "or PATH_MAX; `check` passes, `build` dies with an internal OSError/RecursionError (exit 2) instead of a "
-    "located error, and --keep-going cannot skip the record"))
 @pytest.mark.parametrize("fields", [
     {"figid": "PMC7__" + "f" * (LONG - 6)},
     {"figid_alias": "F" * 300},
@@ -523,10 +505,6 @@ def test_an_output_folder_that_would_replace_the_sources_is_refused(tmp_path: Pa
     assert snapshot(tmp_path) == before  # not one file touched, created or removed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "site_builder/build.py, build(): check_output_dir protects the content, project, template and static folders "
-    "but not the folder of --config: `build --config conf/site.yml --output conf` replaces conf/ and the "
-    "config file is deleted"))
 def test_an_output_folder_holding_the_config_file_is_refused(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     (tmp_path / "conf").mkdir()
@@ -538,10 +516,6 @@ def test_an_output_folder_holding_the_config_file_is_refused(tmp_path: Path) -> 
     assert snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "site_builder/write.py, StagedSite.swap: an output path naming an existing file is accepted; the file is "
-    "moved to .<name>.old-<pid> (shutil.rmtree cannot remove a file, so it stays there for good) and a "
-    "folder takes its name"))
 def test_an_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     project = make_project(tmp_path)
     (project / "notes.txt").write_text("keep me\n")
