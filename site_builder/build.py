@@ -341,10 +341,11 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     site_key = cache.digest(code, repr(config), cache.folder_digest(template_dirs))
-    fingerprint = input_fingerprint(site_key, sources, check_only)
+    fingerprint, newest = input_stamps(site_key, sources) if not check_only else ("", 0.0)
+    head = None if options.clean or check_only else cache.load_head(cache_dir, output)
+    if head is not None and head.fingerprint == fingerprint and newest < head.written_at - RACY_SECONDS:
+        return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else cache.load_manifest(cache_dir, output)
-    if manifest is not None and manifest.fingerprint == fingerprint and not racy(sources, manifest.written_at):
-        return up_to_date_report(report, manifest, started)
 
     store = cache.ChunkStore(cache_dir, writable=not check_only)  # `check` writes nothing
     job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
@@ -376,15 +377,16 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     return report
 
 
-def input_fingerprint(site_key: str, sources: SourceFiles, check_only: bool) -> str:
-    """Names, sizes and modification times of every input: equal means nothing changed."""
-    if check_only:
-        return ""
-    stamps = []
+def input_stamps(site_key: str, sources: SourceFiles) -> tuple[str, float]:
+    """A digest of the names, sizes and modification times of every input (equal: nothing
+    changed), and the newest modification time (an input changed within RACY_SECONDS of the
+    last build cannot be trusted to its time stamp, as git knows)."""
+    stamps, newest = [], 0.0
     for path in all_inputs(sources):
         stat = path.stat()
         stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    return cache.digest(site_key, *stamps)
+        newest = max(newest, stat.st_mtime)
+    return cache.digest(site_key, *stamps), newest
 
 
 def all_inputs(sources: SourceFiles) -> Iterable[Path]:
@@ -396,19 +398,15 @@ def all_inputs(sources: SourceFiles) -> Iterable[Path]:
         yield path
 
 
-def racy(sources: SourceFiles, written_at: float) -> bool:
-    """True when an input changed so close to the last build that its time stamp cannot tell."""
-    return any(path.stat().st_mtime >= written_at - RACY_SECONDS for path in all_inputs(sources))
-
-
-def up_to_date_report(report: BuildReport, manifest: cache.Manifest, started: float) -> BuildReport:
+def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: float) -> BuildReport:
     report.up_to_date = True
-    report.warnings += list(manifest.warnings)
+    report.warnings += list(head.warnings)
     stats = WriteStats()
-    for path, (_, size) in sorted(manifest.files.items()):
-        stats.add(path, size)
+    for kind, (files, size) in sorted(head.by_kind.items()):
+        stats.files, stats.bytes = stats.files + files, stats.bytes + size
+        stats.by_kind[kind] = [files, size]
     report.stats, report.pages = stats, stats.files
-    report.figures = manifest.figures
+    report.figures = head.figures
     report.seconds = time.perf_counter() - started
     return report
 

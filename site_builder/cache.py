@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
+from .write import page_kind
+
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
 FORMAT = "4"  # bump when the layout of cached objects changes
@@ -137,6 +139,44 @@ class Manifest:
     keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)
 
 
+@dataclass(frozen=True, slots=True)
+class ManifestHead:
+    """The part of a manifest a no-change build needs: small, so that check stays fast at 100k."""
+
+    output: str
+    fingerprint: str
+    written_at: float
+    figures: int
+    warnings: tuple
+    by_kind: dict[str, list[int]]  # WriteStats.by_kind of the output
+    sample: tuple[str, ...]  # some of the output's files, to notice a folder emptied by hand
+
+
+HEAD_SAMPLES = 200
+
+
+def head_of(manifest: Manifest) -> ManifestHead:
+    paths = sorted(manifest.files)
+    step = max(1, len(paths) // HEAD_SAMPLES)
+    by_kind: dict[str, list[int]] = {}
+    for path, (_, size) in manifest.files.items():
+        kind = page_kind(path)
+        counts = by_kind.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += size
+    return ManifestHead(manifest.output, manifest.fingerprint, manifest.written_at, manifest.figures,
+                        manifest.warnings, by_kind, tuple(paths[::step]))
+
+
+def load_head(cache_dir: Path, output: Path) -> ManifestHead | None:
+    head = read_pickle(manifest_path(cache_dir, output).with_suffix(".head"))
+    if not isinstance(head, ManifestHead) or head.output != str(output.resolve()) or not output.is_dir():
+        return None
+    if not all((output / path).is_file() for path in head.sample):
+        return None
+    return head
+
+
 def manifest_path(cache_dir: Path, output: Path) -> Path:
     return cache_dir / "manifests" / f"{digest(FORMAT, str(output.resolve()))}.pickle"
 
@@ -155,9 +195,11 @@ def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
 
 def save_manifest(cache_dir: Path, output: Path, manifest: Manifest) -> None:
     write_pickle(manifest_path(cache_dir, output), manifest)
+    write_pickle(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest))
 
 
 def forget_manifest(cache_dir: Path, output: Path) -> None:
+    manifest_path(cache_dir, output).with_suffix(".head").unlink(missing_ok=True)
     manifest_path(cache_dir, output).unlink(missing_ok=True)
 
 
