@@ -11,7 +11,7 @@ from .text import slugify
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
 RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 # Folders the build fills itself; a redirect page inside one could overwrite a generated file.
-GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "pagefind"}
+GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search"}
 
 
 def newest_first_key(figure: FigureSummary) -> tuple:

@@ -575,15 +575,12 @@ CONTENT_TYPES = {
     ".woff": "font/woff",
     ".woff2": "font/woff2",
     ".wasm": "application/wasm",
-    ".pagefind": "application/octet-stream",
 }
 HTML_TYPE = CONTENT_TYPES[".html"]
 
 
 def content_type(name: str) -> str:
     suffix = os.path.splitext(name)[1].lower()
-    if suffix.startswith(".pf_"):  # pagefind's index, fragment, filter and meta files
-        return "application/octet-stream"
     return CONTENT_TYPES.get(suffix, "application/octet-stream")
 
 

@@ -26,8 +26,6 @@ class LinkParser(HTMLParser):
             match = REFRESH.search(values.get("content") or "")
             if match:
                 self.links.append(match.group(1).strip())
-        if tag == "div" and values.get("data-bundle"):
-            self.links.append(values["data-bundle"] + "pagefind-ui.js")
 
 
 def links_of(html: str) -> list[str]:

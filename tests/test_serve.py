@@ -62,12 +62,9 @@ SITE = {
     "downloads/PMC1__a-genes.tsv": "word\tsymbol\n",
     "downloads/genes.gmt": "set\tdesc\tTP53\n",
     "robots.txt": "User-agent: *\n",
-    "pagefind/pagefind.js": "export {}",
-    "pagefind/pagefind.en_1a2b.pf_meta": "meta",
-    "pagefind/fragment/en_3c4d.pf_fragment": "frag",
-    "pagefind/index/en_5e6f.pf_index": "index",
-    "pagefind/filter/en_7a8b.pf_filter": "filter",
-    "pagefind/wasm.en.pagefind": "wasm",
+    "search/manifest.json": "{}",
+    "search/terms/0a1b2c.bin": "terms",
+    "search/docs/3d4e5f.json": "[]",
 }
 
 
@@ -236,7 +233,7 @@ def test_only_get_and_head(server):
     ("/index.html", "text/html"),
     ("/static/site.css", "text/css"),
     ("/static/app.js", "text/javascript"),
-    ("/pagefind/pagefind.js", "text/javascript"),
+    ("/search/manifest.json", "application/json"),
     ("/static/favicon.svg", "image/svg+xml"),
     ("/feed.xml", "application/xml"),
     ("/sitemap.xml", "application/xml"),
@@ -245,11 +242,8 @@ def test_only_get_and_head(server):
     ("/downloads/genes.gmt", "text/plain"),
     ("/downloads/all.tsv.gz", "application/gzip"),
     ("/robots.txt", "text/plain"),
-    ("/pagefind/pagefind.en_1a2b.pf_meta", "application/octet-stream"),
-    ("/pagefind/fragment/en_3c4d.pf_fragment", "application/octet-stream"),
-    ("/pagefind/index/en_5e6f.pf_index", "application/octet-stream"),
-    ("/pagefind/filter/en_7a8b.pf_filter", "application/octet-stream"),
-    ("/pagefind/wasm.en.pagefind", "application/octet-stream"),
+    ("/search/terms/0a1b2c.bin", "application/octet-stream"),
+    ("/search/docs/3d4e5f.json", "application/json"),
 ])
 def test_content_types(server, path, expected):
     status, headers, body = get(server, path)
@@ -265,7 +259,7 @@ def test_content_types(server, path, expected):
 def test_content_type_function():
     assert content_type("x.HTML").startswith("text/html")
     assert content_type("genes.tsv.gz") == "application/gzip"
-    assert content_type("en_1.pf_fragment") == "application/octet-stream"
+    assert content_type("terms/a1b2.bin") == "application/octet-stream"
     assert content_type("unknown.bin") == "application/octet-stream"
 
 
