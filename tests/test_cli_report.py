@@ -1,0 +1,57 @@
+"""What a build prints: the summary line, the size per folder, the 1 GB warning, progress bars."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from site_builder import cli, progress
+from site_builder.build import BuildReport
+from site_builder.config import SiteConfig
+from site_builder.write import WriteStats
+
+
+def report_with(files: dict[str, int]) -> BuildReport:
+    stats = WriteStats()
+    for path, size in files.items():
+        stats.add(path, size)
+    return BuildReport(config=SiteConfig(), output=Path("_site"), figures=2, pages=stats.files, stats=stats, written=3)
+
+
+def test_size_report_lists_folders_largest_first_with_averages() -> None:
+    lines = cli.size_report(report_with({"figures/a.html": 3000, "figures/b.html": 1000, "genes/X.html": 500, "index.html": 100}))
+    assert [line.split()[0] for line in lines] == ["figures/", "genes/", "top-level"]
+    assert "2 files" in lines[0] and "avg     2.0 KB" in lines[0]
+    assert not any(line.startswith("warning") for line in lines)
+
+
+def test_a_site_over_one_gigabyte_is_warned_about_naming_the_largest_folders() -> None:
+    lines = cli.size_report(report_with({"genes/a.html": 700_000_000, "figures/b.html": 400_000_000, "index.html": 10}))
+    warning = lines[-1]
+    assert warning.startswith("warning: the site is 1.10 GB; GitHub Pages publishes at most 1 GB.")
+    assert "genes/ (700 MB)" in warning and "figures/ (400 MB)" in warning
+
+
+def test_summary_line_says_what_was_written_or_that_nothing_changed() -> None:
+    report = report_with({"figures/a.html": 10, "index.html": 10})
+    assert cli.summary(report, "Built _site:").endswith("; 3 written, 0 removed")
+    report.up_to_date = True
+    assert cli.summary(report, "Built _site:").endswith("nothing changed since the last build")
+
+
+def test_progress_bars_draw_only_when_enabled() -> None:
+    shown, hidden = io.StringIO(), io.StringIO()
+    for stream, enabled in ((shown, True), (hidden, False)):
+        with progress.Progress(enabled, stream).stage("render figures", 4) as bar:
+            bar.advance(4)
+    assert "render figures" in shown.getvalue() and "4/4" in shown.getvalue() and shown.getvalue().endswith("\n")
+    assert hidden.getvalue() == ""
+
+
+def test_progress_is_off_when_quiet_or_not_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert progress.wanted(quiet=False, stream=Terminal())
+    assert not progress.wanted(quiet=True, stream=Terminal())
+    assert not progress.wanted(quiet=False, stream=io.StringIO())
