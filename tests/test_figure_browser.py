@@ -1,0 +1,54 @@
+"""A reader lands on a figure page from a search engine: what Chromium shows them."""
+from __future__ import annotations
+
+import pytest
+
+from screenshots import CHROMIUM, build_example_site, launch, local_only, serve
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"needs Debian chromium at {CHROMIUM}"),
+]
+
+FIGURE = "figures/PMC9900001__ijms-25-01234-g002.html"
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    site = build_example_site(tmp_path_factory.mktemp("figure") / "site")
+    with serve(site) as base, sync_playwright() as playwright:
+        browser = launch(playwright)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        local_only(context, base)
+        page = context.new_page()
+        page.goto(base + FIGURE)
+        yield page
+        browser.close()
+
+
+def test_title_is_the_heading_and_the_document_title(page) -> None:
+    heading = page.locator("h1").inner_text()
+    assert heading.startswith("TNF-α–induced NF-κB activation, inflammasome priming and necroptosis")
+    assert page.title().startswith(heading)
+
+
+def test_figure_image_from_europe_pmc_with_alt_text(page) -> None:
+    image = page.locator("figure img").first
+    assert image.get_attribute("src") == "https://europepmc.org/articles/PMC9900001/bin/ijms-25-01234-g002.jpg"
+    assert "TNF-α–induced NF-κB activation" in image.get_attribute("alt")
+    assert image.is_visible()
+
+
+def test_organisms_link_to_their_pages(page) -> None:
+    links = {a.inner_text(): a.get_attribute("href") for a in page.locator("a[href*='organisms/']").all()}
+    assert links.get("Homo sapiens") == "../organisms/homo-sapiens.html"
+    assert links.get("Mus musculus") == "../organisms/mus-musculus.html"
+
+
+def test_genes_table_links_gene_pages_and_ncbi(page) -> None:
+    row = page.locator("table tr", has_text="TNFR1").first
+    assert row.locator("a[href='../genes/TNFRSF1A.html']").inner_text() == "TNFRSF1A"
+    assert row.locator("a[href='https://www.ncbi.nlm.nih.gov/gene/7132']").inner_text() == "7132"
+    assert page.locator("table").first.locator("tbody tr").count() >= 10
