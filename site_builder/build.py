@@ -16,6 +16,7 @@ pages and writes what changed (write.StagedSite).
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -36,7 +37,7 @@ from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
-from .search import SearchRecord, search_record, write_search_index
+from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, search_record, write_search_index
 from .write import Entry, StagedFile, StagedSite, WriteStats, check_output_dir, recover_interrupted_swap, stage_file, stage_page
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -480,7 +481,12 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             for source, rel in sources.static:
                 site.copy(source, "static/" + rel)
         with progress.stage("search index", len(index.figures)) as bar:
-            write_search(site, search_records(results, index))
+            records = search_records(results, index)
+            search_key = cache.digest(cache.code_version(), pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+            if manifest is not None and manifest.search_key == search_key:
+                keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
+            else:
+                write_search(site, records)
             bar.advance(len(index.figures))
         with progress.stage("write", 0):
             site.commit()
@@ -488,7 +494,8 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     report.pages = report.stats.files
     report.written = len(site.staged) if previous is not None else len(site.files)
     report.removed = len(set(previous or ()) - set(site.files))
-    return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings), len(index.figures), site.keys)
+    return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings),
+                          len(index.figures), site.keys, search_key)
 
 
 def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
@@ -508,6 +515,12 @@ def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.Ch
         figures = [figure for _, figure in store.get(result.key, "records") or ()]
         kept = {s.source for s in result.summaries if index.figures.get(s.figid) is s}
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
+
+
+def keep_search_files(site: StagedSite, manifest: cache.Manifest) -> None:
+    for path, entry in manifest.files.items():
+        if path.startswith(SEARCH_DIR + "/"):
+            site.record(path, entry, False)
 
 
 def write_search(site: StagedSite, records: list[SearchRecord]) -> None:

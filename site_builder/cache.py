@@ -137,6 +137,7 @@ class Manifest:
     warnings: tuple = ()  # the problems to show again when nothing changed
     figures: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)
+    search_key: str = ""  # digest of the search records the search/ files were built from
 
 
 @dataclass(frozen=True, slots=True)
