@@ -342,7 +342,9 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     site_key = cache.digest(code, repr(config), cache.folder_digest(template_dirs))
-    fingerprint, newest = input_stamps(site_key, sources) if not check_only else ("", 0.0)
+    started_at = time.time()
+    stamps = input_stamps(sources) if not check_only else {}
+    fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
     head = None if options.clean or check_only else cache.load_head(cache_dir, output)
     if head is not None and head.fingerprint == fingerprint and newest < head.written_at - RACY_SECONDS:
         return up_to_date_report(report, head, started)
@@ -350,11 +352,18 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
 
     store = cache.ChunkStore(cache_dir, writable=not check_only)  # `check` writes nothing
     job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
-    results: list[ChunkResult] = []
+    chunks = chunk_paths(sources.figures)
+    known = known_results(job, chunks, stamps, manifest) if stamps else [("", None)] * len(chunks)
+    loaded: list[ChunkResult | None] = [result for _, result in known]
+    todo = [number for number, result in enumerate(loaded) if result is None]
+    store.touch([result.key for result in loaded if result is not None])
     with progress.stage("load", len(sources.figures)) as bar:
-        for batch in map_chunks(load_chunks, job, chunk_paths(sources.figures), jobs=jobs, chunk_size=1):
-            results += map(shared_strings, batch)
-            bar.advance(sum(len(r.summaries) + len(r.skipped) for r in batch))
+        bar.advance(sum(len(r.summaries) + len(r.skipped) for r in loaded if r is not None))
+        parsed = map_chunks(load_chunks, job, [chunks[n] for n in todo], jobs=jobs, chunk_size=1)
+        for number, batch in zip(todo, parsed):
+            loaded[number] = batch[0]
+            bar.advance(len(batch[0].summaries) + len(batch[0].skipped))
+    results = [shared_strings(result) for result in loaded if result is not None]
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
     report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
@@ -372,22 +381,58 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
         written = write_site(site_job, index, results, report)
         written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
+        written.started_at = started_at
+        written.chunk_keys = {stamp: result.key for (stamp, _), result in zip(known, results) if stamp}
         cache.save_manifest(cache_dir, output, written)
         store.prune({r.key for r in results})
     report.seconds = time.perf_counter() - started
     return report
 
 
-def input_stamps(site_key: str, sources: SourceFiles) -> tuple[str, float]:
+Stamps = dict[Path, tuple[int, int]]  # path -> (size, modification time in ns)
+
+
+def input_stamps(sources: SourceFiles) -> Stamps:
+    stamps = {}
+    for path in all_inputs(sources):
+        stat = path.stat()
+        stamps[path] = (stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+def fingerprint_of(site_key: str, stamps: Stamps) -> tuple[str, float]:
     """A digest of the names, sizes and modification times of every input (equal: nothing
     changed), and the newest modification time (an input changed within RACY_SECONDS of the
     last build cannot be trusted to its time stamp, as git knows)."""
-    stamps, newest = [], 0.0
-    for path in all_inputs(sources):
-        stat = path.stat()
-        stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        newest = max(newest, stat.st_mtime)
-    return cache.digest(site_key, *stamps), newest
+    parts = (f"{path}\0{size}\0{mtime}" for path, (size, mtime) in stamps.items())
+    return cache.digest(site_key, *parts), max((mtime for _, mtime in stamps.values()), default=0) / 1e9
+
+
+def chunk_stamp(job: LoadJob, paths: Sequence[Path], stamps: Stamps) -> tuple[str, float]:
+    """Like the chunk's content key, from time stamps: lets an unchanged chunk skip reading its files."""
+    parts: list[str] = [job.code, job.config.site_url]
+    newest = 0
+    for path in paths:
+        for file in (path, *(t for _, t in sorted(job.sources.tables.get(path.stem, {}).items()))):
+            size, mtime = stamps[file]
+            parts += [str(file), f"{size}:{mtime}"]
+            newest = max(newest, mtime)
+    return cache.digest(*parts), newest / 1e9
+
+
+def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,
+                  manifest: cache.Manifest | None) -> list[tuple[str, ChunkResult | None]]:
+    """(stamp, cached result or None) per chunk: a chunk whose files kept their stamps since the
+    last build is taken from the cache without reading them (None: read and hash them)."""
+    found = []
+    for paths in chunks:
+        stamp, newest = chunk_stamp(job, paths, stamps)
+        key = manifest.chunk_keys.get(stamp) if manifest and job.reuse else None
+        result = None
+        if key and newest < manifest.started_at - RACY_SECONDS and all(job.store.path(key, kind).exists() for kind in ("records", "downloads")):
+            result = job.store.get(key, "result")
+        found.append((stamp, result if isinstance(result, ChunkResult) else None))
+    return found
 
 
 def all_inputs(sources: SourceFiles) -> Iterable[Path]:

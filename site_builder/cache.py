@@ -27,7 +27,7 @@ from .write import page_kind
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "4"  # bump when the layout of cached objects changes
+FORMAT = "5"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -138,6 +138,8 @@ class Manifest:
     figures: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)
     search_key: str = ""  # digest of the search records the search/ files were built from
+    chunk_keys: dict[str, str] = field(default_factory=dict)  # stamps of a chunk's files -> its content key
+    started_at: float = 0.0  # when the build began reading its inputs
 
 
 @dataclass(frozen=True, slots=True)

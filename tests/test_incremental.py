@@ -149,3 +149,33 @@ def test_a_failed_build_keeps_the_site_and_the_next_good_build_catches_up(projec
     record.write_text(good.replace("figtitle: ", "figtitle: Fixed ", 1))
     incremental(project)
     assert_same_as_clean_build(project)
+
+
+def test_an_edit_rereads_only_the_chunk_of_the_edited_record(tmp_path, monkeypatch):
+    """Chunks whose files kept their time stamps come from the cache without being read."""
+    import importlib.util
+
+    import site_builder.build as build_module
+
+    spec = importlib.util.spec_from_file_location("generate_corpus", REPO / "benchmarks" / "generate_corpus.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    content = tmp_path / "content"
+    generator.generate(content, 700, seed=5)
+    for path in content.rglob("*"):
+        os.utime(path, (A_WHILE_AGO, A_WHILE_AGO))
+    options = BuildOptions(project_dir=REPO, content_dir=content, output_dir=tmp_path / "site", jobs=1,
+                           cache_dir=tmp_path / "cache")
+    build(options)
+    assert len(build_module.chunk_paths(sorted((content / "figures").glob("*.md")))) >= 2
+    record = sorted((content / "figures").glob("*.md"))[350]
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Re-read me", record.read_text(), count=1, flags=re.M))
+    read = []
+    real_record_inputs = build_module.record_inputs
+    monkeypatch.setattr(build_module, "record_inputs", lambda job, path: read.append(path) or real_record_inputs(job, path))
+    build(options)
+    assert record in read and len(read) < 700 / 2
+    assert "Re-read me" in (tmp_path / "site" / "figures" / f"{record.stem}.html").read_text()
+    clean = tmp_path / "clean"
+    build(BuildOptions(project_dir=REPO, content_dir=content, output_dir=clean, jobs=1, clean=True, cache_dir=tmp_path / "cache2"))
+    assert site_files(tmp_path / "site") == site_files(clean)
