@@ -16,7 +16,6 @@ pages and writes what changed (write.StagedSite).
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from . import cache, downloads
 from . import pages as site_pages
@@ -187,7 +186,7 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
             part for name, data, tables in inputs for part in (name, data, *(p for t in tables.values() for p in t))
         ))
         found = job.store.get(key, "result") if job.reuse else None
-        if isinstance(found, ChunkResult) and all(job.store.path(key, kind).exists() for kind in ("records", "downloads")):
+        if isinstance(found, ChunkResult) and job.store.has(key):
             job.store.touch([key])
             results.append(found)
             continue
@@ -292,13 +291,10 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
     """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
     done = []
     for key, result in chunks:
-        records = job.store.get(result.key, "records")
-        if records is None:
-            raise BuildError([Problem(str(job.store.folder), 0, "", "a build cache entry vanished during the build; run it again")])
-        wanted = set(job.renderer.index.figures)
         files = []
-        for digest, figure in records:
-            if figure.figid not in wanted or job.renderer.index.figures[figure.figid].source != figure.source:
+        for digest, figure in job.store.require(result.key, "records"):
+            kept = job.renderer.index.figures.get(figure.figid)
+            if kept is None or kept.source != figure.source:
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
             page = job.renderer.figure_page(figure, figure_key(job.renderer, digest, figure))
             files.append(stage_page(job.staging, job.previous, page))
@@ -377,7 +373,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
-        site_job = SiteJob(config, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress)
+        site_job = SiteJob(config, code, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress)
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
         written = write_site(site_job, index, results, report)
         written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
@@ -429,7 +425,7 @@ def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,
         stamp, newest = chunk_stamp(job, paths, stamps)
         key = manifest.chunk_keys.get(stamp) if manifest and job.reuse else None
         result = None
-        if key and newest < manifest.started_at - RACY_SECONDS and all(job.store.path(key, kind).exists() for kind in ("records", "downloads")):
+        if key and newest < manifest.started_at - RACY_SECONDS and job.store.has(key):
             result = job.store.get(key, "result")
         found.append((stamp, result if isinstance(result, ChunkResult) else None))
     return found
@@ -473,6 +469,7 @@ class SiteJob:
     """What write_site needs besides the index and the chunk results."""
 
     config: SiteConfig
+    code: str  # cache.code_version()
     site_key: str
     template_dirs: tuple[Path, ...]
     sources: SourceFiles
@@ -526,12 +523,11 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             for source, rel in sources.static:
                 site.copy(source, "static/" + rel)
         with progress.stage("search index", len(index.figures)) as bar:
-            records = search_records(results, index)
-            search_key = cache.digest(cache.code_version(), pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
-            if manifest is not None and manifest.search_key == search_key:
+            search = search_key(site_job.code, results, index)
+            if manifest is not None and manifest.search_key == search:
                 keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
             else:
-                write_search(site, records)
+                write_search(site, search_records(results, index))
             bar.advance(len(index.figures))
         with progress.stage("write", 0):
             site.commit()
@@ -540,25 +536,33 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     report.written = len(site.staged) if previous is not None else len(site.files)
     report.removed = len(set(previous or ()) - set(site.files))
     return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings),
-                          len(index.figures), site.keys, search_key)
+                          len(index.figures), site.keys, search)
 
 
 def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
     """The search records of the figures the index kept."""
-    return [record for r in results for s, record in zip(r.summaries, r.search) if index.figures.get(s.figid) is s]
+    return [record for r in results for s, record in zip(r.summaries, r.search) if kept_by(index, s)]
+
+
+def kept_by(index: SiteIndex, summary: FigureSummary) -> bool:
+    """False for a record the index dropped (a duplicate figid, a reserved name)."""
+    return index.figures.get(summary.figid) is summary
+
+
+def search_key(code: str, results: list[ChunkResult], index: SiteIndex) -> str:
+    """The search records follow from the chunks' content keys and which records the index kept."""
+    return cache.digest(code, *(r.key + "".join("1" if kept_by(index, s) else "0" for s in r.summaries) for r in results))
 
 
 def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.ChunkStore, config: SiteConfig) -> Iterable[downloads.DownloadParts]:
     """Each chunk's part; a chunk holding a figure the index dropped (a duplicate) is redone without it."""
     for result in results:
-        parts = store.get(result.key, "downloads")
-        if parts is None:
-            raise BuildError([Problem(str(store.folder), 0, "", "a build cache entry vanished during the build; run it again")])
-        if all(index.figures.get(s.figid) is s for s in result.summaries):
+        parts = store.require(result.key, "downloads")
+        if all(kept_by(index, s) for s in result.summaries):
             yield parts
             continue
         figures = [figure for _, figure in store.get(result.key, "records") or ()]
-        kept = {s.source for s in result.summaries if index.figures.get(s.figid) is s}
+        kept = {s.source for s in result.summaries if kept_by(index, s)}
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
 
 

@@ -23,6 +23,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import BuildError
+from .model import Problem
 from .write import page_kind
 
 CACHE_DIR_NAME = ".site-cache"
@@ -98,6 +100,17 @@ class ChunkStore:
 
     def get(self, key: str, kind: str) -> Any:
         return read_pickle(self.path(key, kind))
+
+    def has(self, key: str) -> bool:
+        """Whether a chunk's records and download parts are stored (its result alone is not enough)."""
+        return all(self.path(key, kind).exists() for kind in ("records", "downloads"))
+
+    def require(self, key: str, kind: str) -> Any:
+        """An entry the build stored earlier in this run; gone means another process pruned it."""
+        value = self.get(key, kind)
+        if value is None:
+            raise BuildError([Problem(str(self.folder), 0, "", "a build cache entry vanished during the build; run it again")])
+        return value
 
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:

@@ -182,18 +182,6 @@ class StagedSite:
     def copy(self, source: Path, path: str) -> None:
         self.write(path, source.read_bytes())
 
-    def write_pages(self, pages: Iterable[Rendered]) -> None:
-        for page in pages:
-            self.write_page(page)
-
-    def write_page(self, page: Rendered) -> None:
-        if page.unchanged and self.previous is not None and page.path in self.previous:
-            self.record(page.path, self.previous[page.path], False)
-        else:
-            self.write(page.path, page.text)
-        if page.key:
-            self.keys[page.path] = page.key
-
     def commit(self) -> None:
         with signals_deferred():  # a commit, once started, finishes
             if self.previous is None:
