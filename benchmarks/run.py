@@ -37,21 +37,45 @@ def timed(command: list[str], cwd: Path) -> dict:
             "summary": result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""}
 
 
+LISTING_FOLDERS = ("organisms", "years", "journals")
+
+
+def file_kind(site: Path, rel: str) -> str:
+    """The page kind of an output file, for the size table (issue: average size of each kind)."""
+    folder, _, name = rel.rpartition("/")
+    top = rel.split("/", 1)[0]
+    if folder == "figures" and not name.endswith(".html"):
+        return "figure tables"
+    if folder == "figures" and name != "index.html":
+        with open(site / rel, "rb") as handle:
+            return "redirect pages" if b'http-equiv="refresh"' in handle.read(600) else "figure pages"
+    if folder == "genes" and name != "index.html":
+        return "gene pages"
+    if rel == "figures/index.html" or (folder in LISTING_FOLDERS and name != "index.html"):
+        return "listing pages"
+    if top in ("search", "downloads", "static"):
+        return {"search": "search index", "downloads": "downloads", "static": "static assets"}[top]
+    if name.startswith("sitemap") or name in ("robots.txt", "feed.xml"):
+        return "sitemaps, robots, feed"
+    return "index and site pages"
+
+
 def output_size(site: Path) -> dict:
     files = [p for p in site.rglob("*") if p.is_file()]
     kinds: dict[str, list[int]] = {}
     for path in files:
-        rel = path.relative_to(site).as_posix()
-        kind = rel.split("/", 1)[0] if "/" in rel else rel
-        entry = kinds.setdefault(kind, [0, 0])
+        entry = kinds.setdefault(file_kind(site, path.relative_to(site).as_posix()), [0, 0])
         entry[0] += 1
         entry[1] += path.stat().st_size
-    figure_pages = [p.stat().st_size for p in (site / "figures").glob("PMC*.html") if p.stat().st_size > 2000]
+    total = sum(k[1] for k in kinds.values())
+    pages = kinds.get("figure pages", [0, 0])
     return {
         "files": len(files),
-        "mb": round(sum(k[1] for k in kinds.values()) / 1e6, 1),
-        "by_kind_mb": {k: round(v[1] / 1e6, 1) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1][1])[:10]},
-        "avg_figure_page_kb": round(sum(figure_pages) / max(1, len(figure_pages)) / 1e3, 1),
+        "bytes": total,
+        "mb": round(total / 1e6, 1),
+        "by_kind": {k: {"files": v[0], "mb": round(v[1] / 1e6, 1), "avg_kb": round(v[1] / max(v[0], 1) / 1e3, 2)}
+                    for k, v in sorted(kinds.items(), key=lambda kv: -kv[1][1])},
+        "avg_figure_page_kb": round(pages[1] / max(1, pages[0]) / 1e3, 1),
     }
 
 
@@ -118,7 +142,9 @@ def main() -> None:
     (args.work / "results.json").write_text(json.dumps(report, indent=2))
     print(f"{report['date']}, {machine}\n\n{markdown_table(runs)}")
     for r in runs:
-        print(f"\n{r['figures']:,} figures, output by kind (MB): {r['size']['by_kind_mb']}")
+        print(f"\n{r['figures']:,} figures, output by page kind:")
+        for kind, row in r["size"]["by_kind"].items():
+            print(f"  {kind:<28} {row['files']:>8,} files {row['mb']:>8.1f} MB  avg {row['avg_kb']:>7.2f} KB")
 
 
 if __name__ == "__main__":

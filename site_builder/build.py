@@ -298,8 +298,8 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
             page = job.renderer.figure_page(figure, figure_key(job.renderer, digest, figure))
             files.append(stage_page(job.staging, job.previous, page))
-            for path, text in downloads.figure_tables(figure):
-                entry, staged = stage_file(job.staging, job.previous, path, text.encode("utf-8"))
+            for path, data in downloads.figure_tables(figure):
+                entry, staged = stage_file(job.staging, job.previous, path, data)
                 files.append((path, entry, staged, ""))
         done.append((key, files))
     return done

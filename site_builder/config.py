@@ -42,7 +42,7 @@ class SiteConfig:
     license_name: str = "CC0 1.0"
     license_url: str = CC0_URL
     creator: str = "WikiPathways"
-    footer: str = "Figure data are CC0: free to use for any purpose."
+    footer: str = "Figure data are free to use for any purpose."
     cname: str = ""
     per_page: int = 100
     nav: tuple[NavLink, ...] = (

@@ -15,7 +15,9 @@ TABLE_COLUMNS = {
     "chemicals": ("word", "mesh", "name", "chebi"),
     "diseases": ("word", "mesh", "name", "doid"),
 }
-METADATA_COLUMNS = ("figid", "url", "title", "year", "pmcid", "doi", "journal", "organisms", "genes", "caption")
+# The TSV leaves out the captions (long free text) and the gene lists, which the JSON Lines and
+# GMT files hold: ~45 MB less at 100k figures, where the whole site must stay under 1 GB.
+METADATA_COLUMNS = ("figid", "url", "title", "year", "pmcid", "doi", "journal", "organisms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +32,14 @@ class Download:
 
 
 CATALOGUE = (
-    Download("downloads/pfocr.gmt", "Gene sets (GMT)",
-             "One line per figure: figure ID, page URL, then its gene symbols. Read by Enrichr, clusterProfiler, GSEA and fgsea."),
+    Download("downloads/pfocr.gmt.gz", "Gene sets (GMT, gzip)",
+             "One line per figure: figure ID, page URL, then its gene symbols. clusterProfiler, fgsea and GSEA read it "
+             "as it is; unpack it (gunzip) for Enrichr's upload."),
     Download("downloads/figures.jsonl.gz", "Figure metadata (JSON Lines, gzip)",
              "One JSON object per figure: title, caption, paper, organisms, genes, chemicals and diseases."),
     Download("downloads/figures.tsv.gz", "Figure metadata (TSV, gzip)",
-             "One row per figure, tab-separated, lists joined with '|'. Opens in spreadsheets and R/pandas."),
+             "One row per figure, tab-separated, organisms joined with '|'; the captions and genes are in the "
+             "JSON Lines and GMT files. Opens in spreadsheets and R/pandas."),
 )
 
 
@@ -43,8 +47,10 @@ def catalogue(index: SiteIndex) -> tuple[Download, ...]:
     return CATALOGUE
 
 
-def table_path(figid: str, kind: str) -> str:
-    return f"figures/{figid}-{kind}.tsv"
+def table_name(figid: str, kind: str) -> str:
+    """Gzipped: a 100k-figure site holds ~60k tables, 106 MB as plain text and ~45 MB gzipped,
+    and GitHub Pages publishes at most 1 GB. R, pandas and desktop archivers open them as they are."""
+    return f"{figid}-{kind}.tsv.gz"
 
 
 def clean(value: str) -> str:
@@ -60,11 +66,11 @@ def tsv(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return "\t".join(columns) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
 
 
-def figure_tables(figure: Figure) -> Iterator[tuple[str, str]]:
-    """The figure's genes/chemicals/diseases tables as TSV files (linked from its page)."""
+def figure_tables(figure: Figure) -> Iterator[tuple[str, bytes]]:
+    """The figure's genes/chemicals/diseases tables as gzipped TSV files beside its page (linked from it)."""
     for kind, columns in TABLE_COLUMNS.items():
         if getattr(figure, kind):
-            yield table_path(figure.figid, kind), tsv(columns, table_rows(figure, kind))
+            yield "figures/" + table_name(figure.figid, kind), gzipped(tsv(columns, table_rows(figure, kind)))
 
 
 def gmt_line(figure: Figure, config: SiteConfig) -> str:
@@ -73,7 +79,7 @@ def gmt_line(figure: Figure, config: SiteConfig) -> str:
 
 def metadata(figure: Figure, config: SiteConfig) -> dict:
     return {
-        "figid": figure.figid, "url": config.site_url + figure.url, "title": figure.title,
+        "figid": figure.figid, "title": figure.title,  # the page is <site>/figures/<figid>.html
         "caption": figure.caption, "year": figure.year, "pmcid": figure.pmcid, "doi": figure.doi,
         "papertitle": figure.papertitle, "reftext": figure.reftext, "journal": figure.journal_title,
         "organisms": list(figure.known_organisms), "genes": list(figure.symbols),
@@ -93,7 +99,7 @@ class DownloadParts:
     gzip members may follow one another in a file (RFC 1952), which gunzip, Python, R and
     pandas read as one stream: a changed chunk re-compresses only its own part."""
 
-    gmt: str
+    gmt_gz: bytes
     jsonl_gz: bytes
     tsv_gz: bytes
 
@@ -103,11 +109,11 @@ def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadPar
     jsonl = "".join(json.dumps(metadata(f, config), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
     rows = (
         (f.figid, config.site_url + f.url, clean(f.title), f.year, f.pmcid, f.doi, clean(f.journal_title),
-         "|".join(f.known_organisms), "|".join(f.symbols), clean(f.caption))
+         "|".join(f.known_organisms))
         for f in figures
     )
     return DownloadParts(
-        "".join(gmt_line(f, config) for f in figures if f.symbols),
+        gzipped("".join(gmt_line(f, config) for f in figures if f.symbols)) if figures else b"",
         gzipped(jsonl) if figures else b"",
         gzipped("".join("\t".join(row) + "\n" for row in rows)) if figures else b"",
     )
@@ -116,6 +122,6 @@ def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadPar
 def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
     """The whole-collection downloads, figures in file-name order; `parts` is read once per file,
     so the parts need not all be in memory at once."""
-    yield "downloads/pfocr.gmt", "".join(p.gmt for p in parts())
+    yield "downloads/pfocr.gmt.gz", b"".join(p.gmt_gz for p in parts()) or gzipped("")
     yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts()) or gzipped("")
     yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, ())) + b"".join(p.tsv_gz for p in parts())

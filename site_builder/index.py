@@ -1,11 +1,10 @@
 """Cross-record views, built once in one pass: organisms, genes, years, journals, redirects."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Collection, Iterable, Mapping
 
-from .model import Figure, FigureSummary, Listing, Page, Problem, SiteIndex
+from .model import Figure, FigureSummary, Listing, Page, Problem, SiteIndex, newest_first_key
 from .text import slugify
 
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
@@ -14,14 +13,8 @@ RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search"}
 
 
-def newest_first_key(figure: FigureSummary) -> tuple:
-    """Sort key: newest year first, then newest PMC id, then figid (always unique)."""
-    return (-leading_number(figure.year), -leading_number(figure.pmcid.removeprefix("PMC")), figure.figid)
-
-
-def leading_number(text: str) -> int:
-    match = re.fullmatch(r"[0-9]{1,18}", text)
-    return int(match.group()) if match else 0
+def figure_order(figure: FigureSummary) -> tuple:
+    return newest_first_key(figure.year, figure.pmcid, figure.url)
 
 
 def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
@@ -37,7 +30,7 @@ def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page]
             problems.append(Problem(figure.source, figure.line_of("figid"), "figid", f"duplicate figid {figure.figid!r}, also in {first}"))
             continue
         by_id[figure.figid] = figure
-    ordered = sorted(by_id.values(), key=newest_first_key)
+    ordered = sorted(by_id.values(), key=figure_order)
     organisms: dict[str, list[str]] = defaultdict(list)
     genes: dict[str, list[str]] = defaultdict(list)
     years: dict[str, list[str]] = defaultdict(list)

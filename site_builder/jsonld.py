@@ -9,13 +9,23 @@ import json
 from typing import Any
 
 from .config import SiteConfig
-from .links import doi_url, image_url, pmc_article_url
+from .links import doi_url, pmc_article_url
 from .model import Figure
 from .text import truncate
 
 MIN_DESCRIPTION = 50
 MAX_DESCRIPTION = 5000  # Google's Dataset rich results accept 50 to 5000 characters
+# The page shows the whole caption; the JSON-LD carries its start (a 100k-figure site saves
+# ~45 MB, and every figure page must stay small for GitHub Pages' 1 GB).
+SUMMARY_DESCRIPTION = 200
 DATASET_PROFILE = "https://bioschemas.org/profiles/Dataset/1.0-RELEASE"
+
+
+def graph(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """One JSON-LD object for a page's blocks: they share one @context (one script, fewer bytes)."""
+    if len(blocks) == 1:
+        return blocks[0]
+    return {"@context": "https://schema.org/", "@graph": [{k: v for k, v in b.items() if k != "@context"} for b in blocks]}
 
 
 def to_script_json(data: Any) -> str:
@@ -51,36 +61,25 @@ def figure_jsonld(figure: Figure, config: SiteConfig) -> dict[str, Any]:
     data: dict[str, Any] = {
         "@context": "https://schema.org/",
         "@type": "Dataset",
-        "@id": page_url,
         "http://purl.org/dc/terms/conformsTo": {"@id": DATASET_PROFILE, "@type": "CreativeWork"},
         "url": page_url,
         "name": figure.title,
-        "description": describe(figure),
+        "description": truncate(describe(figure), SUMMARY_DESCRIPTION),
         "identifier": identifiers(figure),
         "license": config.license_url,
         "isAccessibleForFree": True,
         "creator": {"@type": "Organization", "name": config.creator},
-        "keywords": list(dict.fromkeys(figure.symbols + figure.keywords)) or [figure.title],
-        "isPartOf": catalog(config),
+        # the paper's keywords; the gene symbols are in the page's text (~50 MB at 100k figures)
+        "keywords": list(figure.keywords) or [figure.title],
         "includedInDataCatalog": catalog(config),
     }
-    if figure.year:
-        data["temporalCoverage"] = figure.year
-    if figure.pmcid and figure.filename:
-        data["image"] = image_url(config, figure)
     if citation := paper_citation(figure):
         data["citation"] = citation
-    if figure.known_organisms:
-        data["about"] = [{"@type": "Taxon", "name": name} for name in figure.known_organisms]
-    if mentions := gene_mentions(figure):
-        data["mentions"] = mentions
     return data
 
 
 def identifiers(figure: Figure) -> list[Any]:
-    ids: list[Any] = [figure.figid]
-    if figure.doi:
-        ids.append(doi_url(figure.doi))
+    ids: list[Any] = [figure.figid]  # the paper's DOI is the citation's @id
     if figure.pmcid:
         ids.append({"@type": "PropertyValue", "propertyID": "PMCID", "value": figure.pmcid})
     return ids
@@ -93,40 +92,26 @@ def paper_citation(figure: Figure) -> dict[str, Any] | None:
     if figure.papertitle:
         paper["name"] = figure.papertitle
     if figure.doi:
-        paper["@id"] = paper["url"] = doi_url(figure.doi)
-        paper["identifier"] = figure.doi
+        paper["@id"] = doi_url(figure.doi)
     elif figure.pmcid:
         paper["url"] = pmc_article_url(figure.pmcid)
     if figure.journal_title:
         paper["isPartOf"] = {"@type": "Periodical", "name": figure.journal_title}
     if figure.year:
         paper["datePublished"] = figure.year
-    if figure.reftext:
-        paper["description"] = figure.reftext
     return paper
 
 
-def gene_mentions(figure: Figure) -> list[dict[str, Any]]:
-    ids = {g.symbol: g.ncbigene_id for g in figure.genes if g.ncbigene_id}
-    mentions = []
-    for symbol in figure.symbols:
-        gene: dict[str, Any] = {"@type": "Gene", "name": symbol}
-        if ids.get(symbol):  # the compact identifier resolves (identifiers.org); a url would double the bytes
-            gene["identifier"] = f"ncbigene:{ids[symbol]}"
-        mentions.append(gene)
-    return mentions
-
-
-def breadcrumbs(config: SiteConfig, trail: list[tuple[str, str]]) -> dict[str, Any]:
-    """trail: (name, site-relative url) from the home page down to this page."""
-    return {
-        "@context": "https://schema.org/",
-        "@type": "BreadcrumbList",
-        "itemListElement": [
-            {"@type": "ListItem", "position": number, "name": name, "item": config.site_url + url}
-            for number, (name, url) in enumerate(trail, 1)
-        ],
-    }
+def breadcrumbs(config: SiteConfig, trail: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """trail: (name, site-relative url) from the home page down to this page; the page itself
+    may come last with url None (Google takes the page's own URL then)."""
+    items = []
+    for number, (name, url) in enumerate(trail, 1):
+        item = {"@type": "ListItem", "position": number, "name": name}
+        if url is not None:
+            item["item"] = config.site_url + url
+        items.append(item)
+    return {"@context": "https://schema.org/", "@type": "BreadcrumbList", "itemListElement": items}
 
 
 def website(config: SiteConfig) -> dict[str, Any]:

@@ -26,10 +26,6 @@ def pmc_article_url(pmcid: str) -> str:
     return f"https://pmc.ncbi.nlm.nih.gov/articles/{quote(pmcid)}/"
 
 
-def europepmc_url(pmcid: str) -> str:
-    return f"https://europepmc.org/article/PMC/{quote(pmcid)}"
-
-
 def pmc_figure_url(figure: Figure) -> str:
     """The figure at PMC: figlink is '/pmc/articles/PMC1/figure/F3/'."""
     if figure.figlink.startswith("/pmc/articles/"):

@@ -107,6 +107,17 @@ class Figure:
         return tuple(o for o in self.organisms if o and o != "NA")
 
 
+def newest_first_key(year: str, pmcid: str, url: str) -> tuple:
+    """The one order of figures on every list and in the search index (whose doc ids the
+    listing pages use): newest year first, then newest PMC id, then page URL (always unique)."""
+    return (-whole_number(year), year, -whole_number(pmcid.removeprefix("PMC")), url)
+
+
+def whole_number(text: str) -> int:
+    """'2021' -> 2021; anything but plain ASCII digits -> 0 (sorts last)."""
+    return int(text) if 0 < len(text) <= 18 and text.isascii() and text.isdigit() else 0
+
+
 FEED_CAPTION = 500  # characters of a caption the Atom feed shows
 
 

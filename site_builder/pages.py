@@ -6,6 +6,7 @@ cross-record view comes from the SiteIndex built once in index.py.
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlencode
 from typing import Callable, Iterator
 
 from . import charts, downloads, feeds
@@ -27,17 +28,14 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
     index = r.index
     jobs: list[PageJob] = [r.home]
     everything = Listing("All figures", "index", index.newest_first)
-    jobs += listing_jobs(r, "figures", everything, "All figures", "Every figure in the collection, newest first.")
+    jobs.append(partial(r.listing_page, "figures", everything, "All figures", "Every figure in the collection, newest first."))
     jobs.append(partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."))
-    for listing in index.organisms:
-        jobs += listing_jobs(r, "organisms", listing, listing.key)
+    jobs += [partial(r.listing_page, "organisms", l, l.key, search_query=urlencode({"organism": l.key})) for l in index.organisms]
     jobs += gene_page_jobs(r)
     jobs.append(partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."))
-    for listing in index.years:
-        jobs += listing_jobs(r, "years", listing, f"Figures from {listing.key}")
+    jobs += [partial(r.listing_page, "years", l, f"Figures from {l.key}", search_query=urlencode({"year": l.key})) for l in index.years]
     jobs.append(partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."))
-    for listing in index.journals:
-        jobs += listing_jobs(r, "journals", listing, listing.key)
+    jobs += [partial(r.listing_page, "journals", l, l.key) for l in index.journals]
     jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
     jobs += [partial(r.content_page, page) for page in index.pages]
     jobs += [
@@ -55,12 +53,10 @@ def statistics_page(r: Renderer) -> Rendered:
                     charts=charts.statistics_charts(r.index), counts=charts.headline_counts(r.index))
 
 
-def listing_jobs(r: Renderer, kind: str, listing: Listing, heading: str, intro: str = "",
-                 external: tuple[str, str] | None = None) -> list[PageJob]:
-    return [partial(r.listing_page, kind, listing, heading, number, intro, external) for number in range(1, r.page_count(listing) + 1)]
-
-
 POPULAR_GENES = 40  # the genes index shows this many most-mentioned symbols as tags
+# A gene page lists this many newest figures in its HTML (static/listing.js shows the rest):
+# ~50 genes per figure make gene pages the largest part of a site otherwise.
+GENE_PAGE_SHOWN = 3
 
 
 def gene_letter(symbol: str) -> str:
@@ -89,8 +85,11 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
             letters=[(l, f"{slugify(l)}.html", l == letter) for l in letters],
             groups=[(g.key, f"../genes/{g.slug}.html", len(g.figids)) for g in by_letter[letter]],
         ))
-    for listing in r.index.genes:
-        jobs += listing_jobs(r, "genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)))
+    jobs += [
+        partial(r.listing_page, "genes", l, l.key, external=("NCBI Gene", ncbi_gene_search_url(l.key)),
+                shown=GENE_PAGE_SHOWN, search_query=urlencode({"q": l.key}))
+        for l in r.index.genes
+    ]
     return jobs
 
 

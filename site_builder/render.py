@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from math import ceil
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
 import jinja2
 from markupsafe import Markup
 
-from . import charts, jsonld, links
+from . import charts, downloads, jsonld, links
 from .config import SiteConfig
 from .model import Figure, Listing, Page, SiteIndex
 from .text import truncate
@@ -35,6 +35,8 @@ CAPTION_FOLD = 600
 CAPTION_LEAD_MAX = 320  # the shown part ends at a sentence end before this many characters
 CAPTION_LEAD_MIN = 60
 
+DESCRIPTION_MAX = 160  # characters of a page's meta description (what search results show)
+
 # Breadcrumb parent of the pages in each folder: (label, index page).
 SECTIONS = {
     "figures": ("Figures", "figures/index.html"),
@@ -48,8 +50,8 @@ SECTIONS = {
 KICKERS = {"organisms": "Organism", "genes": "Gene", "journals": "Journal"}
 
 # Script files (under static/) loaded only by the pages that use them.
-SORT_JS = "static/sort.js"
-ZOOM_JS = "static/zoom.js"
+LISTING_JS = "static/listing.js"
+FIGURE_JS = "static/figure.js"  # gene links, tables on demand, image zoom
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,16 +63,14 @@ class Caption:
 
 
 @dataclass(frozen=True, slots=True)
-class Mention:
-    """One row of a figure page's mention table, with its links prepared."""
+class Annotations:
+    """One annotation section of a figure page: tags, and the TSV table they come from."""
 
-    word: str
-    name: str
-    name_url: str
-    ident: str
-    ident_url: str
-    extra: str = ""
-    extra_url: str = ""
+    heading: str
+    id: str
+    tags: list[tuple[str, str]]  # (label, gene page name when it differs from the label)
+    table: str = ""  # the TSV file beside the page, '' when there is none
+    linked: bool = False
 
 
 def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
@@ -102,6 +102,7 @@ class Renderer:
         self.env, self.config, self.index = env, config, index
         self.site_key, self.previous_keys = site_key, previous_keys or {}
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
+        self.gene_slugs = {listing.key: listing.slug for listing in index.genes if listing.slug != listing.key}
 
     # --- shared pieces -----------------------------------------------------------------
     def page(self, template: str, path: str, title: str, description: str = "", *, inputs_key: str = "", **context: Any) -> Rendered:
@@ -114,11 +115,11 @@ class Renderer:
             "root": root,
             "path": path,
             "title": title,
-            "description": truncate(" ".join((description or self.config.description).split()), 200),
+            "description": truncate(" ".join((description or self.config.description).split()), DESCRIPTION_MAX),
             "canonical": canonical,
             "nav": [(link.title, link.url if "://" in link.url else root + link.url, nav_current(link.url, path)) for link in self.config.nav],
             "jsonld": [],
-            "og_type": "website",
+            "feed_link": path == "index.html",  # feed readers find the feed from the home page
             "og_image": "",
             "scripts": (),  # paths under the site root, loaded with defer
             "show_find": path != "search.html",  # the search page has its own box
@@ -129,7 +130,7 @@ class Renderer:
         base.update(context)
         if "crumbs" not in context:
             base["crumbs"] = breadcrumbs(path, root, str(context.get("heading", title)))
-        base["jsonld"] = [Markup(jsonld.to_script_json(block)) for block in base["jsonld"]]
+        base["jsonld"] = Markup(jsonld.to_script_json(jsonld.graph(base["jsonld"]))) if base["jsonld"] else ""
         key = inputs_key or (self.page_key(template, base) if self.site_key else "")
         if key and self.previous_keys.get(path) == key:
             return Rendered(path, "", key, unchanged=True)
@@ -149,13 +150,11 @@ class Renderer:
         if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
             return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
-        crumbs = [("Home", ""), ("Figures", "figures/"), (figure.title, figure.url)]
+        crumbs = [("Home", ""), ("Figures", "figures/"), (figure.figid, None)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
-        genes = gene_rows(figure)
-        chemicals = [term_row(t, "chebi") for t in figure.chemicals]
-        diseases = [term_row(t, "doid") for t in figure.diseases]
+        annotations = self.annotations(figure)
         notes, notes_titled = notes_html(figure.body_html)
-        scripts = ([ZOOM_JS] if image else []) + ([SORT_JS] if genes or chemicals or diseases else [])
+        scripts = [FIGURE_JS] if image or any(a.linked or a.table for a in annotations) else []
         return self.page(
             "figure.html",
             figure.url,
@@ -165,28 +164,46 @@ class Renderer:
             figure=figure,
             meta=figure_meta(figure),
             image=image,
-            alt=truncate(f"Pathway figure: {figure.title}", 250),
+            # the h1 above gives the title and the caption below describes the figure
+            alt="Pathway figure" if figure.caption.strip() else truncate(figure.title, 250),
             caption=split_caption(figure.caption),
             paper=paper_links(figure),
             organisms=[(name, self.organism_href(name)) for name in figure.known_organisms],
-            genes=genes,
-            symbols=[(s, f"../genes/{s}.html") for s in figure.symbols],
-            chemicals=chemicals,
-            diseases=diseases,
+            annotations=annotations,
             notes=notes,
             notes_titled=notes_titled,
             scripts=scripts,
             resources=resource_links(figure),
-            tables=[(f"{kind.title()} (TSV)", f"{figure.figid}-{kind}.tsv") for kind in ("genes", "chemicals", "diseases") if getattr(figure, kind)],
             edit_url=links.edit_url(config, figure),
-            crumbs=[("Home", "../index.html"), ("Figures", "index.html"), (figure.figid, "")],
-            og_type="article",
+            # The trail is in the BreadcrumbList JSON-LD; shown, it would add ~19 MB to a 100k-figure
+            # site, and the header's "Browse" is marked as the current section already.
+            crumbs=[],
             og_image=image,
             jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, crumbs)],
         )
 
     def organism_href(self, name: str) -> str:
         return f"../organisms/{self.organism_slugs[name]}.html"
+
+    def annotations(self, figure: Figure) -> list[Annotations]:
+        """The genes (linked to their pages), chemicals and diseases of a figure, as tags.
+
+        Their full tables (word read, identifiers, organism) are the TSV files linked from the
+        page; static/figure.js shows one as a table on demand. Repeating every table in the HTML
+        would take ~300 MB of a 100k-figure site.
+        """
+        def table(kind: str) -> str:
+            return downloads.table_name(figure.figid, kind) if getattr(figure, kind) else ""
+
+        found = []
+        if figure.symbols:
+            tags = [(s, self.gene_slugs.get(s, "")) for s in figure.symbols]
+            found.append(Annotations("Genes", "h-genes", tags, table("genes"), linked=True))
+        for heading, kind, anchor in (("Chemicals", "chemicals", "h-chem"), ("Diseases", "diseases", "h-dis")):
+            names = dict.fromkeys(term.name or term.word for term in getattr(figure, kind))
+            if names:
+                found.append(Annotations(heading, anchor, [(n, "") for n in names], table(kind)))
+        return found
 
     def redirect_page(self, old_path: str, figid: str) -> Rendered:
         path = old_path.lstrip("/") + ".html"
@@ -196,34 +213,45 @@ class Renderer:
         return Rendered(
             path,
             self.env.get_template("redirect.html").render(
-                target=target, canonical=self.config.site_url + figure.url, title=figure.title, site=self.config, root=root
+                target=target, canonical=self.config.site_url + figure.url, figid=figid, site=self.config, root=root
             ),
         )
 
     # --- listings ----------------------------------------------------------------------
-    def listing_pages(self, kind: str, listing: Listing, heading: str, intro: str = "", external: tuple[str, str] | None = None) -> Iterator[Rendered]:
-        for number in range(1, self.page_count(listing) + 1):
-            yield self.listing_page(kind, listing, heading, number, intro, external)
+    @cached_property
+    def doc_ids(self) -> dict[str, int]:
+        """figid -> its doc id in the search index (the same newest-first order)."""
+        return {figid: number for number, figid in enumerate(self.index.newest_first)}
 
-    def page_count(self, listing: Listing) -> int:
-        return max(1, ceil(len(listing.figids) / self.config.per_page))
+    def listing_page(self, kind: str, listing: Listing, heading: str, intro: str = "",
+                     external: tuple[str, str] | None = None, shown: int = 0, search_query: str = "") -> Rendered:
+        """One page per listing: its newest `shown` figures (default per_page) in the HTML.
 
-    def listing_page(self, kind: str, listing: Listing, heading: str, number: int, intro: str = "",
-                     external: tuple[str, str] | None = None) -> Rendered:
-        """Page `number` (from 1) of a listing: per_page figures, newest first, with page links."""
-        per_page = self.config.per_page
-        path = listing_path(kind, listing.slug, number)
-        chunk = listing.figids[(number - 1) * per_page : number * per_page]
+        A longer listing also carries all its figures as search doc ids; static/listing.js
+        pages through them with the search index's doc files. Static pages for every 100 figures
+        would not fit: a 100k-figure site names each figure on ~50 gene pages.
+        """
+        shown = min(shown or self.config.per_page, self.config.per_page)
+        path = f"{kind}/{listing.slug}.html"
+        total = len(listing.figids)
+        rest = None
+        if total > shown:
+            rest = {
+                "ids": encode_ids([self.doc_ids[figid] for figid in listing.figids]),
+                "per_page": self.config.per_page,
+                "search_query": search_query,
+            }
         return self.page(
             "listing.html",
             path,
-            heading if number == 1 else f"{heading} (page {number})",
-            intro or f"{len(listing.figids)} pathway figures: {heading}.",
+            heading,
+            intro or f"{total} pathway figures: {heading}.",
             heading=heading,
             intro=intro,
-            total=len(listing.figids),
-            entries=[self.entry(f) for f in self.figures(chunk)],
-            pager=pager(kind, listing.slug, number, self.page_count(listing), path),
+            total=total,
+            entries=[self.entry(f) for f in self.figures(listing.figids[:shown])],
+            rest=rest,
+            scripts=[LISTING_JS] if rest else [],
             external=external,
             kicker=KICKERS.get(kind, ""),
             italic=kind == "organisms",
@@ -308,22 +336,40 @@ def breadcrumbs(path: str, root: str, current: str) -> list[tuple[str, str]]:
     return trail + [(current, "")]
 
 
-def listing_path(kind: str, slug: str, number: int) -> str:
-    return f"{kind}/{slug}.html" if number == 1 else f"{kind}/{slug}/{number}.html"
-
-
 def listing_href(from_path: str, kind: str, slug: str) -> str:
     """Link from a page in `kind/` (or deeper) to a listing's first page."""
     depth = from_path.count("/") - 1
     return "../" * depth + f"{slug}.html"
 
 
-def pager(kind: str, slug: str, number: int, pages: int, path: str) -> list[tuple[str, str, bool]]:
-    """(label, href, current) for each page of a listing; hrefs relative to `path`."""
-    if pages == 1:
-        return []
-    root = "../" * path.count("/")
-    return [(str(n), root + listing_path(kind, slug, n), n == number) for n in range(1, pages + 1)]
+def encode_ids(ids: Sequence[int]) -> str:
+    """Ascending doc ids, compactly: comma-separated runs, each the gap after the previous
+    run's end in base 36, then '+' and the run's length - 1 when longer than one.
+    [0, 1, 2, 7, 9, 10] -> '0+2,4,1+1' (static/listing.js decodes it)."""
+    runs: list[list[int]] = []
+    for doc in ids:
+        if runs and doc == runs[-1][1] + 1:
+            runs[-1][1] = doc
+        else:
+            runs.append([doc, doc])
+    parts, previous = [], -1
+    for first, last in runs:
+        if first <= previous:
+            raise ValueError(f"doc ids must ascend: {first} after {previous}")
+        gap = base36(first - previous - 1)
+        parts.append(gap if first == last else f"{gap}+{base36(last - first)}")
+        previous = last
+    return ",".join(parts)
+
+
+def base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, digit = divmod(number, 36)
+        text = digits[digit] + text
+        if not number:
+            return text
 
 
 def figure_meta(figure: Figure) -> str:
@@ -383,8 +429,7 @@ def paper_links(figure: Figure) -> list[tuple[str, str]]:
     if figure.doi:
         found.append((f"DOI {figure.doi}", links.doi_url(figure.doi)))
     if figure.pmcid:
-        found.append((f"{figure.pmcid} at PubMed Central", links.pmc_article_url(figure.pmcid)))
-        found.append(("Europe PMC", links.europepmc_url(figure.pmcid)))
+        found.append(("PubMed Central", links.pmc_article_url(figure.pmcid)))
     if figure.figlink or figure.pmcid:
         found.append(("This figure at PMC", links.pmc_figure_url(figure)))
     return found
@@ -397,37 +442,3 @@ def resource_links(figure: Figure) -> list[tuple[str, str]]:
     if figure.wpid:
         found.append((f"{figure.wpid} at WikiPathways", links.wikipathways_url(figure.wpid)))
     return found
-
-
-def gene_rows(figure: Figure) -> list[Mention]:
-    rows, seen = [], set()
-    for gene in figure.genes:
-        key = (gene.word, gene.symbol, gene.ncbigene_id)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            Mention(
-                word=gene.word,
-                name=gene.symbol,
-                name_url=f"../genes/{gene.symbol}.html" if gene.symbol else "",
-                ident=gene.ncbigene_id,
-                ident_url=links.ncbi_gene_url(gene.ncbigene_id) if gene.ncbigene_id else "",
-                extra=gene.organism,
-            )
-        )
-    return rows
-
-
-def term_row(term, second: str) -> Mention:
-    other = getattr(term, second)
-    other_url = links.chebi_url(other) if second == "chebi" else links.doid_url(other)
-    return Mention(
-        word=term.word,
-        name=term.name,
-        name_url="",
-        ident=term.mesh,
-        ident_url=links.mesh_url(term.mesh) if term.mesh else "",
-        extra=f"{second.upper()}:{other}" if other else "",
-        extra_url=other_url if other else "",
-    )

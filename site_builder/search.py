@@ -38,7 +38,7 @@ from operator import and_, sub
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from .model import Figure
+from .model import Figure, newest_first_key
 from .parallel import default_jobs, map_chunks
 
 INDEX_DIR = "search"
@@ -285,14 +285,10 @@ def content_name(data: bytes) -> str:
 
 
 # --- the index -------------------------------------------------------------------------------
-def leading_number(text: str) -> int:
-    digits = re.match(r"(?:PMC)?([0-9]{1,18})", text)
-    return int(digits.group(1)) if digits else 0
-
-
 def newest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
-    """Doc id order: newest year first (one year's records together), then newest PMC id."""
-    ordered = sorted(records, key=lambda r: (-leading_number(r.year), r.year, -leading_number(r.pmcid), r.url))
+    """Doc id order: the site's order of figures (one year's records together), so a listing
+    page names its figures by doc id."""
+    ordered = sorted(records, key=lambda r: newest_first_key(r.year, r.pmcid, r.url))
     for previous, record in zip(ordered, ordered[1:]):
         if previous.url == record.url:
             raise ValueError(f"duplicate search record url {record.url!r}")

@@ -47,9 +47,12 @@ class WriteStats:
 
 
 def page_kind(path: str) -> str:
-    """'figures/x.html' -> 'figures/'; top-level files (home, search, feeds, sitemaps) together."""
+    """'figures/x.html' -> 'figures/', 'figures/x-genes.tsv.gz' -> 'figures/ tables'; top-level
+    files (home, search, feeds, sitemaps) together."""
     head, _, rest = path.partition("/")
-    return head + "/" if rest else "top-level files"
+    if not rest:
+        return "top-level files"
+    return head + ("/ tables" if rest.endswith(".tsv.gz") else "/")
 
 
 SAFE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.()-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.()-]*)*")

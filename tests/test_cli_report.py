@@ -18,8 +18,9 @@ def report_with(files: dict[str, int]) -> BuildReport:
 
 
 def test_size_report_lists_folders_largest_first_with_averages() -> None:
-    lines = cli.size_report(report_with({"figures/a.html": 3000, "figures/b.html": 1000, "genes/X.html": 500, "index.html": 100}))
-    assert [line.split()[0] for line in lines] == ["figures/", "genes/", "top-level"]
+    lines = cli.size_report(report_with({"figures/a.html": 3000, "figures/b.html": 1000, "figures/a-genes.tsv.gz": 700,
+                                         "genes/X.html": 500, "index.html": 100}))
+    assert [line.split()[:2] for line in lines] == [["figures/", "2"], ["figures/", "tables"], ["genes/", "1"], ["top-level", "files"]]
     assert "2 files" in lines[0] and "avg     2.0 KB" in lines[0]
     assert not any(line.startswith("warning") for line in lines)
 

@@ -1,7 +1,8 @@
 """index.py: cross-record views built once: newest first, organisms, genes, years, journals."""
 from __future__ import annotations
 
-from site_builder.index import build_index, newest_first_key
+from site_builder.index import build_index
+from site_builder.model import newest_first_key
 from site_builder.model import Figure, GeneMention, Page
 
 
@@ -18,7 +19,8 @@ def test_newest_first_by_year_then_pmc_number_then_figid() -> None:
 
 
 def test_sort_key_survives_odd_identifiers() -> None:
-    assert newest_first_key(fig("x", year="", pmcid="PMC²")) == (0, 0, "x")
+    assert newest_first_key("", "PMC²", "figures/x.html") == (0, "", 0, "figures/x.html")
+    assert newest_first_key("2021", "PMC12", "u") == (-2021, "2021", -12, "u")
 
 
 def test_organism_listings_skip_unknown_and_keep_newest_first() -> None:

@@ -63,11 +63,12 @@ def test_sub_path_site_has_no_broken_links_over_http(served_under_repo) -> None:
     site, prefix = served_under_repo
     redirects = [prefix + p.relative_to(site).as_posix() for p in site.glob("figures/*.html") if "refresh" in p.read_text()]
     assert redirects, "the example site has redirect pages"
-    visited, broken = crawl(prefix, [prefix + "index.html", prefix + "404.html", *redirects])
+    seeds = [prefix + "index.html", prefix + "404.html", prefix + "sitemap.xml", *redirects]  # robots.txt names the sitemap
+    visited, broken = crawl(prefix, seeds)
     assert broken == []
-    must_visit = ["static/site.css", "search.html", "sitemap.xml", "feed.xml", "downloads/pfocr.gmt"]
+    must_visit = ["static/site.css", "static/figure.js", "search.html", "sitemap.xml", "feed.xml", "downloads/pfocr.gmt.gz"]
     assert [p for p in must_visit if prefix + p not in visited] == []
-    assert any(url.endswith(".tsv") for url in visited)
+    assert any(url.endswith(".tsv.gz") for url in visited)
 
 
 def test_sub_path_urls_in_search_engine_files(served_under_repo) -> None:

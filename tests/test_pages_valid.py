@@ -107,19 +107,20 @@ def scripts_of(text: str) -> set[str]:
     return {src.rsplit("/", 1)[-1] for src in re.findall(r'<script[^>]*\bsrc="([^"]+)"', text)}
 
 
-def test_sort_and_zoom_scripts_load_only_where_used(site):
+def test_scripts_load_only_where_used(site):
     for page in html_pages(site):
         text = page.read_text(encoding="utf-8")
         scripts = scripts_of(text)
         rel = page.relative_to(site).as_posix()
-        assert ("sort.js" in scripts) == ('class="t sortable"' in text), rel
-        assert ("zoom.js" in scripts) == ('class="zoom"' in text), rel
-    assert {"sort.js", "zoom.js"} <= scripts_of((site / FIGURE).read_text(encoding="utf-8"))
+        uses_figure_js = 'class="zoom"' in text or 'class="tags plain genes"' in text or '<p class="dl">' in text
+        assert ("figure.js" in scripts) == uses_figure_js, rel
+        assert ("listing.js" in scripts) == ('<div class="rest"' in text), rel
+    assert "figure.js" in scripts_of((site / FIGURE).read_text(encoding="utf-8"))
     assert not scripts_of((site / "index.html").read_text(encoding="utf-8"))
 
 
 def test_static_assets_stay_small(site):
-    budget = {"site.css": 24_000, "sort.js": 4_000, "zoom.js": 4_000, "favicon.svg": 2_000}
+    budget = {"site.css": 24_000, "figure.js": 12_000, "listing.js": 7_000, "favicon.svg": 2_000}
     sizes = {name: (site / "static" / name).stat().st_size for name in budget}
     assert {n: s for n, s in sizes.items() if s > budget[n]} == {}
 

@@ -138,8 +138,8 @@ def test_typing_searches_and_updates_the_url(tab):
 
 def test_header_box_on_another_page_submits_to_the_search_page(tab):
     tab.page.goto(tab.base + TNF_BOTH)
-    tab.page.fill("#find-q", "STAT3")
-    tab.page.press("#find-q", "Enter")
+    tab.page.fill("form.find input", "STAT3")
+    tab.page.press("form.find input", "Enter")
     tab.page.wait_for_url("**/search.html?q=STAT3")
     tab.wait_for_status("1 figure found")
     assert tab.results() == ["figures/PMC9408851__ijms-23-09365-g003.html"]
