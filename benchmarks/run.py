@@ -84,7 +84,10 @@ def make_project(work: Path, corpus: Path) -> Path:
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir(parents=True)
     shutil.copytree(REPO / "templates", project / "templates")
-    (project / "site.yml").write_text(f"url: https://bench.example.org\noutput: {work / 'site'}\n")
+    (project / "site.yml").write_text(  # like the bundled site.yml: pages carry an "Edit this record" link
+        f"url: https://bench.example.org\noutput: {work / 'site'}\n"
+        "edit_url: https://github.com/wikipathways/pfocr-site/edit/main/content/figures/{figid}.md\n"
+    )
     return project
 
 
