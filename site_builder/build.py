@@ -275,16 +275,20 @@ def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) ->
 
 
 def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
-    """Everything a chunk's figure pages depend on: its records, the site and the organism slugs."""
+    """Everything a chunk's figure pages depend on: its records, the site, the organism slugs and
+    the gene page names that differ from their symbols."""
     organisms = sorted({o for s in result.summaries for o in s.known_organisms})
     slugs = [f"{o}={renderer.organism_slugs.get(o, '')}" for o in organisms]
-    return cache.digest(site_key, result.key, *slugs)
+    genes = sorted({g for s in result.summaries for g in s.symbols if g in renderer.gene_slugs})
+    return cache.digest(site_key, result.key, *slugs, *(f"{g}={renderer.gene_slugs[g]}" for g in genes))
 
 
 def figure_key(renderer: Renderer, record_digest: str, figure: Figure) -> str:
-    """What a figure page is made of: its files, the site (templates, config, code), its organisms' slugs."""
+    """What a figure page is made of: its files, the site (templates, config, code), its organisms'
+    slugs and its genes' page names where they differ from the symbols."""
     slugs = [renderer.organism_slugs.get(o, "") for o in figure.known_organisms]
-    return cache.digest(renderer.site_key, record_digest, *slugs)
+    genes = [f"{g}={renderer.gene_slugs[g]}" for g in figure.symbols if g in renderer.gene_slugs]
+    return cache.digest(renderer.site_key, record_digest, *slugs, *genes)
 
 
 def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:

@@ -33,8 +33,8 @@ class Download:
 
 CATALOGUE = (
     Download("downloads/pfocr.gmt.gz", "Gene sets (GMT, gzip)",
-             "One line per figure: figure ID, page URL, then its gene symbols. clusterProfiler, fgsea and GSEA read it "
-             "as it is; unpack it (gunzip) for Enrichr's upload."),
+             "One line per figure: figure ID, page URL, then its gene symbols. R (clusterProfiler, fgsea) reads it "
+             "as it is; unpack it (gunzip) for Enrichr or GSEA."),
     Download("downloads/figures.jsonl.gz", "Figure metadata (JSON Lines, gzip)",
              "One JSON object per figure: title, caption, paper, organisms, genes, chemicals and diseases."),
     Download("downloads/figures.tsv.gz", "Figure metadata (TSV, gzip)",
@@ -79,7 +79,7 @@ def gmt_line(figure: Figure, config: SiteConfig) -> str:
 
 def metadata(figure: Figure, config: SiteConfig) -> dict:
     return {
-        "figid": figure.figid, "title": figure.title,  # the page is <site>/figures/<figid>.html
+        "figid": figure.figid, "url": config.site_url + figure.url, "title": figure.title,
         "caption": figure.caption, "year": figure.year, "pmcid": figure.pmcid, "doi": figure.doi,
         "papertitle": figure.papertitle, "reftext": figure.reftext, "journal": figure.journal_title,
         "organisms": list(figure.known_organisms), "genes": list(figure.symbols),

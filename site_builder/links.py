@@ -33,24 +33,8 @@ def pmc_figure_url(figure: Figure) -> str:
     return pmc_article_url(figure.pmcid) if figure.pmcid else ""
 
 
-def ncbi_gene_url(gene_id: str) -> str:
-    return f"https://www.ncbi.nlm.nih.gov/gene/{quote(gene_id)}"
-
-
 def ncbi_gene_search_url(symbol: str) -> str:
     return f"https://www.ncbi.nlm.nih.gov/gene/?term={quote(symbol)}"
-
-
-def mesh_url(mesh_id: str) -> str:
-    return f"https://meshb.nlm.nih.gov/record/ui?ui={quote(mesh_id)}"
-
-
-def chebi_url(chebi_id: str) -> str:
-    return f"https://www.ebi.ac.uk/chebi/searchId.do?chebiId=CHEBI:{quote(chebi_id)}"
-
-
-def doid_url(doid: str) -> str:
-    return f"https://disease-ontology.org/?id=DOID:{quote(doid)}"
 
 
 def ndex_url(ndex_id: str) -> str:

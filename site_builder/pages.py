@@ -6,7 +6,6 @@ cross-record view comes from the SiteIndex built once in index.py.
 from __future__ import annotations
 
 from functools import partial
-from urllib.parse import urlencode
 from typing import Callable, Iterator
 
 from . import charts, downloads, feeds
@@ -30,10 +29,10 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
     everything = Listing("All figures", "index", index.newest_first)
     jobs.append(partial(r.listing_page, "figures", everything, "All figures", "Every figure in the collection, newest first."))
     jobs.append(partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."))
-    jobs += [partial(r.listing_page, "organisms", l, l.key, search_query=urlencode({"organism": l.key})) for l in index.organisms]
+    jobs += [partial(r.listing_page, "organisms", l, l.key) for l in index.organisms]
     jobs += gene_page_jobs(r)
     jobs.append(partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."))
-    jobs += [partial(r.listing_page, "years", l, f"Figures from {l.key}", search_query=urlencode({"year": l.key})) for l in index.years]
+    jobs += [partial(r.listing_page, "years", l, f"Figures from {l.key}") for l in index.years]
     jobs.append(partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."))
     jobs += [partial(r.listing_page, "journals", l, l.key) for l in index.journals]
     jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
@@ -87,7 +86,7 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
         ))
     jobs += [
         partial(r.listing_page, "genes", l, l.key, external=("NCBI Gene", ncbi_gene_search_url(l.key)),
-                shown=GENE_PAGE_SHOWN, search_query=urlencode({"q": l.key}))
+                shown=GENE_PAGE_SHOWN)
         for l in r.index.genes
     ]
     return jobs

@@ -224,7 +224,7 @@ class Renderer:
         return {figid: number for number, figid in enumerate(self.index.newest_first)}
 
     def listing_page(self, kind: str, listing: Listing, heading: str, intro: str = "",
-                     external: tuple[str, str] | None = None, shown: int = 0, search_query: str = "") -> Rendered:
+                     external: tuple[str, str] | None = None, shown: int = 0) -> Rendered:
         """One page per listing: its newest `shown` figures (default per_page) in the HTML.
 
         A longer listing also carries all its figures as search doc ids; static/listing.js
@@ -239,7 +239,7 @@ class Renderer:
             rest = {
                 "ids": encode_ids([self.doc_ids[figid] for figid in listing.figids]),
                 "per_page": self.config.per_page,
-                "search_query": search_query,
+                "docs": len(self.doc_ids),
             }
         return self.page(
             "listing.html",

@@ -4,7 +4,7 @@
    - p.dl: beside each table's download link comes a "Table" toggle; opening it the first time
      loads the gzipped TSV file the link points at and shows it as a table. The page itself carries only the tags
      (a 100k-figure site must fit in GitHub Pages' 1 GB; the table lives once, in the TSV).
-   - table.sortable: each header becomes a button; clicking it sorts the rows, and aria-sort
+   - those tables sort: each header becomes a button; clicking it sorts the rows, and aria-sort
      on the header tells which way. Empty cells sort last; ties keep the original order. */
 (function () {
   "use strict";
@@ -108,17 +108,26 @@
   }
 
   function tagLinks(section) {
-    var pages = {};
+    var pages = Object.create(null); // no inherited keys: a gene may be called "constructor"
     Array.prototype.forEach.call(section.querySelectorAll("ul.tags a"), function (a) {
       pages[a.textContent] = a.getAttribute("href");
     });
     return pages;
   }
 
+  // The tables are gzipped files; a host that sends them with Content-Encoding: gzip has had
+  // the browser unpack them already.
+  function gunzipped(buffer) {
+    var bytes = new Uint8Array(buffer);
+    if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return new TextDecoder().decode(bytes);
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  }
+
   function tableToggle(paragraph) {
     var download = paragraph.querySelector("a[download]");
     var details = element("details", "", "more tbl");
-    details.appendChild(element("summary", "Table of words read and identifiers"));
+    var heading = paragraph.parentNode.querySelector("h2").textContent;
+    details.appendChild(element("summary", heading + ": words read and identifiers, as a table"));
     paragraph.parentNode.insertBefore(details, paragraph);
     var started = false;
     details.addEventListener("toggle", function () {
@@ -128,9 +137,9 @@
       fetch(download.getAttribute("href"))
         .then(function (response) {
           if (!response.ok) throw new Error(response.status);
-          // the tables are gzipped files (served as such, not with Content-Encoding)
-          return new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).text();
+          return response.arrayBuffer();
         })
+        .then(gunzipped)
         .then(function (tsv) {
           var table = buildTable(tsv, download.textContent, tagLinks(paragraph.parentNode));
           details.replaceChild(table, status);
@@ -152,7 +161,6 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("ul.genes[data-pages]"), linkGenes);
-  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
   if (window.DecompressionStream) Array.prototype.forEach.call(document.querySelectorAll("section p.dl"), tableToggle);
 })();
 

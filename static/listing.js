@@ -14,6 +14,7 @@
   var pages = Math.ceil(ids.length / perPage);
   var root = rest.getAttribute("data-root");
   var indexUrl = new URL(rest.getAttribute("data-index"), document.baseURI);
+  var siteDocs = Number(rest.getAttribute("data-docs")); // figures in the site this page was built with
   var status = rest.querySelector("p");
   var numbers = new Intl.NumberFormat(document.documentElement.lang || "en");
   var manifest = null;
@@ -33,10 +34,10 @@
     return found;
   }
 
-  function load(path) {
+  function load(path, options) {
     var url = new URL(path, indexUrl).href;
     if (!files.has(url)) {
-      var promise = fetch(url).then(function (response) {
+      var promise = fetch(url, options).then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
         return response.json();
       });
@@ -47,7 +48,9 @@
   }
 
   function docs(page) {
-    return (manifest ? Promise.resolve(manifest) : load("manifest.json")).then(function (loaded) {
+    // the manifest is the one file not named by its content: never take it from the HTTP cache
+    return (manifest ? Promise.resolve(manifest) : load("manifest.json", { cache: "no-cache" })).then(function (loaded) {
+      if (loaded.docs !== siteDocs) throw new Error("stale");  // the page and the index are of two builds
       manifest = loaded;
       var size = manifest.docsPerShard;
       return Promise.all(ids.slice((page - 1) * perPage, page * perPage).map(function (id) {
@@ -84,11 +87,17 @@
     link.href = "#page=" + page;
     link.textContent = label;
     if (current) link.setAttribute("aria-current", "page");
+    link.addEventListener("click", function (event) {
+      if (link.hash !== location.hash) return; // the hashchange handler shows the page
+      event.preventDefault(); // the same address (say, after a failed load): show it again
+      show(page, true);
+    });
     return item;
   }
 
   // First, last, and two pages either side of the current one; gaps show as "…".
   function showPager(current) {
+    if (pages <= 1) return;
     if (!pager) {
       pager = document.createElement("nav");
       pager.className = "pager";
@@ -125,10 +134,13 @@
       say(page);
       showPager(page);
       if (moveFocus && list.firstChild) list.firstChild.querySelector("a").focus();
-    }).catch(function () {
+    }).catch(function (error) {
       if (number !== latest) return;
       list.removeAttribute("aria-busy");
-      status.textContent = "This page of the list could not be loaded. Please try again.";
+      status.textContent = error.message === "stale"
+        ? "The site has been updated since this page was loaded: reload it to see the whole list."
+        : "This page of the list could not be loaded. Please try again.";
+      showPager(page);
     });
   }
 
@@ -139,7 +151,8 @@
   }
 
   window.addEventListener("hashchange", function () {
-    show(requestedPage() || 1, true);  // back to the address without a page: the first page
+    if (location.hash && !/^#page=/.test(location.hash)) return; // the skip link, other anchors
+    show(requestedPage() || 1, true); // back to the address without a page: the first page
   });
 
   var ready;

@@ -29,7 +29,7 @@ def site(tmp_path_factory):
     for number in range(FIGURES):
         fields = minimal_fields(figid(number), figtitle=f"Figure number {number}", year=str(2000 + number),
                                 organisms=["Homo sapiens"] + (["Mus musculus"] * (number % 2)))
-        fields["schema-jsonld"] = {"keywords": ["TP53", f"GENE{number}"]}
+        fields["schema-jsonld"] = {"keywords": ["TP53", f"GENE{number}"] + (["FEW"] if number < 5 else [])}
         write_record(content, fields)
     build(BuildOptions(project_dir=root, content_dir=content, output_dir=root / "site", jobs=1))
     return root / "site"
@@ -92,6 +92,44 @@ def test_gene_page_shows_the_newest_then_all_on_request(browser_page) -> None:
     page.wait_for_function("document.querySelectorAll('ol.entries > li').length === 10")
     assert titles(page) == newest_first(range(22, 12, -1))
     assert page.locator("nav.pager a").count() >= 3
+
+
+def test_a_list_of_one_page_has_no_pager(browser_page) -> None:
+    page, base = browser_page
+    page.goto(base + "genes/FEW.html")
+    page.evaluate("window.siteListing.ready")
+    page.get_by_role("button", name="Show all 5 figures").click()
+    page.wait_for_function("document.querySelectorAll('ol.entries > li').length === 5")
+    assert page.locator("nav.pager").count() == 0
+
+
+def test_the_skip_link_does_not_reset_the_list(browser_page) -> None:
+    page, base = browser_page
+    page.goto(base + "organisms/homo-sapiens.html#page=2")
+    page.evaluate("window.siteListing.ready")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # "Skip to content" goes to #main
+    page.wait_for_timeout(300)
+    assert page.url.endswith("#main")
+    assert titles(page) == newest_first(range(12, 2, -1))
+
+
+def test_a_manifest_of_another_build_asks_for_a_reload(browser_page) -> None:
+    page, base = browser_page
+
+    def newer_index(route):
+        manifest = route.fetch().json()
+        route.fulfill(json={**manifest, "docs": manifest["docs"] + 1})
+
+    page.route("**/search/manifest.json", newer_index)
+    try:
+        page.goto(base + "organisms/homo-sapiens.html")
+        page.evaluate("window.siteListing.ready")
+        page.get_by_role("link", name="2", exact=True).click()
+        page.wait_for_function("document.querySelector('div.rest p').textContent.includes('reload it')")
+        assert titles(page) == newest_first(range(22, 12, -1))  # the first page stays
+    finally:
+        page.unroute("**/search/manifest.json")
 
 
 def test_short_listing_has_no_script(site) -> None:
