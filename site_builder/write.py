@@ -52,7 +52,7 @@ def page_kind(path: str) -> str:
     head, _, rest = path.partition("/")
     if not rest:
         return "top-level files"
-    return head + ("/ tables" if rest.endswith(".tsv.gz") else "/")
+    return head + ("/ tables" if head == "figures" and rest.endswith(".tsv.gz") else "/")
 
 
 SAFE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.()-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.()-]*)*")
