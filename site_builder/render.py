@@ -220,15 +220,17 @@ class Renderer:
     # --- listings ----------------------------------------------------------------------
     @cached_property
     def doc_ids(self) -> dict[str, int]:
-        """figid -> its doc id in the search index (the same newest-first order)."""
-        return {figid: number for number, figid in enumerate(self.index.newest_first)}
+        """figid -> its doc id in the search index: the site's order from the oldest figure."""
+        last = len(self.index.newest_first) - 1
+        return {figid: last - number for number, figid in enumerate(self.index.newest_first)}
 
     def listing_page(self, kind: str, listing: Listing, heading: str, intro: str = "",
                      external: tuple[str, str] | None = None, shown: int = 0) -> Rendered:
         """One page per listing: its newest `shown` figures (default per_page) in the HTML.
 
-        A longer listing also carries all its figures as search doc ids; static/listing.js
-        pages through them with the search index's doc files. Static pages for every 100 figures
+        A longer listing also carries all its figures as search doc ids (ascending: oldest
+        first); static/listing.js pages through them, newest first, with the search index's
+        doc files. Static pages for every 100 figures
         would not fit: a 100k-figure site names each figure on ~50 gene pages.
         """
         shown = min(shown or self.config.per_page, self.config.per_page)
@@ -237,9 +239,8 @@ class Renderer:
         rest = None
         if total > shown:
             rest = {
-                "ids": encode_ids([self.doc_ids[figid] for figid in listing.figids]),
+                "ids": encode_ids([self.doc_ids[figid] for figid in reversed(listing.figids)]),
                 "per_page": self.config.per_page,
-                "docs": len(self.doc_ids),
             }
         return self.page(
             "listing.html",

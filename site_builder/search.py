@@ -8,8 +8,10 @@ browser never mixes files of two builds):
     docs/<hash>.json        url, title, year and organisms of DOCS_PER_SHARD docs
     organisms/<hash>.bin    the doc ids of one organism (the organism filter)
 
-Doc ids follow newest-first order (year, then PMC id), so the year filter is an id range and ties
-in score list newer figures first. A term shard is a run of entries
+Doc ids follow the site's order of figures from the oldest (year, then PMC id): the year filter
+is an id range, ties in score list newer (higher) ids first, and a figure added to a collection
+(usually the newest) takes the next id, so the ids of the others, and the listing pages naming
+them, stay as they were. A term shard is a run of entries
 ``varint(len) term-utf8 varint(count) varint(len) postings``; a posting is
 ``varint(delta << 4 | score)`` with delta the gap to the previous doc id (the first id is counted
 from -1). The score (1..15) adds the weights of the fields holding the term: gene symbol 6,
@@ -285,10 +287,10 @@ def content_name(data: bytes) -> str:
 
 
 # --- the index -------------------------------------------------------------------------------
-def newest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
-    """Doc id order: the site's order of figures (one year's records together), so a listing
-    page names its figures by doc id."""
-    ordered = sorted(records, key=lambda r: newest_first_key(r.year, r.pmcid, r.url))
+def oldest_first(records: Iterable[SearchRecord]) -> list[SearchRecord]:
+    """Doc id order: the site's order of figures reversed (one year's records together), so a
+    listing page names its figures by doc id, from the highest."""
+    ordered = sorted(records, key=lambda r: newest_first_key(r.year, r.pmcid, r.url), reverse=True)
     for previous, record in zip(ordered, ordered[1:]):
         if previous.url == record.url:
             raise ValueError(f"duplicate search record url {record.url!r}")
@@ -335,7 +337,7 @@ def organism_table(records: list[SearchRecord]) -> tuple[list[str], dict[str, li
 
 
 def year_ranges(records: list[SearchRecord]) -> list[list]:
-    """[[year, first id, end id], ...] newest first; records are in newest-first order."""
+    """[[year, first id, end id], ...] newest first; records are in oldest-first order."""
     ranges: list[list] = []
     for doc, record in enumerate(records):
         if not record.year:
@@ -344,7 +346,7 @@ def year_ranges(records: list[SearchRecord]) -> list[list]:
             ranges[-1][2] = doc + 1
         else:
             ranges.append([record.year, doc, doc + 1])
-    return ranges
+    return ranges[::-1]
 
 
 def doc_row(record: SearchRecord, organism_ids: dict[str, int]) -> list:
@@ -390,7 +392,7 @@ def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, job
 
     jobs: worker processes for scoring and encoding (default: one per CPU)."""
     started = time.perf_counter()
-    ordered = newest_first(records)
+    ordered = oldest_first(records)
     for record in ordered:
         check_url(record.url)
     output_dir = Path(output_dir)

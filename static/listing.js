@@ -9,12 +9,12 @@
   var list = document.querySelector("ol.entries");
   if (!rest || !list || !window.fetch || !window.URL) return;
 
-  var ids = decode(rest.getAttribute("data-ids"));
+  var ids = decode(rest.getAttribute("data-ids")).reverse(); // newest (highest id) first
   var perPage = Number(rest.getAttribute("data-per-page"));
   var pages = Math.ceil(ids.length / perPage);
   var root = rest.getAttribute("data-root");
   var indexUrl = new URL(rest.getAttribute("data-index"), document.baseURI);
-  var siteDocs = Number(rest.getAttribute("data-docs")); // figures in the site this page was built with
+  var firstHref = list.querySelector("a") ? list.querySelector("a").href : ""; // the newest, from the HTML
   var status = rest.querySelector("p");
   var numbers = new Intl.NumberFormat(document.documentElement.lang || "en");
   var manifest = null;
@@ -47,17 +47,33 @@
     return files.get(url);
   }
 
-  function docs(page) {
-    // the manifest is the one file not named by its content: never take it from the HTTP cache
-    return (manifest ? Promise.resolve(manifest) : load("manifest.json", { cache: "no-cache" })).then(function (loaded) {
-      if (loaded.docs !== siteDocs) throw new Error("stale");  // the page and the index are of two builds
+  function doc(id) {
+    var size = manifest.docsPerShard;
+    return load("docs/" + manifest.docShards[Math.floor(id / size)] + ".json").then(function (shard) {
+      return shard[id % size];
+    });
+  }
+
+  // The manifest is the one file not named by its content: never take it from the HTTP cache.
+  // A page and an index of two builds agree while figures were only added (ids are kept);
+  // otherwise the newest figure of this list is no longer the one the HTML shows.
+  function loadManifest() {
+    if (manifest) return Promise.resolve(manifest);
+    return load("manifest.json", { cache: "no-cache" }).then(function (loaded) {
       manifest = loaded;
-      var size = manifest.docsPerShard;
-      return Promise.all(ids.slice((page - 1) * perPage, page * perPage).map(function (id) {
-        return load("docs/" + manifest.docShards[Math.floor(id / size)] + ".json").then(function (shard) {
-          return shard[id % size];
-        });
-      }));
+      return doc(ids[0]);
+    }).then(function (newest) {
+      if (!newest || new URL(root + newest[0], document.baseURI).href !== firstHref) {
+        manifest = null;
+        throw new Error("stale");
+      }
+      return manifest;
+    });
+  }
+
+  function docs(page) {
+    return loadManifest().then(function () {
+      return Promise.all(ids.slice((page - 1) * perPage, page * perPage).map(doc));
     });
   }
 

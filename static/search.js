@@ -180,7 +180,7 @@
 
   // --- ranking -------------------------------------------------------------------------------
   // Doc ids holding every query word, best first: the sum over the words of score x idf
-  // (for a prefix, its best-scoring completion). Ties go to the lower id: the newer figure.
+  // (for a prefix, its best-scoring completion). Ties go to the higher id: the newer figure.
   function rank(query, accept) {
     var last = query.terms.length - 1;
     return Promise.all(query.terms.map(function (term, k) {
@@ -193,7 +193,7 @@
       for (var id = 0; id < manifest.docs; id++) {
         if (matched[id] === perWord.length && (!accept || accept(id))) ids.push(id);
       }
-      return ids.sort(function (a, b) { return total[b] - total[a] || a - b; });
+      return ids.sort(function (a, b) { return total[b] - total[a] || b - a; });
     });
   }
 
@@ -220,7 +220,7 @@
       if (query.terms.length) return rank(query, accept);
       if (!accept) return null; // nothing asked
       var ids = [];
-      for (var id = 0; id < manifest.docs; id++) if (accept(id)) ids.push(id);
+      for (var id = manifest.docs - 1; id >= 0; id--) if (accept(id)) ids.push(id);
       return ids; // newest first
     });
   }

@@ -70,10 +70,32 @@ def search_urls(site: Path) -> list[str]:
 @pytest.mark.parametrize("page", ["figures/index.html", "organisms/homo-sapiens.html", "genes/TP53.html"])
 def test_listing_ids_name_its_figures_in_the_search_index(site: Path, page: str) -> None:
     text = (site / page).read_text(encoding="utf-8")
-    ids = decode_ids(unescape(re.search(r'data-ids="([^"]+)"', text).group(1)))
+    ids = decode_ids(unescape(re.search(r'data-ids="([^"]+)"', text).group(1)))[::-1]  # newest first
     urls = search_urls(site)
     entries = re.search(r'<ol class="entries">(.*?)</ol>', text, re.S).group(1)
     listed = ["figures/" + href.split("/")[-1] for href in re.findall(r'<li><a href="([^"]+)"', entries)]
     assert len(ids) == 7
     assert [urls[i] for i in ids[: len(listed)]] == listed  # the static part is the list's start
-    assert [urls[i] for i in ids] == urls  # every figure is Homo sapiens and TP53: the whole index order
+    assert [urls[i] for i in ids] == urls[::-1]  # every figure is Homo sapiens and TP53: the whole index, newest first
+
+
+def test_a_new_newest_figure_leaves_the_other_long_listings_as_they_were(tmp_path: Path) -> None:
+    """Doc ids count from the oldest figure: adding the newest takes the next id, so a long
+    listing that does not include it keeps its bytes (no rewrite, no redeploy)."""
+    (tmp_path / "site.yml").write_text("title: T\nurl: https://example.org\nper_page: 3\n", encoding="utf-8")
+    content = tmp_path / "content"
+    for number in range(7):
+        fields = minimal_fields(f"PMC{100 + number}__f{number}", year=str(2000 + number), organisms=["Homo sapiens"])
+        fields["schema-jsonld"] = {"keywords": ["TP53"]}
+        write_record(content, fields)
+    options = BuildOptions(project_dir=tmp_path, content_dir=content, output_dir=tmp_path / "site", jobs=1)
+    build(options)
+    before = {page: (tmp_path / "site" / page).read_bytes() for page in ("genes/TP53.html", "organisms/homo-sapiens.html", "figures/index.html")}
+    newest = minimal_fields("PMC900__new", year="2030")
+    newest["schema-jsonld"] = {"keywords": ["NEW"]}
+    write_record(content, newest)
+    build(options)
+    after = {page: (tmp_path / "site" / page).read_bytes() for page in before}
+    assert after["genes/TP53.html"] == before["genes/TP53.html"]
+    assert after["organisms/homo-sapiens.html"] == before["organisms/homo-sapiens.html"]
+    assert after["figures/index.html"] != before["figures/index.html"]  # it lists the new figure

@@ -114,14 +114,14 @@ def test_the_skip_link_does_not_reset_the_list(browser_page) -> None:
     assert titles(page) == newest_first(range(12, 2, -1))
 
 
-def test_a_manifest_of_another_build_asks_for_a_reload(browser_page) -> None:
+def test_an_index_of_another_build_asks_for_a_reload(browser_page) -> None:
     page, base = browser_page
 
-    def newer_index(route):
-        manifest = route.fetch().json()
-        route.fulfill(json={**manifest, "docs": manifest["docs"] + 1})
+    def renumbered(route):  # as if a figure had been removed: every doc moved down by one
+        rows = route.fetch().json()
+        route.fulfill(json=rows[1:] + rows[:1])
 
-    page.route("**/search/manifest.json", newer_index)
+    page.route("**/search/docs/*.json", renumbered)
     try:
         page.goto(base + "organisms/homo-sapiens.html")
         page.evaluate("window.siteListing.ready")
@@ -129,7 +129,7 @@ def test_a_manifest_of_another_build_asks_for_a_reload(browser_page) -> None:
         page.wait_for_function("document.querySelector('div.rest p').textContent.includes('reload it')")
         assert titles(page) == newest_first(range(22, 12, -1))  # the first page stays
     finally:
-        page.unroute("**/search/manifest.json")
+        page.unroute("**/search/docs/*.json")
 
 
 def test_short_listing_has_no_script(site) -> None:

@@ -148,7 +148,7 @@ class Index:
         words, prefix = query_terms(query)
         accept = self.accept(organism, year)
         if not words:
-            return [doc for doc in range(self.docs) if accept(doc)] if organism or year else []
+            return [doc for doc in reversed(range(self.docs)) if accept(doc)] if organism or year else []  # newest first
         total = [0.0] * self.docs
         matched = [0] * self.docs
         for k, term in enumerate(words):
@@ -162,7 +162,7 @@ class Index:
                 matched[doc] = k + 1
                 total[doc] += score
         found = [doc for doc in range(self.docs) if matched[doc] == len(words) and accept(doc)]
-        return sorted(found, key=lambda doc: (-total[doc], doc))
+        return sorted(found, key=lambda doc: (-total[doc], -doc))  # ties: the newer (higher) id first
 
     def search(self, query: str, organism: str = "", year: str = "") -> list[str]:
         return [self.doc(doc)[0] for doc in self.ids(query, organism, year)]
@@ -238,13 +238,13 @@ def test_manifest_describes_the_index(index):
     assert [row[:2] for row in manifest["organisms"]] == [["Homo sapiens", 3], ["Mus musculus", 1], ["Saccharomyces cerevisiae", 1]]
 
 
-def test_docs_are_newest_first_with_year_ranges(index):
+def test_docs_are_oldest_first_with_year_ranges(index):
     urls = [index.doc(doc)[0] for doc in range(index.docs)]
-    # 2021 (PMC500 before PMC200: newer PMC id first), 2019, 2008, then no year
-    assert urls == ["figures/PMC500__fig1.html", "figures/PMC200__fig2.html", "figures/PMC100__fig1.html",
-                    "figures/PMC300__fig1.html", "figures/PMC400__fig3.html"]
-    assert index.manifest["years"] == [["2021", 0, 2], ["2019", 2, 3], ["2008", 3, 4]]
-    assert index.doc(1) == ["figures/PMC200__fig2.html", "p53 response to DNA damage", "2021", [1, 0]]
+    # no year, 2008, 2019, then 2021 (PMC200 before PMC500: the newer PMC id last)
+    assert urls == ["figures/PMC400__fig3.html", "figures/PMC300__fig1.html", "figures/PMC100__fig1.html",
+                    "figures/PMC200__fig2.html", "figures/PMC500__fig1.html"]
+    assert index.manifest["years"] == [["2021", 3, 5], ["2019", 2, 3], ["2008", 1, 2]]
+    assert index.doc(3) == ["figures/PMC200__fig2.html", "p53 response to DNA damage", "2021", [1, 0]]
 
 
 def test_files_are_named_by_their_content(site):
