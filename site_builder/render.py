@@ -150,7 +150,7 @@ class Renderer:
         if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
             return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
-        crumbs = [("Home", ""), ("Figures", "figures/"), (figure.figid, None)]
+        trail = [("Home", ""), ("Figures", "figures/"), (figure.figid, None)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
         annotations = self.annotations(figure)
         notes, notes_titled = notes_html(figure.body_html)
@@ -179,7 +179,7 @@ class Renderer:
             # site, and the header's "Browse" is marked as the current section already.
             crumbs=[],
             og_image=image,
-            jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, crumbs)],
+            jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, trail)],
         )
 
     def organism_href(self, name: str) -> str:
