@@ -6,7 +6,7 @@ locate things. Nothing here changes the working directory or the environment.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 import yaml
@@ -15,6 +15,23 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
 
 needs_corpus = pytest.mark.skipif(not (CORPUS / "figures").is_dir(), reason="../shared/corpus is not beside the repository")
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> Path:
+    """The bundled example site, built once per test process; tests only read it."""
+    from screenshots import build_example_site
+
+    return build_example_site(tmp_path_factory.mktemp("example") / "site")
+
+
+@pytest.fixture(scope="session")
+def base(example_site: Path) -> Iterator[str]:
+    """The example site served over HTTP, as a static host would: its base URL."""
+    from screenshots import serve
+
+    with serve(example_site) as url:
+        yield url
 
 
 def record_text(fields: dict[str, Any], body: str = "") -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from screenshots import CHROMIUM, PAGE_TYPES, VIEWPORTS, build_example_site, launch, local_only, serve
+from screenshots import CHROMIUM, PAGE_TYPES, VIEWPORTS, launch, local_only
 
 pytestmark = [
     pytest.mark.browser,
@@ -63,18 +63,7 @@ def axe_script() -> str:
     return script.read_text(encoding="utf-8")
 
 
-# --- fixtures: one site, one server, one browser per session -----------------------------
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    return build_example_site(tmp_path_factory.mktemp("a11y") / "site")
-
-
-@pytest.fixture(scope="session")
-def base(site):
-    with serve(site) as url:
-        yield url
-
-
+# --- fixtures: one browser per session (the example site and its server: conftest.py) -----------------------------
 @pytest.fixture(scope="session")
 def axe() -> str:
     return axe_script()

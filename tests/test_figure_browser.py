@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from screenshots import CHROMIUM, build_example_site, launch, local_only, serve
+from screenshots import CHROMIUM, launch, local_only
 
 pytestmark = [
     pytest.mark.browser,
@@ -14,11 +14,10 @@ FIGURE = "figures/PMC9900001__ijms-25-01234-g002.html"
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(base):
     from playwright.sync_api import sync_playwright
 
-    site = build_example_site(tmp_path_factory.mktemp("figure") / "site")
-    with serve(site) as base, sync_playwright() as playwright:
+    with sync_playwright() as playwright:
         browser = launch(playwright)
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         local_only(context, base)

@@ -23,17 +23,6 @@ STATUS = "#search-status"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    return build_example_site(tmp_path_factory.mktemp("search") / "site")
-
-
-@pytest.fixture(scope="module")
-def base(site):
-    with serve(site) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -188,11 +177,11 @@ def test_search_page_has_no_serious_axe_violations(browser, base, scheme):
 
 # --- an index of made-up records: escaping and paging ----------------------------------------------
 @pytest.fixture(scope="module")
-def made_up_site(site, tmp_path_factory) -> Path:
+def made_up_site(example_site, tmp_path_factory) -> Path:
     """The example site's search page and assets over an index of 45 made-up records."""
     root = tmp_path_factory.mktemp("made-up")
-    shutil.copy(site / "search.html", root / "search.html")
-    shutil.copytree(site / "static", root / "static")
+    shutil.copy(example_site / "search.html", root / "search.html")
+    shutil.copytree(example_site / "static", root / "static")
     records = [
         SearchRecord(
             url=f"figures/PMC{1000 + n}__f{n}.html",
