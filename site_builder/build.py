@@ -37,7 +37,8 @@ from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
 from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, search_record, write_search_index
-from .write import Entry, StagedFile, StagedSite, WriteStats, check_output_dir, recover_interrupted_swap, stage_file, stage_page
+from .write import (Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
+                    recover_interrupted_swap, stage_file, stage_page)
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 INSTALLED_THEME = Path(sys.prefix) / "share" / "site-builder"
@@ -60,6 +61,7 @@ class BuildOptions:
     clean: bool = False  # ignore the cache and write every file
     cache_dir: Path | None = None  # default: <project>/.site-cache
     progress: bool = False  # progress bars on stderr
+    force: bool = False  # replace an output folder that site-builder did not make
 
 
 @dataclass(slots=True)
@@ -199,6 +201,7 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
 
 
 Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
+CHUNK_ENTRIES = {"result": ChunkResult, "records": Records, "downloads": downloads.DownloadParts}
 
 
 def shared_strings(result: ChunkResult) -> ChunkResult:
@@ -260,6 +263,28 @@ def read_pages(sources: SourceFiles, display_root: Path) -> tuple[list[Page], li
         if page is not None:
             pages.append(page)
     return pages, errors
+
+
+OUTSIZED_PAGES = 500  # a record that alone adds more pages than this ...
+OUTSIZED_SHARE = 0.05  # ... and more than this share of the site's pages is worth a warning
+
+
+def outsized_records(index: SiteIndex) -> list[Problem]:
+    """Records that alone add a large share of the site (say, a genes table of 100k rows
+    that makes 100k gene pages): a warning, since such a record is more likely a mistake."""
+    own_genes: dict[str, int] = {}
+    for listing in index.genes:
+        if len(listing.figids) == 1:
+            own_genes[listing.figids[0]] = own_genes.get(listing.figids[0], 0) + 1
+    pages = len(index.figures) + len(index.genes) + len(index.organisms) + len(index.years) + len(index.journals)
+    problems = []
+    for figid, count in sorted(own_genes.items()):
+        if count > OUTSIZED_PAGES and count > OUTSIZED_SHARE * pages:
+            summary = index.figures[figid]
+            problems.append(Problem(summary.source, summary.line_of("figid"), "genes",
+                                    f"this record alone adds {count:,} gene pages ({count / pages:.0%} of the site's pages); "
+                                    "check its genes table"))
+    return problems
 
 
 def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) -> list[Problem]:
@@ -332,13 +357,16 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         raise BuildError([Problem(str(content_dir), 0, "", "content folder not found")])
     static_dirs = theme_dirs(project, "static")
     template_dirs = theme_dirs(project, "templates")
+    cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
     if not check_only:
         config_dir = (options.config_path or project / "site.yml").parent
-        check_output_dir(output, [content_dir, project, config_dir, *template_dirs, *static_dirs])
-        recover_interrupted_swap(output)  # finish or undo what a killed build left, before comparing
+        protected = (content_dir, project, config_dir, cache_dir, *template_dirs, *static_dirs)
+        check_output_dir(output, OutputRules(project, content_dir, protected, config.output if options.output_dir is None else None, options.force))
+        if options.force:
+            claim_output(output)
+        recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
     sources = discover(content_dir, tuple(reversed(static_dirs)))
     jobs = options.jobs or default_jobs()
-    cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     site_key = cache.digest(code, repr(config), cache.folder_digest(template_dirs))
@@ -350,7 +378,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else cache.load_manifest(cache_dir, output)
 
-    store = cache.ChunkStore(cache_dir, writable=not check_only)  # `check` writes nothing
+    store = cache.ChunkStore(cache_dir, CHUNK_ENTRIES, writable=not check_only)  # `check` writes nothing
     job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
     chunks = chunk_paths(sources.figures)
     known = known_results(job, chunks, stamps, manifest) if stamps else [("", None)] * len(chunks)
@@ -368,7 +396,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
     report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
     report.errors += orphan_tables(sources, {f.stem for f in sources.figures}, Path.cwd())
-    report.warnings += [p for r in results for p in r.warnings]
+    report.warnings += [p for r in results for p in r.warnings] + outsized_records(index)
     report.skipped = [name for r in results for name in r.skipped]
     report.figures = len(index.figures)
     if options.strict and report.warnings:
@@ -377,7 +405,8 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
-        site_job = SiteJob(config, code, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress)
+        site_job = SiteJob(config, code, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress,
+                           journal_path(cache_dir, output))
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
         written = write_site(site_job, index, results, report)
         written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
@@ -482,6 +511,7 @@ class SiteJob:
     store: cache.ChunkStore
     manifest: cache.Manifest | None
     progress: Progress
+    journal: Path  # where an incremental commit keeps its plan
 
 
 def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
@@ -494,7 +524,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     previous_keys = manifest.keys if manifest else None
     renderer = Renderer(make_environment(site_job.template_dirs), config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
-    with StagedSite(output, previous) as site:
+    with StagedSite(output, site_job.journal, previous) as site:
         todo = []
         for result in results:
             key = render_key(renderer, site_key, result)

@@ -9,27 +9,29 @@ Two things are kept between runs:
 
 Every key includes the generator's own code, so a new version never reuses stale entries.
 Files are written to a temporary name and renamed, so concurrent builds never read halves.
+A repository may ship a `.site-cache/`: entries are plain JSON read against a fixed schema
+(codec.py), so reading one never runs code; one that does not fit is ignored and rebuilt.
 """
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+from .codec import Codec, Unreadable
 from .errors import BuildError
 from .model import Problem
-from .write import page_kind
+from .write import check_output_path, page_kind
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "5"  # bump when the layout of cached objects changes
+FORMAT = "6"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -67,21 +69,28 @@ def folder_digest(folders: Iterable[Path]) -> str:
     return digest(*parts)
 
 
-def read_pickle(path: Path) -> Any:
-    """The object stored at path, or None when it is missing or unreadable (then rebuilt)."""
+CODEC = Codec()
+MAX_ENTRY_BYTES = 1 << 31  # larger files are not ours: a 100k-figure manifest is ~30 MB
+
+
+def read_entry(path: Path, kind: Any) -> Any:
+    """The value of type `kind` stored at path, or None when it is missing, unreadable or of
+    another shape (then it is rebuilt)."""
     try:
-        with path.open("rb") as stream:
-            return pickle.load(stream)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > MAX_ENTRY_BYTES:
+            return None
+        return CODEC.loads(path.read_bytes(), kind)
+    except (OSError, Unreadable):
         return None
 
 
-def write_pickle(path: Path, value: Any) -> None:
+def write_entry(path: Path, value: Any, kind: Any) -> None:
+    data = CODEC.dumps(value, kind)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as stream:
-            pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -93,13 +102,14 @@ class ChunkStore:
     """Chunk results and records on disk, one file each per chunk key."""
 
     folder: Path
+    schemas: Mapping[str, Any]  # kind of entry ("result", "records", ...) -> its type
     writable: bool = True  # False: entries are read but never written (e.g. for `check`)
 
     def path(self, key: str, kind: str) -> Path:
         return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
 
     def get(self, key: str, kind: str) -> Any:
-        return read_pickle(self.path(key, kind))
+        return read_entry(self.path(key, kind), self.schemas[kind])
 
     def has(self, key: str) -> bool:
         """Whether a chunk's records and download parts are stored (its result alone is not enough)."""
@@ -114,7 +124,7 @@ class ChunkStore:
 
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:
-            write_pickle(self.path(key, kind), value)
+            write_entry(self.path(key, kind), value, self.schemas[kind])
 
     def touch(self, keys: Iterable[str]) -> None:
         if not self.writable:
@@ -147,7 +157,7 @@ class Manifest:
     written_at: float = 0.0
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (hash, size)
     chunks: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # render key -> files
-    warnings: tuple = ()  # the problems to show again when nothing changed
+    warnings: tuple[Problem, ...] = ()  # the problems to show again when nothing changed
     figures: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)
     search_key: str = ""  # digest of the search records the search/ files were built from
@@ -163,7 +173,7 @@ class ManifestHead:
     fingerprint: str
     written_at: float
     figures: int
-    warnings: tuple
+    warnings: tuple[Problem, ...]
     by_kind: dict[str, list[int]]  # WriteStats.by_kind of the output
     sample: tuple[str, ...]  # some of the output's files, to notice a folder emptied by hand
 
@@ -185,7 +195,7 @@ def head_of(manifest: Manifest) -> ManifestHead:
 
 
 def load_head(cache_dir: Path, output: Path) -> ManifestHead | None:
-    head = read_pickle(manifest_path(cache_dir, output).with_suffix(".head"))
+    head = read_entry(manifest_path(cache_dir, output).with_suffix(".head"), ManifestHead)
     if not isinstance(head, ManifestHead) or head.output != str(output.resolve()) or not output.is_dir():
         return None
     if not all((output / path).is_file() for path in head.sample):
@@ -194,24 +204,24 @@ def load_head(cache_dir: Path, output: Path) -> ManifestHead | None:
 
 
 def manifest_path(cache_dir: Path, output: Path) -> Path:
-    return cache_dir / "manifests" / f"{digest(FORMAT, str(output.resolve()))}.pickle"
+    return cache_dir / "manifests" / f"{digest(FORMAT, str(output.resolve()))}.json"
 
 
 def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
     """The manifest of the output folder, if it still describes what is on disk."""
-    manifest = read_pickle(manifest_path(cache_dir, output))
+    manifest = read_entry(manifest_path(cache_dir, output), Manifest)
     if not isinstance(manifest, Manifest) or manifest.output != str(output.resolve()):
         return None
-    if any(not hasattr(manifest, name) for name in Manifest.__dataclass_fields__):
-        return None  # written by another version
     if not output.is_dir() or count_files(output) != len(manifest.files):
         return None  # the folder was removed or changed by hand: build it anew
+    if any(check_output_path(path) is not None for path in manifest.files):
+        return None  # not one of ours (a build deletes files the manifest names): build anew
     return manifest
 
 
 def save_manifest(cache_dir: Path, output: Path, manifest: Manifest) -> None:
-    write_pickle(manifest_path(cache_dir, output), manifest)
-    write_pickle(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest))
+    write_entry(manifest_path(cache_dir, output), manifest, Manifest)
+    write_entry(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest), ManifestHead)
 
 
 def forget_manifest(cache_dir: Path, output: Path) -> None:

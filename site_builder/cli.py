@@ -27,6 +27,7 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--base-url", help="URL the site is published at, e.g. https://user.github.io/repo/")
     build_cmd.add_argument("--keep-going", action="store_true", help="build every valid record, list the skipped ones, exit 1")
     build_cmd.add_argument("--clean", action="store_true", help="ignore the build cache: read every record and write every file")
+    build_cmd.add_argument("--force", action="store_true", help="replace an output folder that site-builder did not make")
     check_cmd = commands.add_parser("check", help="validate content without writing anything")
     add_build_arguments(check_cmd)
     deploy_cmd = commands.add_parser("deploy", help="build, then publish the site to the gh-pages branch")
@@ -59,6 +60,7 @@ def options_from(args: argparse.Namespace) -> BuildOptions:
         keep_going=getattr(args, "keep_going", False),
         clean=getattr(args, "clean", False),
         progress=progress.wanted(args.quiet),
+        force=getattr(args, "force", False),
     )
 
 

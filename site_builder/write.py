@@ -69,15 +69,63 @@ def check_output_path(path: str) -> str | None:
     return None
 
 
-def check_output_dir(output: Path, protected: Iterable[Path]) -> None:
-    """Refuse an output folder whose replacement would delete sources or the project, or a file."""
+MARKER = ".site-builder"  # in every output folder (and staging folder) site-builder made
+MARKER_TEXT = "This folder is written by site-builder: each build replaces what it wrote here.\n"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRules:
+    """What decides whether a build may (re)place its output folder."""
+
+    project: Path
+    content: Path
+    protected: tuple[Path, ...]  # folders the output may not be or contain (sources, templates)
+    from_config: str | None  # the output as site.yml names it (a repository's choice); None: the command line
+    force: bool = False  # the user accepts replacing a folder site-builder did not make
+
+
+def check_output_dir(output: Path, rules: OutputRules) -> None:
+    """Refuse an output whose replacement could destroy what is not ours: a file, a folder with
+    sources in it, a folder inside the content or a .git folder, a folder outside the project
+    that only site.yml asked for, and any non-empty folder site-builder did not make."""
+    def refuse(message: str) -> None:
+        raise BuildError([Problem(str(output), 0, "output", message)])
+
     if output.exists() and not output.is_dir():
-        raise BuildError([Problem(str(output), 0, "output", f"{output} is a file, not a folder; choose another output folder")])
-    out = output.resolve()
-    for folder in protected:
-        folder = folder.resolve()
-        if out == folder or out in folder.parents:
-            raise BuildError([Problem(str(output), 0, "output", f"refusing to replace {output}: it contains {folder}")])
+        refuse(f"{output} is a file, not a folder; choose another output folder")
+    out, project = output.resolve(), rules.project.resolve()
+    if ".git" in out.parts:
+        refuse(f"refusing to build into {output}: it is inside a .git folder")
+    for folder in rules.protected:
+        if is_within(folder.resolve(), out):
+            refuse(f"refusing to replace {output}: it contains {folder}")
+    if is_within(out, rules.content.resolve()):
+        refuse(f"refusing to build into {output}: it is inside the content folder {rules.content}")
+    named = rules.from_config
+    if named is not None and (Path(named).is_absolute() or not is_within(out, project) or out == project):
+        refuse(f"site.yml names an output folder outside the project ({named}); "
+               "give it with --output on the command line to build there")
+    if not rules.force and output.is_dir() and not made_by_us(output):
+        refuse(f"refusing to replace {output}: it holds files site-builder did not write (no {MARKER} file); "
+               "choose a new or empty folder, or pass --force to replace it")
+
+
+def claim_output(output: Path) -> None:
+    """Mark an existing folder as site-builder's (after --force): the build may replace it."""
+    if output.is_dir() and not made_by_us(output):
+        (output / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def made_by_us(folder: Path) -> bool:
+    """True for an empty folder or one holding site-builder's marker file."""
+    marker = folder / MARKER
+    if marker.is_file() and not marker.is_symlink():
+        return True
+    return not any(folder.iterdir())
 
 
 Entry = tuple[str, int]  # (content hash, size) of an output file
@@ -128,26 +176,28 @@ class StagedSite:
     if this one is killed half-way. Either way the output is untouched until commit.
     """
 
-    def __init__(self, output: Path, previous: dict[str, Entry] | None = None):
+    def __init__(self, output: Path, journal: Path, previous: dict[str, Entry] | None = None):
         self.output = output
         self.previous = previous
         self.staging = output.parent / f".{output.name}.staging-{os.getpid()}"
         self.old = output.parent / f".{output.name}.old-{os.getpid()}"
-        self.journal = journal_path(output)
+        self.journal = journal
         self.files: dict[str, Entry] = {}  # every file of the new site
         self.keys: dict[str, str] = {}  # page path -> digest of its inputs
         self.staged: list[str] = []  # the files that changed
 
     def __enter__(self) -> "StagedSite":
         self.output.parent.mkdir(parents=True, exist_ok=True)
-        recover_interrupted_swap(self.output)
-        shutil.rmtree(self.staging, ignore_errors=True)
+        recover_interrupted_swap(self.output, self.journal)
         self.staging.mkdir()
+        (self.staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")  # first: marks the folder ours
+        entry = (content_hash(MARKER_TEXT.encode("utf-8")), len(MARKER_TEXT))
+        self.record(MARKER, entry, staged=self.previous is None or self.previous.get(MARKER) != entry)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None and not self.journal.exists():  # with a journal, the next build completes the commit
-            shutil.rmtree(self.staging, ignore_errors=True)
+            remove_ours(self.staging)
 
     @property
     def stats(self) -> WriteStats:
@@ -192,7 +242,7 @@ class StagedSite:
                 return
             removed = sorted(set(self.previous) - set(self.files))
             write_journal(self.journal, self.staging, self.output, sorted(self.staged), removed)
-            apply_journal(self.journal)
+            apply_journal(self.journal, self.output)
 
     def swap(self) -> None:
         """Swap the staging folder in place of the output."""
@@ -204,7 +254,7 @@ class StagedSite:
             if self.old.exists() and not self.output.exists():
                 os.replace(self.old, self.output)  # put the previous site back
             raise
-        shutil.rmtree(self.old, ignore_errors=True)
+        remove_ours(self.old)
 
 
 @contextmanager
@@ -221,31 +271,81 @@ def signals_deferred() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def journal_path(output: Path) -> Path:
-    return output.parent / f".{output.name}.journal"
+def journal_path(cache_dir: Path, output: Path) -> Path:
+    """Where an incremental commit keeps its plan: in the build cache, one per output folder."""
+    name = hashlib.blake2b(str(output.resolve()).encode("utf-8"), digest_size=16).hexdigest()
+    return cache_dir / "journals" / f"{name}.json"
 
 
 def write_journal(journal: Path, staging: Path, output: Path, staged: list[str], removed: list[str]) -> None:
-    text = json.dumps({"staging": str(staging), "output": str(output), "staged": staged, "removed": removed})
+    text = json.dumps({"staging": staging.name, "output": str(output.resolve()), "staged": staged, "removed": removed})
+    journal.parent.mkdir(parents=True, exist_ok=True)
     temporary = journal.with_name(journal.name + ".tmp")
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, journal)  # from here on, the next build completes this commit
 
 
-def apply_journal(journal: Path) -> None:
+STAGING_NAME = re.compile(r"\.(?P<output>.+)\.staging-[0-9]+")
+
+
+def read_journal(journal: Path, output: Path) -> tuple[Path, list[str], list[str]]:
+    """The staging folder, staged and removed paths of a journal, after checking that every one
+    of them lies inside this output folder or its own staging folder (a repository can ship a
+    cache: a journal naming anything else is refused, never followed)."""
+    def refuse(why: str) -> BuildError:
+        return BuildError([Problem(str(journal), 0, "", f"refusing to follow this build journal: {why}; "
+                                   "delete it if you did not interrupt a build of this site")])
+
+    try:
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+        staging_name, planned_output = plan["staging"], plan["output"]
+        staged, removed = list(plan["staged"]), list(plan["removed"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise refuse(f"unreadable ({exc.__class__.__name__})") from None
+    match = STAGING_NAME.fullmatch(staging_name) if isinstance(staging_name, str) else None
+    if not match or match["output"] != output.name or "/" in staging_name or "\\" in staging_name:
+        raise refuse(f"its staging folder {staging_name!r} is not one of {output.name}'s")
+    if planned_output != str(output.resolve()):
+        raise refuse(f"it belongs to another output folder ({planned_output!r})")
+    for path in staged + removed:
+        if not isinstance(path, str) or check_output_path(path) is not None:
+            raise refuse(f"it names a path outside the output: {path!r}")
+    return output.parent / staging_name, staged, removed
+
+
+def apply_journal(journal: Path, output: Path) -> None:
     """Move the staged files into the output and delete removed ones; safe to run twice."""
-    plan = json.loads(journal.read_text(encoding="utf-8"))
-    staging, output = Path(plan["staging"]), Path(plan["output"])
-    for path in plan["staged"]:
+    staging, staged, removed = read_journal(journal, output)
+    for path in staged:
         source = staging / path
-        if source.exists():
-            (output / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, output / path)
-    for path in plan["removed"]:
-        (output / path).unlink(missing_ok=True)
-    remove_empty_parents(output, plan["removed"])
-    shutil.rmtree(staging, ignore_errors=True)
+        if source.is_file() and not source.is_symlink():
+            target = safe_target(output, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+    for path in removed:
+        safe_target(output, path).unlink(missing_ok=True)
+    remove_empty_parents(output, removed)
+    remove_ours(staging)
     journal.unlink()
+
+
+def safe_target(output: Path, path: str) -> Path:
+    """output/path, refusing a path that passes through a symbolic link: a link inside the output
+    (say, one a repository committed) must not lead a write or a delete out of it."""
+    target = output
+    for part in PurePosixPath(path).parts:
+        if target.is_symlink():
+            raise BuildError([Problem(str(target), 0, "output", "refusing to write through a symbolic link in the output folder")])
+        target = target / part
+    if target.is_symlink():
+        raise BuildError([Problem(str(target), 0, "output", "refusing to replace a symbolic link in the output folder")])
+    return target
+
+
+def remove_ours(folder: Path) -> None:
+    """Delete a staging or moved-aside folder, but only one that site-builder made."""
+    if folder.is_dir() and not folder.is_symlink() and made_by_us(folder):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_empty_parents(output: Path, removed: list[str]) -> None:
@@ -259,15 +359,14 @@ def remove_empty_parents(output: Path, removed: list[str]) -> None:
             folder = folder.parent
 
 
-def recover_interrupted_swap(output: Path) -> None:
+def recover_interrupted_swap(output: Path, journal: Path) -> None:
     """Undo what an interrupted build left: staging folders, or an output moved aside."""
-    journal = journal_path(output)
     if journal.exists():
-        apply_journal(journal)  # an incremental commit was cut short: finish it
+        apply_journal(journal, output)  # an incremental commit was cut short: finish it
     for leftover in output.parent.glob(f".{output.name}.staging-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+        remove_ours(leftover)
     for old in sorted(output.parent.glob(f".{output.name}.old-*")):
         if not output.exists():
             os.replace(old, output)
         else:
-            shutil.rmtree(old, ignore_errors=True)
+            remove_ours(old)

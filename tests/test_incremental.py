@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions, build
-from site_builder.write import StagedSite, write_journal
+from site_builder.write import StagedSite, journal_path, write_journal
 
 REPO = Path(__file__).resolve().parent.parent
 A_WHILE_AGO = time.time() - 3600
@@ -125,7 +125,7 @@ def test_a_commit_cut_short_is_completed_by_the_next_build(project):
     incremental(project)
     output = project / "_site"
     page = output / "index.html"
-    staged = StagedSite(output, previous={})
+    staged = StagedSite(output, journal_path(project / ".site-cache", output), previous={})
     with staged:
         staged.write("index.html", page.read_bytes() + b"<!-- newer -->")
         write_journal(staged.journal, staged.staging, output, ["index.html"], ["robots.txt"])

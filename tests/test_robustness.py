@@ -219,7 +219,7 @@ def test_a_build_killed_midway_leaves_the_previous_site_intact(corpus, previous_
     assert process.returncode == expected_returncode(sig), stderr[-3000:]  # it died of the signal, not of old age
     if sig == signal.SIGINT:
         assert "Interrupted; the previous site was left as it was." in stderr
-    assert not journal_path(output).exists()  # nothing was being committed
+    assert not journal_path(project / ".site-cache", output).exists()  # nothing was being committed
     assert digests(output) == before  # byte for byte the previous site
 
     built(project, corpus.after, output)
@@ -234,7 +234,7 @@ def test_a_build_killed_while_committing_is_completed_by_the_next_build(corpus, 
     (the site then mixes old and new files), the next build completes the commit first."""
     project, output = previous_site
     process = start_build(project, corpus.after, output)
-    journal = journal_path(output)
+    journal = journal_path(project / ".site-cache", output)
     midway = wait_for(process, journal.exists)
     stderr = kill_group(process, signal.SIGKILL)
     assert midway and process.returncode == -signal.SIGKILL, f"the build ended before it could be killed: {stderr[-2000:]}"
@@ -310,9 +310,9 @@ def test_ctrl_c_while_committing_keeps_a_whole_site_or_a_journal_that_completes_
         except KeyboardInterrupt:
             pass
     assert len(moves) >= (1 if kind == "clean" else 2), "the commit was not reached"
-    journal = journal_path(output)
+    journal = journal_path(project / ".site-cache", output)
     after = digests(output) if output.is_dir() else None
-    completable = journal.exists() and Path(json.loads(journal.read_text("utf-8"))["staging"]).is_dir()
+    completable = journal.exists() and (output.parent / json.loads(journal.read_text("utf-8"))["staging"]).is_dir()
     state = f"output folder exists: {output.is_dir()}, journal: {journal.exists()}, beside the output: {leftovers(output)}"
 
     run(clean=False)  # whatever happened, the next build repairs the site
