@@ -299,21 +299,22 @@ def orphan_tables(sources: SourceFiles, figids: set[str], display_root: Path) ->
 # --- rendering figure pages in workers -----------------------------------------------------
 
 
+def figure_inputs(renderer: Renderer, figure: Figure | FigureSummary) -> list[str]:
+    """What a figure page is made of besides its own files and the site (templates, config,
+    code): its organisms' page names and its genes' page names where they differ from the
+    symbols. The one declaration of these inputs: chunk keys and page keys both use it."""
+    slugs = [f"{o}={renderer.organism_slugs.get(o, '')}" for o in figure.known_organisms]
+    return slugs + [f"{g}={renderer.gene_slugs[g]}" for g in figure.symbols if g in renderer.gene_slugs]
+
+
 def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
-    """Everything a chunk's figure pages depend on: its records, the site, the organism slugs and
-    the gene page names that differ from their symbols."""
-    organisms = sorted({o for s in result.summaries for o in s.known_organisms})
-    slugs = [f"{o}={renderer.organism_slugs.get(o, '')}" for o in organisms]
-    genes = sorted({g for s in result.summaries for g in s.symbols if g in renderer.gene_slugs})
-    return cache.digest(site_key, result.key, *slugs, *(f"{g}={renderer.gene_slugs[g]}" for g in genes))
+    """A chunk's figure pages' inputs: its files, the site and each figure's other inputs."""
+    return cache.digest(site_key, result.key, *(part for s in result.summaries for part in (s.figid, *figure_inputs(renderer, s))))
 
 
 def figure_key(renderer: Renderer, record_digest: str, figure: Figure) -> str:
-    """What a figure page is made of: its files, the site (templates, config, code), its organisms'
-    slugs and its genes' page names where they differ from the symbols."""
-    slugs = [renderer.organism_slugs.get(o, "") for o in figure.known_organisms]
-    genes = [f"{g}={renderer.gene_slugs[g]}" for g in figure.symbols if g in renderer.gene_slugs]
-    return cache.digest(renderer.site_key, record_digest, *slugs, *genes)
+    """A figure page's inputs: its record's files, the site and its other inputs."""
+    return cache.digest(renderer.site_key, record_digest, *figure_inputs(renderer, figure))
 
 
 def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:
