@@ -221,7 +221,7 @@ def run_new(args: argparse.Namespace) -> int:
 def run_init_workflow(args: argparse.Namespace) -> int:
     from .workflow import WorkflowError, default_install, init_workflow
 
-    install, note = (args.install, None) if args.install else default_install()
+    install, note = (args.install, None) if args.install is not None else default_install()
     try:
         path = init_workflow(Path("."), force=args.force, install=install)
     except (FileExistsError, WorkflowError) as exc:

@@ -153,7 +153,7 @@ def init_workflow(site_dir: Path, *, force: bool = False, install: str | None = 
     Returns the path written. An identical existing file is left as it is; a different one
     is only replaced with ``force=True``, otherwise FileExistsError is raised.
     """
-    text = workflow_yaml(install or default_install()[0])
+    text = workflow_yaml(default_install()[0] if install is None else install)
     path = Path(site_dir) / WORKFLOW_PATH
     if path.exists() and not force and path.read_text(encoding="utf-8") != text:
         raise FileExistsError(
