@@ -13,24 +13,21 @@ def folders(root: Path, *names: str) -> Path:
     return root
 
 
-def test_an_installed_package_uses_its_own_copy_and_never_a_stray_folder_beside_it(tmp_path, monkeypatch):
+def test_an_installed_package_uses_its_own_copy_and_a_checkout_its_top_level_folders(tmp_path, monkeypatch):
     # A wheel: site-packages/site_builder/static; another package left site-packages/static.
     site_packages = folders(tmp_path / "site-packages", "site_builder/static", "site_builder/templates", "static", "templates")
     monkeypatch.setattr(build, "INSTALLED_THEME", site_packages / "site_builder")
     monkeypatch.setattr(build, "PACKAGE_ROOT", site_packages)
     project = folders(tmp_path / "my-site", "static")
-
     assert build.theme_dirs(project, "static") == [project / "static", site_packages / "site_builder/static"]
     assert build.theme_dirs(project, "templates") == [site_packages / "site_builder/templates"]
 
-
-def test_a_checkout_or_editable_install_uses_the_top_level_folders(tmp_path, monkeypatch):
+    # A checkout, run from it or installed editable: the package folder holds no theme.
     checkout = folders(tmp_path / "checkout", "site_builder", "static", "templates")
     monkeypatch.setattr(build, "INSTALLED_THEME", checkout / "site_builder")
     monkeypatch.setattr(build, "PACKAGE_ROOT", checkout)
-    project = folders(tmp_path / "my-site", "templates")
-
-    assert build.theme_dirs(project, "templates") == [project / "templates", checkout / "templates"]
+    assert build.theme_dirs(project, "templates") == [checkout / "templates"]
+    assert build.theme_dirs(project, "static") == [project / "static", checkout / "static"]
     assert build.theme_dirs(checkout, "static") == [checkout / "static"]  # the bundled example site itself
 
 
