@@ -165,12 +165,26 @@ def dispatch(args: argparse.Namespace) -> int:
         return run_init_workflow(args)
     if args.command == "serve":
         return run_serve(args)
+    if args.command == "deploy" and not deploy_arguments_valid(args):
+        return 1
     report = run_build(args, check_only=args.command == "check")
     if report is None:
         return 1
     if args.command == "deploy":
         return run_deploy(args, report)
     return 1 if report.errors or report.skipped else 0
+
+
+def deploy_arguments_valid(args: argparse.Namespace) -> bool:
+    """Refuse a bad --remote, --branch or --cname before building anything."""
+    from .deploy import DeployError, check_arguments
+
+    try:
+        check_arguments(remote=args.remote, branch=args.branch, cname=args.cname)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def run_deploy(args: argparse.Namespace, report: BuildReport) -> int:

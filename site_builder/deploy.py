@@ -80,9 +80,8 @@ def deploy(
     the source commit.  Raises DeployError with a readable message on failure.
     """
     output_dir = Path(output_dir).resolve()
-    _refuse_option_like(remote=remote, branch=branch)
+    cname = check_arguments(remote=remote, branch=branch, cname=cname)
     _check_output(output_dir)
-    cname = _clean_cname(cname)
     repo = _Repository.open(Path(repo_dir))
     ref = _branch_ref(repo, branch)
     local_tip = repo.resolve(ref)
@@ -183,6 +182,13 @@ def _check_output(output_dir: Path) -> None:
         raise DeployError(f"Output folder {output_dir} does not exist; build the site first.")
     if not any(path.is_file() for path in output_dir.rglob("*")):
         raise DeployError(f"Output folder {output_dir} is empty; build the site first.")
+
+
+def check_arguments(*, remote: str, branch: str, cname: str | None) -> str | None:
+    """Refuse a remote, branch or CNAME that could be misread (before anything is built);
+    return the CNAME to write, or None."""
+    _refuse_option_like(remote=remote, branch=branch)
+    return _clean_cname(cname)
 
 
 def _refuse_option_like(**values: str) -> None:

@@ -354,3 +354,15 @@ def test_refuses_to_move_gh_pages_while_another_worktree_has_it_checked_out(proj
         deploy(project.output, project.repo)
     assert git(project.repo, "rev-parse", "refs/heads/gh-pages") == first.commit
     assert (other / "index.html").read_text() == SITE_FILES["index.html"]
+
+
+def test_the_command_line_refuses_an_option_like_remote_before_building(project, monkeypatch, capsys):
+    from site_builder import cli
+
+    monkeypatch.chdir(project.repo)
+    # argparse takes a value with a space as the option's argument, as a shell passes it.
+    assert cli.main(["deploy", "--remote", INJECTED]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: The remote '--upload-pack") and "Traceback" not in err
+    assert marker_files(project) == []
+    assert not (project.repo / ".site-cache").exists()  # nothing was built
