@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -228,7 +229,7 @@ def run_new(args: argparse.Namespace) -> int:
         print(f"  {relative}")
     if site.note:
         print(f"note: {site.note}", file=sys.stderr)
-    print(f"Next: cd {site.folder} && site-builder serve   (or site-builder build, into _site/)")
+    print(f"Next: cd {shlex.quote(str(site.folder))} && site-builder serve   (or site-builder build, into _site/)")
     return 0
 
 
