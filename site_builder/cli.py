@@ -228,7 +228,7 @@ def run_new(args: argparse.Namespace) -> int:
     for relative in site.files:
         print(f"  {relative}")
     if site.note:
-        print(f"note: {site.note}", file=sys.stderr)
+        print(f"warning: {site.note}", file=sys.stderr)
     print(f"Next: cd {shlex.quote(str(site.folder))} && site-builder serve   (or site-builder build, into _site/)")
     return 0
 
@@ -244,5 +244,5 @@ def run_init_workflow(args: argparse.Namespace) -> int:
         return 1
     print(f"Wrote {path}; it installs site-builder with `pip install {install}`")
     if note:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"warning: {note}", file=sys.stderr)
     return 0

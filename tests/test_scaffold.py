@@ -125,3 +125,15 @@ def test_every_command_that_writes_the_output_folder_takes_force():
         args = parser.parse_args([*command, "--force"])
         assert cli.options_from(args).force is True
         assert cli.options_from(parser.parse_args(command)).force is False
+
+
+def test_without_install_a_local_site_builder_is_pinned_by_version_with_a_warning(tmp_path, monkeypatch, capsys):
+    from site_builder import scaffold
+
+    note = "site-builder was installed from file:///home/me/site_builder, which GitHub's runners cannot reach"
+    monkeypatch.setattr(scaffold, "default_install", lambda: (PINNED, note))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["new", "site"]) == 0
+    assert f"warning: {note}" in capsys.readouterr().err
+    text = (tmp_path / "site/.github/workflows/pages.yml").read_text()
+    assert f"python -m pip install {shlex.quote(PINNED)}\n" in text
