@@ -15,6 +15,7 @@ pages and writes what changed (write.StagedSite).
 """
 from __future__ import annotations
 
+import importlib.resources
 import os
 import sys
 import tempfile
@@ -40,8 +41,11 @@ from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, search_record, write_
 from .write import (Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
                     recover_interrupted_swap, stage_file, stage_page)
 
+# The built-in theme (templates/, static/) lives at the top of the repository. A wheel (pip, pipx,
+# `pip install git+...`) installs it inside the package, where importlib.resources finds it;
+# an editable install or a run from the checkout reads the checkout's own folders.
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-INSTALLED_THEME = Path(sys.prefix) / "share" / "site-builder"
+INSTALLED_THEME = Path(str(importlib.resources.files(__package__)))
 CHUNK_TARGET = 256  # records per chunk on average
 CHUNK_MAX = 1024
 PAGE_CHUNK = 400  # listing and index pages per worker task
@@ -126,8 +130,11 @@ class RenderJob:
 
 
 def theme_dirs(project_dir: Path, name: str) -> list[Path]:
-    """The project's own folder first (it overrides), then the built-in theme."""
-    candidates = [project_dir / name, PACKAGE_ROOT / name, INSTALLED_THEME / name]
+    """The project's own folder first (it overrides file by file), then the built-in theme:
+    the installed package's copy, or else the checkout's (never both: a stray `static/` in
+    site-packages must not end up in the site)."""
+    installed = INSTALLED_THEME / name
+    candidates = [project_dir / name, installed if installed.is_dir() else PACKAGE_ROOT / name]
     found: list[Path] = []
     for folder in candidates:
         if folder.is_dir() and folder.resolve() not in [f.resolve() for f in found]:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
-from . import progress
+from . import __version__, progress
 from .build import BuildOptions, BuildReport, build
 from .errors import BuildError
 
@@ -18,16 +19,24 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
 
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="replace an output folder that site-builder did not make")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="site-builder", description="Build a static website of pathway figures.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    new_cmd = commands.add_parser("new", help="create a new site in an empty folder, ready to build")
+    new_cmd.add_argument("folder", type=Path, help="the site's folder (created; must be empty if it exists)")
+    add_install_argument(new_cmd)
     build_cmd = commands.add_parser("build", help="build the site")
     add_build_arguments(build_cmd)
     build_cmd.add_argument("--output", type=Path, help="output folder (default: _site/)")
     build_cmd.add_argument("--base-url", help="URL the site is published at, e.g. https://user.github.io/repo/")
     build_cmd.add_argument("--keep-going", action="store_true", help="build every valid record, list the skipped ones, exit 1")
     build_cmd.add_argument("--clean", action="store_true", help="ignore the build cache: read every record and write every file")
-    build_cmd.add_argument("--force", action="store_true", help="replace an output folder that site-builder did not make")
+    add_output_arguments(build_cmd)
     check_cmd = commands.add_parser("check", help="validate content without writing anything")
     add_build_arguments(check_cmd)
     deploy_cmd = commands.add_parser("deploy", help="build, then publish the site to the gh-pages branch")
@@ -38,15 +47,27 @@ def make_parser() -> argparse.ArgumentParser:
     deploy_cmd.add_argument("--branch", default="gh-pages", help="branch to publish to (default: gh-pages)")
     deploy_cmd.add_argument("--message", help="commit message")
     deploy_cmd.add_argument("--cname", help="custom domain written to CNAME")
+    add_output_arguments(deploy_cmd)
     serve_cmd = commands.add_parser("serve", help="build, serve and live-reload the site while you edit")
     add_build_arguments(serve_cmd)
     serve_cmd.add_argument("--base-url", help="serve under this URL's path, e.g. https://user.github.io/repo/")
     serve_cmd.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve_cmd.add_argument("--open", action="store_true", help="open the site in a web browser")
+    add_output_arguments(serve_cmd)
     workflow_cmd = commands.add_parser("init-workflow", help="write .github/workflows/pages.yml")
     workflow_cmd.add_argument("--force", action="store_true", help="overwrite a different existing file")
+    add_install_argument(workflow_cmd)
     return parser
+
+
+def add_install_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--install", metavar="SPEC",
+        help="what the GitHub Pages workflow installs site-builder from: a pinned version "
+        "(site-builder==X.Y.Z) or a git URL (git+https://github.com/ORG/REPO@TAG); "
+        "default: this site-builder (its git commit, or its version)",
+    )
 
 
 def options_from(args: argparse.Namespace) -> BuildOptions:
@@ -83,7 +104,8 @@ def summary(report: BuildReport, verb: str) -> str:
     return (
         f"{verb} {report.figures:,} figures"
         + (f", {report.pages:,} files ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
-        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s{changed}"
+        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s"
+        + f" with site-builder {__version__}{changed}"
     )
 
 
@@ -138,24 +160,32 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def dispatch(args: argparse.Namespace) -> int:
+    if args.command == "new":
+        return run_new(args)
     if args.command == "init-workflow":
-        from .workflow import init_workflow
-
-        try:
-            path = init_workflow(Path("."), force=args.force)
-        except FileExistsError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"Wrote {path}")
-        return 0
+        return run_init_workflow(args)
     if args.command == "serve":
         return run_serve(args)
+    if args.command == "deploy" and not deploy_arguments_valid(args):
+        return 1
     report = run_build(args, check_only=args.command == "check")
     if report is None:
         return 1
     if args.command == "deploy":
         return run_deploy(args, report)
     return 1 if report.errors or report.skipped else 0
+
+
+def deploy_arguments_valid(args: argparse.Namespace) -> bool:
+    """Refuse a bad --remote, --branch or --cname before building anything."""
+    from .deploy import DeployError, check_arguments
+
+    try:
+        check_arguments(remote=args.remote, branch=args.branch, cname=args.cname)
+    except DeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def run_deploy(args: argparse.Namespace, report: BuildReport) -> int:
@@ -182,4 +212,37 @@ def run_serve(args: argparse.Namespace) -> int:
     except ServeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from .scaffold import ScaffoldError, new_site
+    from .workflow import WorkflowError
+
+    try:
+        site = new_site(args.folder, install=args.install)
+    except (ScaffoldError, WorkflowError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Created a new site in {site.folder}:")
+    for relative in site.files:
+        print(f"  {relative}")
+    if site.note:
+        print(f"warning: {site.note}", file=sys.stderr)
+    print(f"Next: cd {shlex.quote(str(site.folder))} && site-builder serve   (or site-builder build, into _site/)")
+    return 0
+
+
+def run_init_workflow(args: argparse.Namespace) -> int:
+    from .workflow import WorkflowError, default_install, init_workflow
+
+    install, note = (args.install, None) if args.install is not None else default_install()
+    try:
+        path = init_workflow(Path("."), force=args.force, install=install)
+    except (FileExistsError, WorkflowError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {path}; it installs site-builder with `pip install {install}`")
+    if note:
+        print(f"warning: {note}", file=sys.stderr)
     return 0

