@@ -54,7 +54,9 @@ def code_version() -> str:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=none")
-    return digest(FORMAT, sys.version, *versions, *sources)
+    from . import __version__
+
+    return digest(FORMAT, __version__, sys.version, *versions, *sources)
 
 
 def folder_digest(folders: Iterable[Path]) -> str:
