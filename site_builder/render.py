@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -49,9 +50,40 @@ SECTIONS = {
 # The small label above a listing's heading, naming what the listing is about.
 KICKERS = {"organisms": "Organism", "genes": "Gene", "journals": "Journal"}
 
+ENTRY_FIELDS = ("href", "title", "meta", "organisms")  # of a figure in a list (Renderer.entry)
+
 # Script files (under static/) loaded only by the pages that use them.
 LISTING_JS = "static/listing.js"
 FIGURE_JS = "static/figure.js"  # gene links, tables on demand, image zoom
+
+
+@dataclass(frozen=True, slots=True)
+class ListingInputs:
+    """Everything a listing page is made of (besides the site: templates, config, code). The
+    page is rendered from these alone, and its key is their digest: the one declaration of
+    what makes the page stale. Cheap to gather for every listing of a 100k-figure site."""
+
+    path: str
+    kind: str
+    heading: str
+    intro: str
+    total: int
+    entries: tuple[tuple[str, str, str, str], ...]  # (href, title, meta, organisms) of the figures in the HTML
+    doc_ids: bytes  # every figure's search doc id, ascending, as uint32; empty when all are in the HTML
+    external: tuple[str, str] | None = None  # a link beside the count, e.g. to NCBI Gene
+
+    def key(self, site_inputs: str) -> str:
+        return digest_parts(site_inputs, "listing.html", self.path, self.kind, self.heading, self.intro, str(self.total),
+                            repr(self.entries), self.doc_ids, repr(self.external))
+
+
+def digest_parts(*parts: str | bytes) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +133,9 @@ class Renderer:
         the page the output holds), a page whose inputs did not change is not rendered again."""
         self.env, self.config, self.index = env, config, index
         self.site_key, self.previous_keys = site_key, previous_keys or {}
+        # what every page depends on: templates, code and the config as rendered (its nav
+        # follows the site's pages, so it can differ from the config in site_key)
+        self.site_inputs = digest_parts(site_key, repr(config))
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
         self.gene_slugs = {listing.key: listing.slug for listing in index.genes if listing.slug != listing.key}
 
@@ -206,7 +241,12 @@ class Renderer:
         return found
 
     def redirect_page(self, old_path: str, figid: str) -> Rendered:
+        """A page at an old URL that sends browsers and crawlers to the figure's page; its
+        inputs are the old path and the figid (and the site)."""
         path = old_path.lstrip("/") + ".html"
+        key = digest_parts(self.site_inputs, "redirect.html", path, figid) if self.site_key else ""
+        if key and self.previous_keys.get(path) == key:
+            return Rendered(path, "", key, unchanged=True)
         root = "../" * path.count("/")
         target = root + f"figures/{figid}.html"
         figure = self.index.figures[figid]
@@ -215,6 +255,7 @@ class Renderer:
             self.env.get_template("redirect.html").render(
                 target=target, canonical=self.config.site_url + figure.url, figid=figid, site=self.config, root=root
             ),
+            key,
         )
 
     # --- listings ----------------------------------------------------------------------
@@ -233,40 +274,50 @@ class Renderer:
         doc files. Static pages for every 100 figures
         would not fit: a 100k-figure site names each figure on ~50 gene pages.
         """
+        inputs = self.listing_inputs(kind, listing, heading, intro, external, shown)
+        key = inputs.key(self.site_inputs) if self.site_key else ""
+        if key and self.previous_keys.get(inputs.path) == key:
+            return Rendered(inputs.path, "", key, unchanged=True)
+        return self.render_listing(inputs, key)
+
+    def listing_inputs(self, kind: str, listing: Listing, heading: str, intro: str,
+                       external: tuple[str, str] | None, shown: int) -> ListingInputs:
         shown = min(shown or self.config.per_page, self.config.per_page)
-        path = f"{kind}/{listing.slug}.html"
         total = len(listing.figids)
-        rest = None
+        ids = b""
         if total > shown:
-            rest = {
-                "ids": encode_ids([self.doc_ids[figid] for figid in reversed(listing.figids)]),
-                "per_page": self.config.per_page,
-            }
+            doc_ids = self.doc_ids
+            ids = array("I", [doc_ids[figid] for figid in reversed(listing.figids)]).tobytes()
+        entries = tuple(self.entry(f) for f in self.figures(listing.figids[:shown]))
+        return ListingInputs(f"{kind}/{listing.slug}.html", kind, heading, intro, total, entries, ids, external)
+
+    def render_listing(self, inputs: ListingInputs, key: str) -> Rendered:
+        rest = None
+        if inputs.doc_ids:
+            rest = {"ids": encode_ids(array("I", inputs.doc_ids)), "per_page": self.config.per_page}
         return self.page(
             "listing.html",
-            path,
-            heading,
-            intro or f"{total} pathway figures: {heading}.",
-            heading=heading,
-            intro=intro,
-            total=total,
-            entries=[self.entry(f) for f in self.figures(listing.figids[:shown])],
+            inputs.path,
+            inputs.heading,
+            inputs.intro or f"{inputs.total} pathway figures: {inputs.heading}.",
+            inputs_key=key,
+            heading=inputs.heading,
+            intro=inputs.intro,
+            total=inputs.total,
+            entries=[dict(zip(ENTRY_FIELDS, entry)) for entry in inputs.entries],
             rest=rest,
             scripts=[LISTING_JS] if rest else [],
-            external=external,
-            kicker=KICKERS.get(kind, ""),
-            italic=kind == "organisms",
+            external=inputs.external,
+            kicker=KICKERS.get(inputs.kind, ""),
+            italic=inputs.kind == "organisms",
         )
 
-    def entry(self, figure: Figure) -> dict[str, str]:
+    def entry(self, figure: Figure) -> tuple[str, str, str, str]:
+        """(href, title, meta, organisms) of a figure in a list; see ENTRY_FIELDS."""
         organisms = figure.known_organisms
         shown = ", ".join(organisms[:3]) + (f" +{len(organisms) - 3}" if len(organisms) > 3 else "")
-        return {
-            "href": figure.figid + ".html",
-            "title": figure.title,
-            "meta": figure.year,  # a figure is listed ~50 times: its journal is on its page and journal listing
-            "organisms": shown,
-        }
+        # a figure is listed ~50 times: its journal is on its page and journal listing
+        return figure.figid + ".html", figure.title, figure.year, shown
 
     def group_index(self, kind: str, title: str, listings: Sequence[Listing], intro: str, path: str = "", letters: Sequence[tuple[str, str, bool]] = (), **context: Any) -> Rendered:
         path = path or f"{kind}/index.html"
@@ -301,7 +352,7 @@ class Renderer:
             self.config.description,
             stats=stats,
             chart=years if years.rows else None,
-            entries=[self.entry(f) for f in self.figures(index.newest_first[:10])],
+            entries=[dict(zip(ENTRY_FIELDS, self.entry(f))) for f in self.figures(index.newest_first[:10])],
             jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
