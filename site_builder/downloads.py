@@ -161,7 +161,8 @@ class DownloadParts:
 
     gmt_gz: bytes
     jsonl_gz: bytes
-    gene_sets: dict[str, str]  # species -> the GMT lines of the figures' gene sets for it
+    gene_sets: dict[str, str]  # species in PLAIN_GMT_SPECIES -> the GMT lines of its gene sets
+    gene_sets_gz: dict[str, bytes]  # any other species -> its GMT lines, gzipped
     api_figures: tuple[json_api.FigureRow, ...]  # one per figure, for the JSON API
     api_species: tuple[json_api.SpeciesRow, ...]  # species of the genes tables' rows
 
@@ -173,29 +174,35 @@ def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadPar
     for figure in figures:
         for species, ids in gene_sets(figure).items():
             sets.setdefault(species, []).append("\t".join((gene_set_name(figure), figure_url(figure, config), *ids)) + "\n")
+    texts = {species: "".join(lines) for species, lines in sorted(sets.items())}
     return DownloadParts(
         gzipped("".join(gmt_line(f, config) for f in figures if f.symbols)) if figures else b"",
         gzipped(jsonl) if figures else b"",
-        gene_sets={species: "".join(lines) for species, lines in sorted(sets.items())},
+        gene_sets={species: text for species, text in texts.items() if species in PLAIN_GMT_SPECIES},
+        gene_sets_gz={species: gzipped(text) for species, text in texts.items() if species not in PLAIN_GMT_SPECIES},
         api_figures=tuple(json_api.figure_row(f, figure_url(f, config)) for f in figures),
         api_species=tuple(sorted({species_row(g) for f in figures for g in f.genes} - {("", "", "")})),
     )
 
 
 def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
-    """The whole-collection downloads, figures in file-name order; `parts` is read once per file,
-    so the parts need not all be in memory at once."""
-    yield "downloads/pfocr.gmt.gz", b"".join(p.gmt_gz for p in parts()) or gzipped("")
-    yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts()) or gzipped("")
-    sets: dict[str, list[str]] = {}
+    """The whole-collection downloads, figures in file-name order (the JSON API sorts its own).
+    `parts` is read twice: once for the downloads/ files, once for the JSON API."""
+    gmt, jsonl, sets = [], [], {}
+    for part in parts():
+        gmt.append(part.gmt_gz)
+        jsonl.append(part.jsonl_gz)
+        for name, data in (*part.gene_sets.items(), *part.gene_sets_gz.items()):
+            sets.setdefault(name, []).append(data)
+    yield "downloads/pfocr.gmt.gz", b"".join(gmt) or gzipped("")
+    yield "downloads/figures.jsonl.gz", b"".join(jsonl) or gzipped("")
+    del gmt, jsonl
+    for name, path in gene_set_paths(sets).items():
+        pieces = sets.pop(name)  # gzip members for a .gz file, text for the others
+        yield path, b"".join(pieces) if path.endswith(".gz") else "".join(pieces)
     figures: list[json_api.FigureRow] = []
     species: set[json_api.SpeciesRow] = set()
     for part in parts():
-        for name, text in part.gene_sets.items():
-            sets.setdefault(name, []).append(text)
         figures += part.api_figures
         species.update(part.api_species)
-    for name, path in gene_set_paths(sets).items():
-        text = "".join(sets.pop(name))  # one file in memory at a time
-        yield path, gzipped(text) if path.endswith(".gz") else text
     yield from json_api.api_files(figures, species)
