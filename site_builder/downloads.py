@@ -1,23 +1,25 @@
-"""Bulk downloads: a GMT gene-set file, figure metadata as JSON Lines and TSV (gzipped),
-and per-figure annotation tables linked from each figure page."""
+"""Bulk downloads: GMT gene sets (one file per species with NCBI Gene IDs, and one of gene
+symbols), the papers as JSON Lines (gzipped), the JSON API (json_api.py), and per-figure
+annotation tables linked from each figure page."""
 from __future__ import annotations
 
 import gzip
 import json
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
+from . import json_api
 from .config import SiteConfig
 from .model import Figure, SiteIndex
+from .species import HUMAN, common_name, gene_sets, species_row
 
 TABLE_COLUMNS = {
     "genes": ("word", "symbol", "ncbigene_id", "organism", "source"),
     "chemicals": ("word", "mesh", "name", "chebi"),
     "diseases": ("word", "mesh", "name", "doid"),
 }
-# The TSV leaves out the captions (long free text) and the gene lists, which the JSON Lines and
-# GMT files hold: ~45 MB less at 100k figures, where the whole site must stay under 1 GB.
-METADATA_COLUMNS = ("figid", "url", "title", "year", "pmcid", "doi", "journal", "organisms")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,20 +33,80 @@ class Download:
         return self.path.rsplit("/", 1)[-1]
 
 
+# Each piece of data is in one download (GitHub Pages publishes at most 1 GB): titles, years,
+# organisms and page URLs in the JSON API's getFigureInfo.json, genes in the GMT files, the
+# papers and the figures' chemicals and diseases in the JSON Lines; captions on the figure pages.
+# (The JSON Lines with every field and a metadata TSV took 61 MB at 100k figures; the JSON API
+# and the per-species GMT files add ~65 MB.)
 CATALOGUE = (
-    Download("downloads/pfocr.gmt.gz", "Gene sets (GMT, gzip)",
-             "One line per figure: figure ID, page URL, then its gene symbols. R (clusterProfiler, fgsea) reads it "
-             "as it is; unpack it (gunzip) for Enrichr or GSEA."),
-    Download("downloads/figures.jsonl.gz", "Figure metadata (JSON Lines, gzip)",
-             "One JSON object per figure: title, caption, paper, organisms, genes, chemicals and diseases."),
-    Download("downloads/figures.tsv.gz", "Figure metadata (TSV, gzip)",
-             "One row per figure, tab-separated, organisms joined with '|'; the captions and genes are in the "
-             "JSON Lines and GMT files. Opens in spreadsheets and R/pandas."),
+    Download("downloads/pfocr.gmt.gz", "Gene sets, gene symbols (GMT, gzip)",
+             "One line per figure with genes: figure ID, page URL, then its gene symbols, all species together. "
+             "R (clusterProfiler, fgsea) reads it as it is; unpack it (gunzip) for Enrichr or GSEA."),
+    Download("downloads/figures.jsonl.gz", "Papers and annotations (JSON Lines, gzip)",
+             "One JSON object per figure: figid, then its paper (papertitle, reftext, doi, journal, keywords), "
+             "chemicals and diseases. Join on figid with getFigureInfo.json for titles, years, organisms and page "
+             "URLs; the genes are in the GMT files and the captions on the figure pages."),
 )
 
 
 def catalogue(index: SiteIndex) -> tuple[Download, ...]:
     return CATALOGUE
+
+
+# Enrichr and GSEA open a GMT file only unpacked. Every species' file is gzipped (~5x smaller)
+# but these, the species most analyses are about, which GitHub Pages' 1 GB leaves room for.
+PLAIN_GMT_SPECIES = (HUMAN, "Mus musculus")
+GENE_SET_SOURCE = "PFOCR"  # the middle part of a gene set's name, as WikiPathways' GMT files have theirs
+
+
+@dataclass(frozen=True, slots=True)
+class GeneSetFile:
+    """The GMT file of one species, as the downloads page lists it."""
+
+    species: str
+    common: str
+    sets: int  # figures with a gene set for the species
+    path: str
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def gzipped(self) -> bool:
+        return self.path.endswith(".gz")
+
+
+def gene_set_paths(species: Iterable[str]) -> dict[str, str]:
+    """Species name -> its GMT file ('downloads/pfocr-Homo_sapiens.gmt'), in name order; a name
+    that would make the file name of an earlier one (also up to case) gets a numeric suffix."""
+    paths, used = {}, set()
+    for name in sorted(set(species)):
+        stem = base = re.sub(r"[^A-Za-z0-9.-]+", "_", name).strip("_.") or "species"
+        counter = 2
+        while stem.casefold() in used:
+            stem, counter = f"{base}-{counter}", counter + 1
+        used.add(stem.casefold())
+        paths[name] = f"downloads/pfocr-{stem}.gmt" + ("" if name in PLAIN_GMT_SPECIES else ".gz")
+    return paths
+
+
+def gene_set_catalogue(index: SiteIndex) -> tuple[GeneSetFile, ...]:
+    """The per-species GMT files, most gene sets first (then by name)."""
+    counts = Counter(name for figure in index.figures.values() for name in figure.gene_set_species)
+    files = [GeneSetFile(name, common_name(name), counts[name], path) for name, path in gene_set_paths(counts).items()]
+    return tuple(sorted(files, key=lambda f: (-f.sets, f.species)))
+
+
+def figure_url(figure: Figure, config: SiteConfig) -> str:
+    """A figure page's URL for the data files: absolute when the site's address is known (url, or
+    an absolute base_url), else from the site's root ('/figures/X.html')."""
+    return (config.site_url if config.absolute or config.url else config.base_path) + figure.url
+
+
+def gene_set_name(figure: Figure) -> str:
+    """'<figtitle>%PFOCR%<figid>' on one line; a '%' in the title would split the name wrongly."""
+    return f"{clean(figure.title.replace('%', ' percent'))}%{GENE_SET_SOURCE}%{figure.figid}"
 
 
 def table_name(figid: str, kind: str) -> str:
@@ -74,17 +136,15 @@ def figure_tables(figure: Figure) -> Iterator[tuple[str, bytes]]:
 
 
 def gmt_line(figure: Figure, config: SiteConfig) -> str:
-    return "\t".join((figure.figid, config.site_url + figure.url, *figure.symbols)) + "\n"
+    return "\t".join((figure.figid, figure_url(figure, config), *figure.symbols)) + "\n"
 
 
-def metadata(figure: Figure, config: SiteConfig) -> dict:
+def metadata(figure: Figure) -> dict:
+    """The figure's line of the JSON Lines file: what no other download holds (see CATALOGUE)."""
     return {
-        "figid": figure.figid, "url": config.site_url + figure.url, "title": figure.title,
-        "caption": figure.caption, "year": figure.year, "pmcid": figure.pmcid, "doi": figure.doi,
-        "papertitle": figure.papertitle, "reftext": figure.reftext, "journal": figure.journal_title,
-        "organisms": list(figure.known_organisms), "genes": list(figure.symbols),
+        "figid": figure.figid, "doi": figure.doi, "papertitle": figure.papertitle, "reftext": figure.reftext,
+        "journal": figure.journal_title, "keywords": list(figure.keywords),
         "chemicals": [c.word for c in figure.chemicals], "diseases": [d.word for d in figure.diseases],
-        "keywords": list(figure.keywords),
     }
 
 
@@ -101,27 +161,48 @@ class DownloadParts:
 
     gmt_gz: bytes
     jsonl_gz: bytes
-    tsv_gz: bytes
+    gene_sets: dict[str, str]  # species in PLAIN_GMT_SPECIES -> the GMT lines of its gene sets
+    gene_sets_gz: dict[str, bytes]  # any other species -> its GMT lines, gzipped
+    api_figures: tuple[json_api.FigureRow, ...]  # one per figure, for the JSON API
+    api_species: tuple[json_api.SpeciesRow, ...]  # species of the genes tables' rows
 
 
 def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadParts:
     figures = list(figures)
-    jsonl = "".join(json.dumps(metadata(f, config), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
-    rows = (
-        (f.figid, config.site_url + f.url, clean(f.title), f.year, f.pmcid, f.doi, clean(f.journal_title),
-         "|".join(f.known_organisms))
-        for f in figures
-    )
+    jsonl = "".join(json.dumps(metadata(f), ensure_ascii=False, sort_keys=True) + "\n" for f in figures)
+    sets: dict[str, list[str]] = {}
+    for figure in figures:
+        for species, ids in gene_sets(figure).items():
+            sets.setdefault(species, []).append("\t".join((gene_set_name(figure), figure_url(figure, config), *ids)) + "\n")
+    texts = {species: "".join(lines) for species, lines in sorted(sets.items())}
     return DownloadParts(
         gzipped("".join(gmt_line(f, config) for f in figures if f.symbols)) if figures else b"",
         gzipped(jsonl) if figures else b"",
-        gzipped("".join("\t".join(row) + "\n" for row in rows)) if figures else b"",
+        gene_sets={species: text for species, text in texts.items() if species in PLAIN_GMT_SPECIES},
+        gene_sets_gz={species: gzipped(text) for species, text in texts.items() if species not in PLAIN_GMT_SPECIES},
+        api_figures=tuple(json_api.figure_row(f, figure_url(f, config)) for f in figures),
+        api_species=tuple(sorted({species_row(g) for f in figures for g in f.genes} - {("", "", "")})),
     )
 
 
 def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
-    """The whole-collection downloads, figures in file-name order; `parts` is read once per file,
-    so the parts need not all be in memory at once."""
-    yield "downloads/pfocr.gmt.gz", b"".join(p.gmt_gz for p in parts()) or gzipped("")
-    yield "downloads/figures.jsonl.gz", b"".join(p.jsonl_gz for p in parts()) or gzipped("")
-    yield "downloads/figures.tsv.gz", gzipped(tsv(METADATA_COLUMNS, ())) + b"".join(p.tsv_gz for p in parts())
+    """The whole-collection downloads, figures in file-name order (the JSON API sorts its own).
+    `parts` is read twice: once for the downloads/ files, once for the JSON API."""
+    gmt, jsonl, sets = [], [], {}
+    for part in parts():
+        gmt.append(part.gmt_gz)
+        jsonl.append(part.jsonl_gz)
+        for name, data in (*part.gene_sets.items(), *part.gene_sets_gz.items()):
+            sets.setdefault(name, []).append(data)
+    yield "downloads/pfocr.gmt.gz", b"".join(gmt) or gzipped("")
+    yield "downloads/figures.jsonl.gz", b"".join(jsonl) or gzipped("")
+    del gmt, jsonl
+    for name, path in gene_set_paths(sets).items():
+        pieces = sets.pop(name)  # gzip members for a .gz file, text for the others
+        yield path, b"".join(pieces) if path.endswith(".gz") else "".join(pieces)
+    figures: list[json_api.FigureRow] = []
+    species: set[json_api.SpeciesRow] = set()
+    for part in parts():
+        figures += part.api_figures
+        species.update(part.api_species)
+    yield from json_api.api_files(figures, species)

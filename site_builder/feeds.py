@@ -17,7 +17,8 @@ FEED_SIZE = 50
 def site_urls(index: SiteIndex) -> Iterator[str]:
     """Site-relative URLs of every indexable page (no redirects, no 404)."""
     yield ""
-    for path in ("figures/", "organisms/", "genes/", "years/", "journals/", "search.html", "downloads.html", "statistics.html"):
+    for path in ("figures/", "organisms/", "genes/", "years/", "journals/", "search.html", "downloads.html", "statistics.html",
+                 "json/", "browse/wikipathways.html", "browse/ndex.html"):
         yield path
     for page in index.pages:
         yield f"{page.slug}.html"

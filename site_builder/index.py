@@ -10,7 +10,7 @@ from .text import slugify
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
 RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 # Folders the build fills itself; a redirect page inside one could overwrite a generated file.
-GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search"}
+GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search", "json", "browse"}
 
 
 def figure_order(figure: FigureSummary) -> tuple:

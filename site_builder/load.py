@@ -394,6 +394,8 @@ def gene_from_row(row: dict[str, str]) -> GeneMention | None:
         ncbigene_id=digits(row.get("ncbigene_id", "")),
         source=row.get("source", ""),
         organism=row.get("organism_name", ""),
+        organism_id=digits(row.get("organism_id", "")),
+        organism_group=row.get("organism_group", ""),
     )
 
 

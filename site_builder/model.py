@@ -1,9 +1,12 @@
 """Plain typed data shared by every stage. Nothing here touches the disk."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping
+
+from .species import gene_sets
 
 
 class FrozenMap(Mapping[str, Any]):
@@ -40,6 +43,8 @@ class GeneMention:
     ncbigene_id: str = ""
     source: str = ""
     organism: str = ""
+    organism_id: str = ""  # NCBI Taxonomy ID of the organism (genes table column)
+    organism_group: str = ""  # PFOCR's group of the organism: Primates, Rodents, Bacteria, ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +146,9 @@ class FigureSummary:
     caption_start: str = ""  # the first FEED_CAPTION characters, '…' added when cut
     source: str = ""
     lines: tuple[tuple[str, int], ...] = ()
+    wpid: str = ""
+    ndex: str = ""
+    gene_set_species: tuple[str, ...] = ()  # species of its gene sets in the per-species GMT files
 
     @classmethod
     def of(cls, figure: "Figure | FigureSummary") -> "FigureSummary":
@@ -151,6 +159,8 @@ class FigureSummary:
         return cls(
             figure.figid, figure.title, figure.year, figure.pmcid, figure.journal_title, figure.known_organisms,
             figure.symbols, figure.redirect_from, figure.figid_alias, start, figure.source, figure.lines,
+            # one string object per species in a chunk: equal names then pickle (and load) once
+            figure.wpid, figure.ndex, tuple(map(sys.intern, gene_sets(figure))),
         )
 
     def line_of(self, key: str) -> int:

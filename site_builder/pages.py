@@ -5,13 +5,15 @@ cross-record view comes from the SiteIndex built once in index.py.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Iterator
 
-from . import charts, downloads, feeds
-from .model import Listing
+from . import charts, downloads, feeds, json_api, links
+from .model import FigureSummary, Listing
 from .render import Rendered, Renderer
 from .links import ncbi_gene_search_url
+from .species import MIN_GENES
 from .text import slugify
 
 
@@ -41,15 +43,101 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
         partial(r.simple, "search.html", "search.html", "Search", f"Search {len(index.figures)} pathway figures by gene, organism, title or caption."),
         partial(r.simple, "404.html", "404.html", "Page not found"),
         partial(r.simple, "downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
-                files=downloads.catalogue(index)),
+                files=downloads.catalogue(index), gene_sets=downloads.gene_set_catalogue(index), min_genes=MIN_GENES,
+                api=json_api.DOCS_PAGE),
         partial(statistics_page, r),
+        partial(json_api_page, r),
     ]
+    jobs += browse_page_jobs(r)
     return jobs
 
 
 def statistics_page(r: Renderer) -> Rendered:
     return r.simple("statistics.html", "statistics.html", "Statistics", "The collection at a glance.",
                     charts=charts.statistics_charts(r.index), counts=charts.headline_counts(r.index))
+
+
+def json_api_page(r: Renderer) -> Rendered:
+    return r.simple("json_api.html", json_api.DOCS_PAGE, "JSON API",
+                    "JSON files with every figure's key metadata, its organisms and the collection's counts.",
+                    files=json_api.FILES, downloads="../downloads.html")
+
+
+@dataclass(frozen=True, slots=True)
+class Browse:
+    """A browse page of the figures linked to another database, as PFOCR has them."""
+
+    slug: str  # browse/<slug>.html, then browse/<slug>-2.html ...
+    title: str
+    intro: str
+    field: str  # the FigureSummary field holding the identifier
+    link: Callable[[str], str]  # identifier -> URL
+    label: Callable[[str], str]  # identifier -> link text
+
+
+BROWSE = (
+    Browse("wikipathways", "Figures translated to WikiPathways",
+           "Pathway figures that curators have translated into WikiPathways models; each links its model.",
+           "wpid", links.wikipathways_url, lambda wpid: f"{wpid} at WikiPathways"),
+    Browse("ndex", "Figures deposited at NDEx",
+           "Pathway figures converted to the Cytoscape CX format and deposited at NDEx; each links its network.",
+           "ndex", links.ndex_url, lambda uuid: "Network at NDEx"),
+)
+BROWSE_PAGES = tuple(f"browse/{b.slug}.html" for b in BROWSE)  # first pages, linked from the home page
+
+
+def browse_path(browse: Browse, page: int) -> str:
+    return f"browse/{browse.slug}.html" if page == 1 else f"browse/{browse.slug}-{page}.html"
+
+
+def browse_page_jobs(r: Renderer) -> list[PageJob]:
+    """Every figure with the identifier, newest first, per_page at a time (the first page always exists)."""
+    jobs: list[PageJob] = []
+    for browse in BROWSE:
+        figids = tuple(f for f in r.index.newest_first if getattr(r.index.figures[f], browse.field))
+        per_page = r.config.per_page
+        pages = max(1, -(-len(figids) // per_page))
+        for page in range(1, pages + 1):
+            jobs.append(partial(browse_page, r, browse, figids, page, pages))
+    return jobs
+
+
+def browse_page(r: Renderer, browse: Browse, figids: tuple[str, ...], page: int, pages: int) -> Rendered:
+    per_page = r.config.per_page
+    shown = r.figures(figids[(page - 1) * per_page : page * per_page])
+    title = browse.title if page == 1 else f"{browse.title}, page {page}"
+    return r.page(
+        "browse.html", browse_path(browse, page), title, browse.intro,
+        heading=browse.title, intro=browse.intro, total=len(figids),
+        first=(page - 1) * per_page + 1, last=(page - 1) * per_page + len(shown),
+        entries=[browse_entry(r, browse, figure) for figure in shown],
+        pager=pager_links(page, pages, lambda number: browse_path(browse, number).removeprefix("browse/")),
+    )
+
+
+def browse_entry(r: Renderer, browse: Browse, figure: FigureSummary) -> dict[str, str]:
+    identifier = getattr(figure, browse.field)
+    return {**r.entry(figure), "link": browse.link(identifier), "link_label": browse.label(identifier)}
+
+
+def pager_links(current: int, pages: int, href: Callable[[int], str]) -> list[tuple[str, str, bool]]:
+    """(label, href, current) of the page links: previous, first, last and two either side of the
+    current page, next; a gap is ("…", "", False). No links for a single page."""
+    if pages <= 1:
+        return []
+    found: list[tuple[str, str, bool]] = []
+    if current > 1:
+        found.append(("Previous", href(current - 1), False))
+    shown = 0
+    for page in range(1, pages + 1):
+        if page in (1, pages) or abs(page - current) <= 2:
+            if page - shown > 1:
+                found.append(("…", "", False))
+            found.append((str(page), href(page), page == current))
+            shown = page
+    if current < pages:
+        found.append(("Next", href(current + 1), False))
+    return found
 
 
 POPULAR_GENES = 40  # the genes index shows this many most-mentioned symbols as tags

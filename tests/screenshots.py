@@ -57,6 +57,8 @@ PAGE_TYPES: list[tuple[str, str]] = [
     ("journal", "journals/international-journal-of-molecular-sciences.html"),
     ("search", "search.html"),
     ("downloads", "downloads.html"),
+    ("json-api", "json/index.html"),
+    ("browse", "browse/ndex.html"),
     ("about", "about.html"),
     ("statistics", "statistics.html"),
     ("404", "404.html"),
