@@ -69,6 +69,16 @@ class BuildOptions:
 
 
 @dataclass(slots=True)
+class WarmState:
+    """What a long-running caller (`serve`) keeps in memory from one build to the next, so that
+    a rebuild reads from disk only what changed: the cache entries it used and the manifest of
+    the output. Only the process that made it may use it; the disk cache stays the reference."""
+
+    entries: dict[tuple[str, str], object] = field(default_factory=dict)
+    manifest: cache.Manifest | None = None
+
+
+@dataclass(slots=True)
 class BuildReport:
     config: SiteConfig
     output: Path
@@ -211,9 +221,13 @@ Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, recor
 CHUNK_ENTRIES = {"result": ChunkResult, "records": Records, "downloads": downloads.DownloadParts}
 
 
-def shared_strings(result: ChunkResult) -> ChunkResult:
+def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
     """One string object per gene symbol, organism, year and journal in the summaries the index
-    keeps: unpickled chunks bring copies (5M symbol strings at 100k figures, ~250 MB)."""
+    keeps: chunks read from the cache bring copies (5M symbol strings at 100k figures, ~250 MB).
+    A result kept in memory (serve) is done once."""
+    if store.memo is not None and store.memo.get((result.key, "shared")) is result:
+        return result
+
     def names(values: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(map(sys.intern, values))
 
@@ -222,7 +236,10 @@ def shared_strings(result: ChunkResult) -> ChunkResult:
                 journal_title=sys.intern(s.journal_title))
         for s in result.summaries
     )
-    return replace(result, summaries=summaries)
+    shared = replace(result, summaries=summaries)
+    store.remember(result.key, "result", shared)
+    store.remember(result.key, "shared", shared)
+    return shared
 
 
 def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, Records]:
@@ -354,7 +371,7 @@ def render_pages(state: tuple[list[site_pages.PageJob], Path, dict[str, Entry] |
 # --- the build -------------------------------------------------------------------------------
 
 
-def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
+def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None) -> BuildReport:
     started = time.perf_counter()
     config, config_warnings = resolve_config(options)
     project = options.project_dir
@@ -384,9 +401,10 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     head = None if options.clean or check_only else cache.load_head(cache_dir, output)
     if head is not None and head.fingerprint == fingerprint and newest < head.written_at - RACY_SECONDS:
         return up_to_date_report(report, head, started)
-    manifest = None if options.clean or check_only else cache.load_manifest(cache_dir, output)
+    manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)
 
-    store = cache.ChunkStore(cache_dir, CHUNK_ENTRIES, writable=not check_only)  # `check` writes nothing
+    memo = warm.entries if warm is not None and not check_only else None
+    store = cache.ChunkStore(cache_dir, CHUNK_ENTRIES, writable=not check_only, memo=memo)  # `check` writes nothing
     job = LoadJob(sources, Path.cwd(), config, store, not options.clean, code)
     chunks = chunk_paths(sources.figures)
     known = known_results(job, chunks, stamps, manifest) if stamps else [("", None)] * len(chunks)
@@ -399,7 +417,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         for number, batch in zip(todo, parsed):
             loaded[number] = batch[0]
             bar.advance(len(batch[0].summaries) + len(batch[0].skipped))
-    results = [shared_strings(result) for result in loaded if result is not None]
+    results = [shared_strings(store, result) for result in loaded if result is not None]
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
     report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
@@ -422,6 +440,8 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         written.chunk_keys = {stamp: result.key for (stamp, _), result in zip(known, results) if stamp}
         cache.save_manifest(cache_dir, output, written)
         store.prune({r.key for r in results})
+        if warm is not None:
+            warm.manifest = written
     report.seconds = time.perf_counter() - started
     return report
 
@@ -455,6 +475,13 @@ def chunk_stamp(job: LoadJob, paths: Sequence[Path], stamps: Stamps) -> tuple[st
             parts += [str(file), f"{size}:{mtime}"]
             newest = max(newest, mtime)
     return cache.digest(*parts), newest / 1e9
+
+
+def warm_manifest(warm: WarmState | None, output: Path) -> cache.Manifest | None:
+    """The manifest this process saved last for this output, if it kept one."""
+    if warm is None or warm.manifest is None or warm.manifest.output != str(output.resolve()) or not output.is_dir():
+        return None
+    return warm.manifest
 
 
 def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,

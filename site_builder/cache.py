@@ -106,12 +106,23 @@ class ChunkStore:
     folder: Path
     schemas: Mapping[str, Any]  # kind of entry ("result", "records", ...) -> its type
     writable: bool = True  # False: entries are read but never written (e.g. for `check`)
+    memo: dict[tuple[str, str], Any] | None = None  # (key, kind) -> value, kept in memory by `serve`
 
     def path(self, key: str, kind: str) -> Path:
         return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
 
     def get(self, key: str, kind: str) -> Any:
-        return read_entry(self.path(key, kind), self.schemas[kind])
+        if self.memo is not None and (key, kind) in self.memo:
+            return self.memo[key, kind]
+        value = read_entry(self.path(key, kind), self.schemas[kind])
+        if self.memo is not None and value is not None:
+            self.memo[key, kind] = value
+        return value
+
+    def remember(self, key: str, kind: str, value: Any) -> None:
+        """Keep a value in memory only (e.g. a result with shared strings), when memoising."""
+        if self.memo is not None:
+            self.memo[key, kind] = value
 
     def has(self, key: str) -> bool:
         """Whether a chunk's records and download parts are stored (its result alone is not enough)."""
@@ -127,6 +138,7 @@ class ChunkStore:
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:
             write_entry(self.path(key, kind), value, self.schemas[kind])
+        self.remember(key, kind, value)
 
     def touch(self, keys: Iterable[str]) -> None:
         if not self.writable:
@@ -140,7 +152,11 @@ class ChunkStore:
                     pass
 
     def prune(self, keep: set[str]) -> None:
-        """Delete entries this build did not use that nobody used for a day."""
+        """Delete entries this build did not use that nobody used for a day (and forget, in
+        memory, every entry this build did not use)."""
+        if self.memo is not None:
+            for entry in [entry for entry in self.memo if entry[0] not in keep]:
+                del self.memo[entry]
         cutoff = time.time() - PRUNE_AFTER_SECONDS
         for path in (self.folder / "chunks").glob("*/*.*"):
             try:

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from . import charts, downloads, feeds, json_api, links
 from .model import FigureSummary, Listing
-from .render import Rendered, Renderer
+from .render import ENTRY_FIELDS, Rendered, Renderer
 from .links import ncbi_gene_search_url
 from .species import MIN_GENES
 from .text import slugify
@@ -117,7 +117,7 @@ def browse_page(r: Renderer, browse: Browse, figids: tuple[str, ...], page: int,
 
 def browse_entry(r: Renderer, browse: Browse, figure: FigureSummary) -> dict[str, str]:
     identifier = getattr(figure, browse.field)
-    return {**r.entry(figure), "link": browse.link(identifier), "link_label": browse.label(identifier)}
+    return {**dict(zip(ENTRY_FIELDS, r.entry(figure))), "link": browse.link(identifier), "link_label": browse.label(identifier)}
 
 
 def pager_links(current: int, pages: int, href: Callable[[int], str]) -> list[tuple[str, str, bool]]:
