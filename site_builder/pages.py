@@ -9,6 +9,7 @@ from functools import partial
 from typing import Callable, Iterator
 
 from . import charts, downloads, feeds
+from .index import gene_redirects
 from .model import Listing
 from .render import Rendered, Renderer
 from .links import ncbi_gene_search_url
@@ -89,6 +90,7 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
                 shown=GENE_PAGE_SHOWN)
         for l in r.index.genes
     ]
+    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(r.index.genes)]
     return jobs
 
 
