@@ -153,7 +153,6 @@ class Renderer:
         if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
             return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
-        trail = [("Home", ""), ("Figures", "figures/"), (figure.figid, None)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
         annotations = self.annotations(figure)
         notes, notes_titled = notes_html(figure.body_html)
@@ -178,11 +177,13 @@ class Renderer:
             scripts=scripts,
             resources=resource_links(figure),
             edit_url=links.edit_url(config, figure),
-            # The trail is in the BreadcrumbList JSON-LD; shown, it would add ~19 MB to a 100k-figure
-            # site, and the header's "Browse" is marked as the current section already.
+            # No trail (Home > Figures > figid): shown, it would add ~19 MB to a 100k-figure site, and
+            # the header's "Browse" is marked as the current section already. Nor as a BreadcrumbList
+            # in the JSON-LD: it would repeat the URL's path, which search results show anyway, for
+            # ~260 bytes a page (26 MB at 100k figures; the Dataset's gene keywords need them).
             crumbs=[],
             og_image=image,
-            jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, trail)],
+            jsonld=[jsonld.figure_jsonld(figure, config)],
         )
 
     def organism_href(self, name: str) -> str:
