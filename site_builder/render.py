@@ -36,6 +36,12 @@ CAPTION_FOLD = 600
 CAPTION_LEAD_MAX = 320  # the shown part ends at a sentence end before this many characters
 CAPTION_LEAD_MIN = 60
 
+# width and height of a figure image: records do not give an image's size, so the page reserves
+# a 4:3 box as wide as the page's column (76rem) until the image loads; CSS (.zoom img) then
+# takes the image's own ratio without enlarging or distorting it. Explicit sizes spare a
+# layout jump from a collapsed box (Lighthouse: unsized-images).
+IMAGE_BOX = (1200, 900)
+
 DESCRIPTION_MAX = 160  # characters of a page's meta description (what search results show)
 
 # Breadcrumb parent of the pages in each folder: (label, index page).
@@ -166,6 +172,7 @@ class Renderer:
             figure=figure,
             meta=figure_meta(figure),
             image=image,
+            image_box=IMAGE_BOX,
             # the h1 above gives the title and the caption below describes the figure
             alt="Pathway figure" if figure.caption.strip() else truncate(figure.title, 250),
             caption=split_caption(figure.caption),
