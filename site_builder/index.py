@@ -8,14 +8,14 @@ from .model import Figure, FigureSummary, Listing, Page, Problem, SiteIndex, new
 from .text import slugify
 
 RESERVED_PAGES = {"index", "search", "404", "about", "downloads", "statistics"}
-# No two output paths may differ only in case: on macOS and Windows (case-insensitive by default)
-# they are one file, and one page would overwrite the other. Names taken from data are compared
-# by fold(); data names are ASCII (load.py), where casefold() is what those file systems do.
 RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 # Folders the build fills itself; a redirect page inside one could overwrite a generated file.
 GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search"}
 
 
+# No two output paths may differ only in case: on macOS and Windows (case-insensitive by default)
+# they are one file, and one page would overwrite the other. Names taken from data are compared
+# by fold(); data names are ASCII (load.py), where casefold() is what those file systems do.
 def fold(path: str) -> str:
     """The form in which two paths are one file on a case-insensitive file system."""
     return path.casefold()
