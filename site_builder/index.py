@@ -13,6 +13,46 @@ RESERVED_FIGIDS = {"index"}  # figures/index.html lists all figures
 GENERATED_FOLDERS = {"organisms", "genes", "gene-index", "years", "journals", "downloads", "static", "search", "json", "browse"}
 
 
+# No two output paths may differ only in case: on macOS and Windows (case-insensitive by default)
+# they are one file, and one page would overwrite the other. Names taken from data are compared
+# by fold(); data names are ASCII (load.py), where casefold() is what those file systems do.
+def fold(path: str) -> str:
+    """The form in which two paths are one file on a case-insensitive file system."""
+    return path.casefold()
+
+
+# Stems that Windows reserves in every folder, with any extension ('CON.html' is the console).
+WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(10))})
+RESERVED_GENE_NAMES = WINDOWS_DEVICES | {"INDEX"}  # genes/index.html lists the genes
+ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def gene_page_name(symbol: str) -> str:
+    """The file stem of a gene symbol's page in genes/ (static/figure.js has the same rule: genePage).
+
+    The symbol in capitals, so the usual human (HGNC) symbol keeps its name: 'IL6' -> 'IL6'.
+    A symbol with lower-case letters adds '~' and their 1-based positions, runs as 'first-last'
+    joined by '.': 'Il6' -> 'IL6~2', 'Trp53' -> 'TRP53~2-3', 'miR-21a' -> 'MIR-21A~1-2.7'.
+    The name depends on the symbol alone (adding a record never renames a page), two symbols
+    never share a name, and no two names differ only in case: case-insensitive file systems
+    keep every page. A capitals-only name the folder or Windows reserves ('INDEX', 'CON') gets
+    '~0'. Only ASCII letters change case (gene symbols are ASCII, see load.GENE_SYMBOL).
+    """
+    name = symbol.translate(ASCII_UPPER)
+    runs: list[list[int]] = []
+    for position, char in enumerate(symbol, 1):
+        if "a" <= char <= "z":
+            if runs and runs[-1][1] == position - 1:
+                runs[-1][1] = position
+            else:
+                runs.append([position, position])
+    if runs:
+        return name + "~" + ".".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+    if name in RESERVED_GENE_NAMES:
+        return name + "~0"
+    return name
+
+
 def figure_order(figure: FigureSummary) -> tuple:
     return newest_first_key(figure.year, figure.pmcid, figure.url)
 
@@ -20,8 +60,9 @@ def figure_order(figure: FigureSummary) -> tuple:
 def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
     problems: list[Problem] = []
     by_id: dict[str, FigureSummary] = {}
+    by_fold: dict[str, FigureSummary] = {}  # fold(figid) -> the figure that has it
     for figure in map(FigureSummary.of, figures):
-        if figure.figid in RESERVED_FIGIDS:
+        if fold(figure.figid) in RESERVED_FIGIDS:
             message = f"figid {figure.figid!r} is taken by the page listing all figures; rename the record"
             problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
             continue
@@ -29,7 +70,15 @@ def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page]
             first = by_id[figure.figid].source
             problems.append(Problem(figure.source, figure.line_of("figid"), "figid", f"duplicate figid {figure.figid!r}, also in {first}"))
             continue
+        if (twin := by_fold.get(fold(figure.figid))) is not None:
+            # Figure URLs are stable (other databases link to them): neither page may be renamed,
+            # and on macOS and Windows the two pages (and their tables) would be one file.
+            message = (f"figid {figure.figid!r} differs only in case from {twin.figid!r} in {twin.source}: "
+                       "their pages would be one file on case-insensitive file systems (macOS, Windows); rename one record")
+            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
+            continue
         by_id[figure.figid] = figure
+        by_fold[fold(figure.figid)] = figure
     ordered = sorted(by_id.values(), key=figure_order)
     organisms: dict[str, list[str]] = defaultdict(list)
     genes: dict[str, list[str]] = defaultdict(list)
@@ -45,13 +94,13 @@ def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page]
         if figure.journal_title:
             journals[figure.journal_title].append(figure.figid)
     page_list = tuple(sorted(pages, key=lambda p: p.slug))
-    redirects, redirect_problems = collect_redirects(ordered, by_id, {p.slug for p in page_list})
+    redirects, redirect_problems = collect_redirects(ordered, by_id, {fold(p.slug) for p in page_list})
     problems += redirect_problems + check_pages(page_list)
     index = SiteIndex(
         figures=by_id,
         newest_first=tuple(f.figid for f in ordered),
         organisms=named_listings(organisms, slugify),
-        genes=named_listings(genes, lambda symbol: symbol),
+        genes=tuple(Listing(symbol, gene_page_name(symbol), tuple(genes[symbol])) for symbol in sorted(genes, key=lambda n: (n.casefold(), n))),
         years=tuple(Listing(y, y, tuple(ids)) for y, ids in sorted(years.items(), reverse=True)),
         journals=named_listings(journals, slugify),
         redirects=redirects,
@@ -61,41 +110,73 @@ def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page]
 
 
 def named_listings(groups: dict[str, list[str]], make_slug) -> tuple[Listing, ...]:
-    """Listings sorted by name; a slug taken by an earlier name gets a numeric suffix."""
+    """Listings sorted by name; a slug taken by an earlier name (in any case) gets a numeric suffix."""
     listings, used = [], {"index"}  # index.html of the folder lists the groups
     for name in sorted(groups, key=lambda n: (n.casefold(), n)):
         slug = base = make_slug(name)
         counter = 2
-        while slug in used:
+        while fold(slug) in used:
             slug, counter = f"{base}-{counter}", counter + 1
-        used.add(slug)
+        used.add(fold(slug))
         listings.append(Listing(name, slug, tuple(groups[name])))
     return tuple(listings)
 
 
 def collect_redirects(ordered: list[FigureSummary], by_id: dict[str, FigureSummary], page_slugs: Collection[str] = ()) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
-    """Redirect pages by old path; a path that is (or could be) a real page is a problem."""
+    """Redirect pages by old path; a path that is (or could be) a real page is a problem.
+
+    page_slugs: fold(slug) of the content pages. Files are compared as case-insensitive file
+    systems (macOS, Windows) compare them: two redirects one file apart in case clash.
+    """
     problems: list[Problem] = []
-    owner: dict[str, str] = {}
+    owner: dict[str, tuple[str, str]] = {}  # fold(redirect file) -> (old path, figid)
+    folded_ids = {fold(figid): figid for figid in by_id}
     for figure in ordered:
         for path in figure.redirect_from:
             key = "figid_alias" if path == f"/figures/{figure.figid_alias}" else "redirect_from"
             if path == f"/figures/{figure.figid}":
                 continue  # a redirect to itself: harmless, nothing to write
-            clash = page_clash(path, by_id, page_slugs)
-            if clash or (path in owner and owner[path] != figure.figid):
-                message = clash or f"{path!r} is also claimed by {by_id[owner[path]].source}"
+            own_page = fold(path) == fold(f"/figures/{figure.figid}")  # written as a folder, see redirect_file
+            clash = "" if own_page else page_clash(path, folded_ids, page_slugs)
+            claimed = owner.get(fold(redirect_file(path, figure.figid)))
+            if clash or claimed:
+                message = clash or claim_clash(path, claimed, by_id)
                 problems.append(Problem(figure.source, figure.line_of(key), key, message))
                 continue
-            owner[path] = figure.figid
-    return tuple(sorted(owner.items())), problems
+            owner[fold(redirect_file(path, figure.figid))] = (path, figure.figid)
+    return tuple(sorted(owner.values())), problems
 
 
-def page_clash(path: str, by_id: Mapping[str, FigureSummary], page_slugs: Collection[str]) -> str:
-    """Why a redirect at `path` ('/figures/NAME') would overwrite a page of the site, or ''."""
-    parts = path.strip("/").split("/")
-    if parts[0] == "figures" and len(parts) == 2 and parts[1] in by_id:
-        return f"{path!r} is the page of figure {parts[1]!r}"
+def redirect_file(old_path: str, figid: str) -> str:
+    """The file of a redirect page: '<old path>.html', or '<old path>/index.html' when the old
+    path is the figure's own page in another case ('/figures/PMC1__GA1' of 'PMC1__ga1', as with
+    graphical abstracts): as '.html' the two would be one file on macOS and Windows, and the
+    redirect would replace the page. Hosts serve '/figures/PMC1__GA1' from the folder's
+    index.html (GitHub Pages by a redirect to '/figures/PMC1__GA1/'); where names ignore case,
+    '/figures/PMC1__GA1.html' is the figure's page itself."""
+    if fold(old_path) == fold(f"/figures/{figid}"):
+        return old_path.lstrip("/") + "/index.html"
+    return old_path.lstrip("/") + ".html"
+
+
+def claim_clash(path: str, claimed: tuple[str, str], by_id: Mapping[str, FigureSummary]) -> str:
+    other, figid = claimed
+    if other == path:
+        return f"{path!r} is also claimed by {by_id[figid].source}"
+    return f"{path!r} differs only in case from {other!r}, claimed by {by_id[figid].source} (one file on macOS and Windows)"
+
+
+def page_clash(path: str, folded_ids: Mapping[str, str], page_slugs: Collection[str]) -> str:
+    """Why a redirect at `path` ('/figures/NAME') would overwrite a page of the site, or ''.
+
+    folded_ids: fold(figid) -> figid; page_slugs: fold(slug) of the content pages. Names are
+    compared as a case-insensitive file system does: '/Figures/pmc1__A' is the page of 'PMC1__a'.
+    """
+    parts = fold(path).strip("/").split("/")
+    if parts[0] == "figures" and len(parts) == 2 and parts[1] in folded_ids:
+        figid = folded_ids[parts[1]]
+        same = "" if path == f"/figures/{figid}" else " (file names differing only in case are one file on macOS and Windows)"
+        return f"{path!r} is the page of figure {figid!r}{same}"
     if parts[0] == "figures" and len(parts) > 1 and parts[1] == "index":
         return f"{path!r} is the page listing all figures"
     if parts[0] in GENERATED_FOLDERS and len(parts) > 1:
@@ -105,9 +186,32 @@ def page_clash(path: str, by_id: Mapping[str, FigureSummary], page_slugs: Collec
     return ""
 
 
+def gene_redirects(genes: Iterable[Listing]) -> list[tuple[str, str]]:
+    """(old page stem, new page stem) in genes/: the pages were named by the symbol as it is.
+
+    An old name gets a redirect page unless it is one file with another page of genes/ on a
+    case-insensitive file system: 'Il6' redirects to 'IL6~2' when the site has no 'IL6' (whose
+    page is 'IL6'), and when no other symbol folds to 'il6' ('iL6'); names Windows reserves and
+    'index' get none. Names already the same need nothing ('IL6').
+    """
+    listings = list(genes)
+    taken = {fold(listing.slug) for listing in listings} | {"index"}
+    wanted: dict[str, list[Listing]] = defaultdict(list)
+    for listing in listings:
+        if listing.slug != listing.key and listing.key.upper() not in WINDOWS_DEVICES:
+            wanted[fold(listing.key)].append(listing)
+    return sorted((group[0].key, group[0].slug) for folded, group in wanted.items() if len(group) == 1 and folded not in taken)
+
+
 def check_pages(pages: tuple[Page, ...]) -> list[Problem]:
-    return [
-        Problem(page.source, 1, "", f"page name {page.slug!r} is taken by a built-in page; rename the file")
-        for page in pages
-        if page.slug in RESERVED_PAGES - {"about"}
-    ]
+    problems, seen = [], {}
+    for page in pages:
+        if fold(page.slug) in RESERVED_PAGES - {"about"}:
+            problems.append(Problem(page.source, 1, "", f"page name {page.slug!r} is taken by a built-in page; rename the file"))
+        elif fold(page.slug) in seen:
+            other = seen[fold(page.slug)]
+            problems.append(Problem(page.source, 1, "", f"page name {page.slug!r} differs only in case from {other.slug!r} "
+                                    f"({other.source}): one file on macOS and Windows; rename one"))
+        else:
+            seen[fold(page.slug)] = page
+    return problems

@@ -10,6 +10,7 @@ from functools import partial
 from typing import Callable, Iterator
 
 from . import charts, downloads, feeds, json_api, links
+from .index import gene_redirects
 from .model import FigureSummary, Listing
 from .render import ENTRY_FIELDS, Rendered, Renderer
 from .links import ncbi_gene_search_url
@@ -177,6 +178,7 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
                 shown=GENE_PAGE_SHOWN)
         for l in r.index.genes
     ]
+    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(r.index.genes)]
     return jobs
 
 

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from . import charts, downloads, jsonld, links
 from .config import SiteConfig
+from .index import gene_page_name, redirect_file
 from .model import Figure, Listing, Page, SiteIndex
 from .text import truncate
 
@@ -35,6 +36,12 @@ class Rendered:
 CAPTION_FOLD = 600
 CAPTION_LEAD_MAX = 320  # the shown part ends at a sentence end before this many characters
 CAPTION_LEAD_MIN = 60
+
+# width and height of a figure image: records do not give an image's size, so the page reserves
+# a 4:3 box as wide as the page's column (76rem) until the image loads; CSS (.zoom img) then
+# takes the image's own ratio without enlarging or distorting it. Explicit sizes spare a
+# layout jump from a collapsed box (Lighthouse: unsized-images).
+IMAGE_BOX = (1200, 900)
 
 DESCRIPTION_MAX = 160  # characters of a page's meta description (what search results show)
 
@@ -137,7 +144,9 @@ class Renderer:
         # follows the site's pages, so it can differ from the config in site_key)
         self.site_inputs = digest_parts(site_key, repr(config))
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
-        self.gene_slugs = {listing.key: listing.slug for listing in index.genes if listing.slug != listing.key}
+        # static/figure.js names a gene's page by the symbol (gene_page_name); a page named otherwise
+        # would be marked in the HTML (data-slug). index.py names every gene page by that rule.
+        self.gene_slugs = {listing.key: listing.slug for listing in index.genes if listing.slug != gene_page_name(listing.key)}
 
     # --- shared pieces -----------------------------------------------------------------
     def page(self, template: str, path: str, title: str, description: str = "", *, inputs_key: str = "", **context: Any) -> Rendered:
@@ -185,7 +194,6 @@ class Renderer:
         if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
             return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
-        trail = [("Home", ""), ("Figures", "figures/"), (figure.figid, None)]
         image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
         annotations = self.annotations(figure)
         notes, notes_titled = notes_html(figure.body_html)
@@ -199,6 +207,7 @@ class Renderer:
             figure=figure,
             meta=figure_meta(figure),
             image=image,
+            image_box=IMAGE_BOX,
             # the h1 above gives the title and the caption below describes the figure
             alt="Pathway figure" if figure.caption.strip() else truncate(figure.title, 250),
             caption=split_caption(figure.caption),
@@ -210,11 +219,13 @@ class Renderer:
             scripts=scripts,
             resources=resource_links(figure),
             edit_url=links.edit_url(config, figure),
-            # The trail is in the BreadcrumbList JSON-LD; shown, it would add ~19 MB to a 100k-figure
-            # site, and the header's "Browse" is marked as the current section already.
+            # No trail (Home > Figures > figid): shown, it would add ~19 MB to a 100k-figure site, and
+            # the header's "Browse" is marked as the current section already. Nor as a BreadcrumbList
+            # in the JSON-LD: it would repeat the URL's path, which search results show anyway, for
+            # ~260 bytes a page (26 MB at 100k figures; the Dataset's gene keywords need them).
             crumbs=[],
             og_image=image,
-            jsonld=[jsonld.figure_jsonld(figure, config), jsonld.breadcrumbs(config, trail)],
+            jsonld=[jsonld.figure_jsonld(figure, config)],
         )
 
     def organism_href(self, name: str) -> str:
@@ -241,22 +252,26 @@ class Renderer:
         return found
 
     def redirect_page(self, old_path: str, figid: str) -> Rendered:
-        """A page at an old URL that sends browsers and crawlers to the figure's page; its
-        inputs are the old path and the figid (and the site)."""
-        path = old_path.lstrip("/") + ".html"
-        key = digest_parts(self.site_inputs, "redirect.html", path, figid) if self.site_key else ""
+        """The page at a figure's old URL ('/figures/PMC1__F3'): it sends the reader to the figure."""
+        return self.moved(redirect_file(old_path, figid), self.index.figures[figid].url, figid)
+
+    def gene_redirect_page(self, old_name: str, name: str) -> Rendered:
+        """genes/<symbol>.html, the page's name before index.gene_page_name: it sends the reader on."""
+        return self.moved(f"genes/{old_name}.html", f"genes/{name}.html", old_name)
+
+    def moved(self, path: str, target: str, label: str) -> Rendered:
+        """A redirect page at `path` to the site page `target` (both site-relative).
+
+        An instant meta refresh, which search engines take as a permanent redirect: the page has
+        neither 'noindex' nor a canonical link (Google advises against sending both signals, and
+        the redirect is the stronger one). With shorter links and text, 100k figure redirects
+        take ~28 MB instead of 46 MB. Its inputs are the two paths and the label (and the site)."""
+        key = digest_parts(self.site_inputs, "redirect.html", path, target, label) if self.site_key else ""
         if key and self.previous_keys.get(path) == key:
             return Rendered(path, "", key, unchanged=True)
-        root = "../" * path.count("/")
-        target = root + f"figures/{figid}.html"
-        figure = self.index.figures[figid]
-        return Rendered(
-            path,
-            self.env.get_template("redirect.html").render(
-                target=target, canonical=self.config.site_url + figure.url, figid=figid, site=self.config, root=root
-            ),
-            key,
-        )
+        folder, here = path.rpartition("/")[0], target.rpartition("/")[0]
+        href = target.rpartition("/")[2] if folder == here else "../" * path.count("/") + target
+        return Rendered(path, self.env.get_template("redirect.html").render(target=href, name=label, site=self.config), key)
 
     # --- listings ----------------------------------------------------------------------
     @cached_property

@@ -1,6 +1,7 @@
 /* Figure pages (progressive enhancement).
-   - ul.genes: each gene symbol becomes a link to its gene page (data-pages + data-slug or the
-     symbol + ".html"); the HTML carries the symbols as text to keep 100k pages under 1 GB.
+   - ul.genes: each gene symbol becomes a link to its gene page (data-pages + genePage(symbol) +
+     ".html", or data-slug when given); the HTML carries the symbols as text to keep 100k pages
+     under 1 GB.
    - p.dl: beside each table's download link comes a "Table" toggle; opening it the first time
      loads the gzipped TSV file the link points at and shows it as a table. The page itself carries only the tags
      (a 100k-figure site must fit in GitHub Pages' 1 GB; the table lives once, in the TSV).
@@ -151,16 +152,42 @@
     });
   }
 
+  // Windows reserves these names in every folder; genes/index.html lists the genes.
+  var RESERVED = ["CON", "PRN", "AUX", "NUL", "INDEX"];
+  for (var n = 0; n < 10; n++) RESERVED.push("COM" + n, "LPT" + n);
+
+  // The file stem of a gene symbol's page: the rule of gene_page_name in site_builder/index.py.
+  // The symbol in capitals, then "~" and the positions of its lower-case letters (runs as
+  // "first-last", joined by "."): "IL6" -> "IL6", "Il6" -> "IL6~2", "Trp53" -> "TRP53~2-3".
+  // No two names differ only in case, so case-insensitive file systems keep every page.
+  function genePage(symbol) {
+    var runs = [], name = "";
+    Array.from(symbol).forEach(function (c, i) {  // code points, as Python counts
+      if (c >= "a" && c <= "z") {
+        var last = runs[runs.length - 1];
+        if (last && last[1] === i) last[1] = i + 1;
+        else runs.push([i + 1, i + 1]);
+        c = c.toUpperCase();
+      }
+      name += c;
+    });
+    if (runs.length) {
+      return name + "~" + runs.map(function (run) { return run[0] === run[1] ? run[0] : run[0] + "-" + run[1]; }).join(".");
+    }
+    return RESERVED.indexOf(name) >= 0 ? name + "~0" : name;
+  }
+
   function linkGenes(list) {
     var pages = list.getAttribute("data-pages");
     list.classList.remove("plain");
     Array.prototype.forEach.call(list.children, function (item) {
-      var name = item.getAttribute("data-slug") || item.textContent;
+      var name = item.getAttribute("data-slug") || genePage(item.textContent);
       item.replaceChildren(link(pages + encodeURIComponent(name) + ".html", item.textContent));
     });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("ul.genes[data-pages]"), linkGenes);
+  window.siteFigure = { genePage: genePage }; // for tests: the same names as Python's gene_page_name
   if (window.DecompressionStream) Array.prototype.forEach.call(document.querySelectorAll("section p.dl"), tableToggle);
 })();
 

@@ -1,7 +1,7 @@
 """index.py: cross-record views built once: newest first, organisms, genes, years, journals."""
 from __future__ import annotations
 
-from site_builder.index import build_index
+from site_builder.index import build_index, redirect_file
 from site_builder.model import newest_first_key
 from site_builder.model import Figure, GeneMention, Page
 
@@ -107,3 +107,68 @@ def test_figid_index_would_overwrite_the_figure_list() -> None:
     assert [str(p) for p in problems] == [
         "figures/index.md:2: figid: figid 'index' is taken by the page listing all figures; rename the record"
     ]
+
+
+# --- names that differ only in case (one file on macOS and Windows) ------------------------------
+def test_figids_differing_only_in_case_are_an_error_naming_both_files() -> None:
+    first = fig("PMC1__ga1", title="first")
+    second = fig("PMC1__GA1", title="second", source="figures/PMC1__GA1.md", lines=(("figid", 2),))
+    index, problems = build_index([first, second])
+    assert list(index.figures) == ["PMC1__ga1"]  # figure URLs are stable: neither is renamed
+    assert [str(p) for p in problems] == [
+        "figures/PMC1__GA1.md:2: figid: figid 'PMC1__GA1' differs only in case from 'PMC1__ga1' in figures/PMC1__ga1.md: "
+        "their pages would be one file on case-insensitive file systems (macOS, Windows); rename one record"
+    ]
+
+
+def test_figid_index_in_another_case_would_overwrite_the_figure_list() -> None:
+    index, problems = build_index([fig("Index")])
+    assert index.figures == {} and "taken by the page listing all figures" in str(problems[0])
+
+
+def test_alias_in_another_case_than_its_own_figid_redirects_from_a_folder() -> None:
+    """Graphical abstracts: figid 'PMC1__ga1', alias (number) 'GA1'. As figures/PMC1__GA1.html the
+    redirect would replace the figure's page on macOS and Windows; as a folder's index it does not."""
+    index, problems = build_index([fig("PMC1__ga1", figid_alias="PMC1__GA1", redirect_from=("/figures/PMC1__GA1",))])
+    assert problems == [] and index.redirects == (("/figures/PMC1__GA1", "PMC1__ga1"),)
+    assert redirect_file("/figures/PMC1__GA1", "PMC1__ga1") == "figures/PMC1__GA1/index.html"
+    assert redirect_file("/figures/PMC1__F3", "PMC1__ga1") == "figures/PMC1__F3.html"
+
+
+def test_redirects_differing_only_in_case_clash() -> None:
+    figures = [
+        fig("PMC1__a", "2022", redirect_from=("/figures/OLD",)),
+        fig("PMC2__b", "2021", redirect_from=("/figures/old", "/figures/pmc1__A", "/Genes/x", "/SEARCH"), lines=(("redirect_from", 9),)),
+    ]
+    index, problems = build_index(figures)
+    assert index.redirects == (("/figures/OLD", "PMC1__a"),)
+    assert [str(p) for p in problems] == [
+        "figures/PMC2__b.md:9: redirect_from: '/figures/old' differs only in case from '/figures/OLD', claimed by figures/PMC1__a.md (one file on macOS and Windows)",
+        "figures/PMC2__b.md:9: redirect_from: '/figures/pmc1__A' is the page of figure 'PMC1__a' (file names differing only in case are one file on macOS and Windows)",
+        "figures/PMC2__b.md:9: redirect_from: '/Genes/x' is inside genes/, which the site generates",
+        "figures/PMC2__b.md:9: redirect_from: '/SEARCH' is the site page search.html",
+    ]
+
+
+def test_content_pages_differing_only_in_case_clash() -> None:
+    pages = [Page("About", "A", "", "", source="pages/About.md"), Page("about", "a", "", "", source="pages/about.md"),
+             Page("Downloads", "D", "", "", source="pages/Downloads.md")]
+    _, problems = build_index([], pages)
+    assert [str(p) for p in problems] == [
+        "pages/Downloads.md:1: page name 'Downloads' is taken by a built-in page; rename the file",
+        "pages/about.md:1: page name 'about' differs only in case from 'About' (pages/About.md): one file on macOS and Windows; rename one",
+    ]
+    _, problems = build_index([fig("PMC1__a", redirect_from=("/ABOUT",))], pages[1:2])
+    assert [p.message for p in problems] == ["'/ABOUT' is the site page about.html"]
+
+
+def test_organism_and_journal_slugs_stay_distinct_in_any_case() -> None:
+    figures = [fig("PMC1__a", journal_title="Cell", organisms=("Index",)), fig("PMC2__b", journal_title="CELL")]
+    index, _ = build_index(figures)
+    assert [j.slug for j in index.journals] == ["cell", "cell-2"]
+    assert [o.slug for o in index.organisms] == ["index-2"]
+
+
+def test_gene_pages_are_named_by_the_symbol_in_capitals_and_its_lower_case_letters() -> None:
+    index, _ = build_index([fig("PMC1__a", gene_symbols=("TNF", "Tnf", "ctnnb1", "INDEX"))])
+    assert [(g.key, g.slug) for g in index.genes] == [("ctnnb1", "CTNNB1~1-5"), ("INDEX", "INDEX~0"), ("TNF", "TNF"), ("Tnf", "TNF~2-3")]

@@ -2,6 +2,7 @@
 and the script block that no record text can break out of."""
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from conftest import CORPUS, REPO, minimal_fields, needs_corpus, write_record
 from site_builder import jsonld
 from site_builder.build import BuildOptions, build
 from site_builder.config import CC0_URL, SiteConfig
-from site_builder.load import load_figure
+from site_builder.load import GENE_SYMBOL, load_figure
 from site_builder.model import Figure, GeneMention
 
 CANONICAL = re.compile(r'<link rel="canonical" href="([^"]+)"')
@@ -64,21 +65,48 @@ def test_dataset_block_of_every_corpus_figure(record: Path, corpus_site) -> None
     assert 50 <= len(data["description"]) <= jsonld.SUMMARY_DESCRIPTION
     assert data["url"] == canonical == config.site_url + f"figures/{figid}.html"
     assert canonical.startswith("https://")
-    assert_identifiers(data["identifier"], raw)
+    assert data["identifier"] == figid
     assert data["license"] == "https://creativecommons.org/publicdomain/zero/1.0/"
     assert data["creator"]["name"]
-    assert data["keywords"] and all(isinstance(k, str) and k for k in data["keywords"])
+    expected = list(dict.fromkeys(paper_keywords(raw) + gene_symbols(raw)))
+    assert data["keywords"] == (expected or [data["name"]])  # the paper's keywords, then the genes, each once
     assert_citation(data.get("citation"), raw)
     assert data["includedInDataCatalog"]["@type"] == "DataCatalog" and data["includedInDataCatalog"]["url"] == config.site_url
-    # the page shows the genes, organisms and image; the block does not repeat them (size)
+    assert data["http://purl.org/dc/terms/conformsTo"]["@id"] == jsonld.DATASET_PROFILE  # Bioschemas
+    # the page shows the organisms and image; the block does not repeat them (size)
     assert not {"mentions", "about", "image", "isPartOf"} & set(data)
 
 
-def assert_identifiers(identifiers: list, raw: dict) -> None:
-    flat = [i if isinstance(i, str) else f"{i['propertyID']}:{i['value']}" for i in identifiers]
-    assert raw["figid"] in flat
-    if raw.get("pmcid"):
-        assert f"PMCID:{raw['pmcid']}" in flat
+def paper_keywords(raw: dict) -> list[str]:
+    return [k.strip() for k in (raw.get("keywords") or "").split("|") if k.strip()]
+
+
+def gene_symbols(raw: dict) -> list[str]:
+    """The record's gene symbols as the PFOCR pages list them: its genes table, else its
+    inline genes (older records), else the words of its schema-jsonld block."""
+    table = CORPUS / "data" / f"{raw['figid']}-genes.tsv"
+    if table.exists():
+        with table.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        known = [{k: v.strip() for k, v in row.items() if v and v.strip() != "NA"} for row in rows]  # NA: empty
+        symbols = [row.get("ncbigene_symbol") or row.get("match") or "" for row in known]
+    elif isinstance(raw.get("genes"), list) and raw["genes"]:
+        symbols = [str(item.get("hgnc_symbol") or item.get("symbol") or "") for item in raw["genes"]]
+    else:
+        symbols = [str(k).strip() for k in (raw.get("schema-jsonld") or {}).get("keywords") or []]
+    return list(dict.fromkeys(s for s in symbols if s != "NA" and GENE_SYMBOL.match(s)))
+
+
+@needs_corpus
+def test_most_corpus_figures_name_their_genes_in_the_keywords(corpus_site) -> None:
+    """Issue 14: 32 of 33 real records with genes had no gene symbol in their Dataset block."""
+    site, config = corpus_site
+    with_genes = [raw for raw in map(raw_record, corpus_records()) if gene_symbols(raw)]
+    assert len(with_genes) >= 30
+    for raw in with_genes:
+        html = (site / "figures" / f"{raw['figid']}.html").read_text(encoding="utf-8")
+        [data] = datasets(html, CANONICAL.search(html).group(1))
+        assert set(gene_symbols(raw)) <= set(data["keywords"]), raw["figid"]
 
 
 def assert_citation(paper: dict | None, raw: dict) -> None:
@@ -87,6 +115,8 @@ def assert_citation(paper: dict | None, raw: dict) -> None:
     assert paper["@type"] == "ScholarlyArticle"
     if raw.get("doi"):
         assert paper["@id"] == f"https://doi.org/{raw['doi']}"
+    if raw.get("pmcid"):
+        assert paper["identifier"] == raw["pmcid"]
     if raw.get("papertitle"):
         assert paper["name"] == " ".join(raw["papertitle"].split())
     if raw.get("journal_title"):
@@ -104,12 +134,10 @@ def test_caption_cannot_break_out_of_the_script_block(tmp_path: Path) -> None:
     write_record(content, minimal_fields("PMC1__x", caption=BREAKOUT, figtitle="</SCRIPT >title", filename="x.jpg"))
     report = build(BuildOptions(project_dir=REPO, content_dir=content, output_dir=tmp_path / "site", jobs=1))
     html = (tmp_path / "site" / "figures" / "PMC1__x.html").read_text(encoding="utf-8")
-    [block] = [json.loads(text) for text in SCRIPT.findall(html)]  # one script: Dataset and BreadcrumbList
+    [dataset] = [json.loads(text) for text in SCRIPT.findall(html)]  # one script: the Dataset
     figure = load_figure((content / "figures" / "PMC1__x.md").read_bytes(), "x/PMC1__x.md").figure
-    dataset = {"@context": "https://schema.org/", **block["@graph"][0]}
     assert dataset == jsonld.figure_jsonld(figure, report.config)
     assert dataset["description"] == BREAKOUT and dataset["name"] == "</SCRIPT >title"
-    assert block["@graph"][1]["@type"] == "BreadcrumbList"
     found = datasets(html, report.config.site_url)
     assert len(found) == 1 and found[0]["description"] == BREAKOUT
 
@@ -139,17 +167,25 @@ def test_description_is_at_most_5000_characters() -> None:
 def test_minimal_figure_block() -> None:
     data = jsonld.figure_jsonld(Figure("PMC1__x", "Title"), CONFIG)
     assert data["url"] == "https://pfocr.example.org/pfocr/figures/PMC1__x.html"
-    assert data["identifier"] == ["PMC1__x"] and data["keywords"] == ["Title"] and data["license"] == CC0_URL
+    assert data["identifier"] == "PMC1__x" and data["keywords"] == ["Title"] and data["license"] == CC0_URL
     assert "citation" not in data and "image" not in data and "mentions" not in data
 
 
-def test_keywords_are_the_papers_and_the_description_is_the_caption_start() -> None:
-    figure = Figure("PMC1__x", "T", caption="Long caption. " * 50, keywords=("wnt", "cancer"),
-                    genes=(GeneMention("p53", "TP53", "7157"),), organisms=("Homo sapiens",), pmcid="PMC1", filename="a.jpg")
+def test_keywords_are_the_papers_then_the_gene_symbols_and_the_description_is_the_caption_start() -> None:
+    genes = (GeneMention("p53", "TP53", "7157"), GeneMention("Wnt", "wnt"), GeneMention("Il6", "Il6"), GeneMention("IL-6", "IL6"),
+             GeneMention("p53", "TP53", "7157"))
+    figure = Figure("PMC1__x", "T", caption="Long caption. " * 50, keywords=("wnt", "cancer"), genes=genes,
+                    organisms=("Homo sapiens",), pmcid="PMC1", filename="a.jpg")
     data = jsonld.figure_jsonld(figure, CONFIG)
-    assert data["keywords"] == ["wnt", "cancer"]
+    # each once, in the figure's order; the mouse Il6 and the human IL6 are two genes
+    assert data["keywords"] == ["wnt", "cancer", "TP53", "Il6", "IL6"]
     assert data["description"].startswith("Long caption. Long caption.") and len(data["description"]) <= 200
     assert not {"mentions", "about", "image"} & set(data)
+
+
+def test_gene_keywords_from_the_schema_jsonld_block_when_there_is_no_genes_table() -> None:
+    figure = Figure("PMC1__x", "T", gene_symbols=("TP53", "EGFR"))
+    assert jsonld.figure_jsonld(figure, CONFIG)["keywords"] == ["TP53", "EGFR"]
 
 
 def test_sici_doi_is_percent_encoded_in_urls() -> None:
