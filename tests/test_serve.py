@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import socket
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -27,19 +26,12 @@ from site_builder.build import PACKAGE_ROOT, BuildOptions, BuildReport
 from site_builder.config import SiteConfig
 from site_builder.errors import BuildError
 from site_builder.model import Problem
-from site_builder.serve import (
-    BuildState,
-    Coalescer,
-    DevServer,
-    Failure,
-    changed_paths,
-    content_type,
-    describe_failure,
-    error_page,
-    inject_script,
-    resolve_request,
-    snapshot,
-)
+from site_builder.serve import DevServer
+from site_builder.serve.http import content_type, resolve_request
+from site_builder.serve.loop import rebuild as real_rebuild
+from site_builder.serve.reload import inject_script
+from site_builder.serve.state import BuildState, Failure, describe_failure, error_page
+from site_builder.serve.watch import Coalescer, Watcher
 
 CONTENT = PACKAGE_ROOT / "content"
 SECRET = b"TOP SECRET outside the site"
@@ -445,32 +437,44 @@ def test_coalescer_wait_blocks_until_quiet():
     assert c.wait(timeout=5) is None  # returns at once when closed
 
 
-def test_snapshot_sees_every_change_in_one_scan(tmp_path):
+def test_watcher_reports_changes_not_editor_noise(tmp_path):
     root = tmp_path / "content"
     (root / "figures").mkdir(parents=True)
     for name in ("a.md", "b.md", "c.md"):
         (root / "figures" / name).write_text("x")
-    before = snapshot([root, tmp_path / "site.yml"])
-    (root / "figures" / "a.md").write_text("changed")
-    (root / "figures" / "b.md").unlink()
-    (root / "figures" / "d.md").write_text("new")
-    (root / "figures" / ".d.md.swp").write_text("editor noise")
-    (root / "figures" / "e.md~").write_text("editor noise")
     (tmp_path / "site.yml").write_text("title: x\n")
-    after = snapshot([root, tmp_path / "site.yml"])
-    assert changed_paths(before, after) == {
-        str(root / "figures" / "a.md"), str(root / "figures" / "b.md"), str(root / "figures" / "d.md"), str(tmp_path / "site.yml"),
-    }
+    coalescer = Coalescer(quiet=0.3)
+    watch = Watcher([root, tmp_path / "site.yml"], coalescer)
+    watch.start()
+    try:
+        (root / "figures" / "a.md").write_text("changed")
+        (root / "figures" / "b.md").unlink()
+        (root / "figures" / "d.md").write_text("new")
+        (root / "figures" / ".d.md.swp").write_text("editor noise")
+        (root / "figures" / "e.md~").write_text("editor noise")
+        (root / ".git").mkdir()
+        (root / ".git" / "index").write_text("not ours")
+        (tmp_path / "site.yml").write_text("title: y\n")
+        (tmp_path / "unwatched.txt").write_text("beside the config, not watched")
+        seen: set = set()
+        deadline = time.monotonic() + TIMEOUT
+        expected = {root / "figures" / "a.md", root / "figures" / "b.md", root / "figures" / "d.md", tmp_path / "site.yml"}
+        while not expected <= seen and time.monotonic() < deadline:
+            seen |= coalescer.wait(timeout=0.5) or set()
+        seen |= coalescer.wait(timeout=0.5) or set()
+        assert seen == expected
+    finally:
+        watch.stop()
 
 
-WATCHERS = ["poll", pytest.param("inotify", marks=pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only"))]
+WATCHERS = ["auto", "poll"]
 
 
 @pytest.mark.parametrize("watcher", WATCHERS)
 def test_burst_of_saves_rebuilds_once(tmp_path, watcher):
     calls: list = []
     srv = start_server(tmp_path, rebuild=fake_rebuild(counter=calls), quiet=1.0, watcher=watcher)
-    assert srv.watcher.kind == watcher
+    assert srv.watcher.kind == ("watchfiles, polling" if watcher == "poll" else "watchfiles")
     try:
         assert len(calls) == 1 and calls[0] is None  # the first build
         figures = tmp_path / "content" / "figures"
@@ -506,6 +510,8 @@ def test_watches_templates_static_and_config(tmp_path, watcher):
             generation = srv.state.generation
             assert path in calls[-1], calls[-1]
         # an editor's atomic save: write a temporary file, rename it over the original
+        if watcher == "poll":
+            time.sleep(1.1)  # watchfiles' polling compares modification times in whole seconds
         temp = tmp_path / "site.yml.tmp"
         temp.write_text("title: atomic\n")
         os.replace(temp, tmp_path / "site.yml")
@@ -533,12 +539,11 @@ def test_watches_templates_static_and_config(tmp_path, watcher):
 
 @pytest.mark.parametrize("watcher", WATCHERS)
 def test_watcher_sees_every_file_of_new_folders(tmp_path, watcher):
-    """Files written right after their folder is created are not lost (the inotify race)."""
+    """Files written right after their folder is created are not lost (the race between mkdir and the new watch)."""
     content = tmp_path / "content"
     content.mkdir()
     coalescer = Coalescer(quiet=0.2)
-    watch = serve_module.make_watcher([content], coalescer, watcher, poll_interval=0.05)
-    assert watch.kind == watcher
+    watch = Watcher([content], coalescer, polling=watcher == "poll", poll_interval=0.05)
     watch.start()
     try:
         expected = set()
@@ -583,7 +588,7 @@ def test_error_page_on_broken_build_and_recovery(tmp_path):
     figid = record.stem
     original = record.read_text(encoding="utf-8")
     out = io.StringIO()
-    srv = start_server(tmp_path, options=options, rebuild=serve_module.rebuild, out=out)
+    srv = start_server(tmp_path, options=options, rebuild=real_rebuild, out=out)
     try:
         assert srv.state.ok, out.getvalue()
         status, _, good = get(srv, f"/figures/{figid}")
@@ -628,7 +633,7 @@ def test_error_page_on_broken_build_and_recovery(tmp_path):
 
 def test_template_syntax_error_page(tmp_path):
     options, record = copy_site(tmp_path)
-    srv = start_server(tmp_path, options=options, rebuild=serve_module.rebuild)
+    srv = start_server(tmp_path, options=options, rebuild=real_rebuild)
     try:
         assert srv.state.ok
         generation = srv.state.generation
@@ -653,7 +658,7 @@ def test_template_syntax_error_page(tmp_path):
 
 def test_base_url_with_real_build(tmp_path):
     options, record = copy_site(tmp_path)
-    srv = start_server(tmp_path, options=replace(options, base_url="https://user.github.io/pfocr/"), rebuild=serve_module.rebuild)
+    srv = start_server(tmp_path, options=replace(options, base_url="https://user.github.io/pfocr/"), rebuild=real_rebuild)
     try:
         assert srv.state.ok and srv.state.prefix == "/pfocr/"
         status, headers, _ = get(srv, "/")
@@ -670,7 +675,7 @@ def test_first_build_failing_still_serves_the_error(tmp_path):
     (tmp_path / "content").mkdir()
     (tmp_path / "site.yml").write_text("title: [unclosed\n")
     out = io.StringIO()
-    srv = start_server(tmp_path, rebuild=serve_module.rebuild, out=out)
+    srv = start_server(tmp_path, rebuild=real_rebuild, out=out)
     try:
         assert not srv.state.ok
         status, _, body = get(srv, "/")
