@@ -76,9 +76,12 @@ def fake_rebuild(base_url: str = "/", counter: list | None = None):
             path.write_text(text)
         (out / "downloads" / "all.tsv.gz").write_bytes(b"\x1f\x8b\x08\x00fakegzip")
         (out.parent / "secret.txt").write_bytes(SECRET)
-        link = out / "escape"
-        if not link.is_symlink():
-            link.symlink_to(out.parent / "secret.txt")
+        (out / "linked").mkdir(exist_ok=True)
+        for name, target in (("escape", "secret.txt"), ("leak.html", "secret.txt"), ("outside", "."),
+                             ("linked/index.html", "secret.txt")):
+            link = out / name
+            if not link.is_symlink():  # symlinks pointing out of the output folder
+                link.symlink_to(out.parent / target)
         return BuildReport(config=SiteConfig(base_url=options.base_url or base_url), output=out, figures=1, pages=len(SITE))
 
     return rebuild
@@ -152,6 +155,20 @@ TRAVERSALS = [
     b"/index.html%00",
     b"/%00../secret.txt",
     b"/escape",
+    b"/leak",
+    b"/leak.html",
+    b"/outside/secret.txt",
+    b"/outside/",
+    b"/outside",
+    b"/outside/site/../secret.txt",
+    b"/linked",  # a folder whose index.html points out: not even a redirect to it
+    b"/linked/",
+    b"/linked/index.html",
+    b"/figures\\..\\..\\secret.txt",
+    b"/%5c%2e%2e%5csecret.txt",
+    b"/%2e%2e%5csecret.txt",
+    b"/.%2E/.%2E/secret.txt",
+    b"/%c0%ae%c0%ae/secret.txt",
     b"../secret.txt",
     b"secret.txt",
     b"http://127.0.0.1/../secret.txt",
@@ -164,6 +181,49 @@ def test_traversal_is_refused(server, target):
     assert status in (400, 404)
     assert SECRET not in body
     assert (server.output_dir.parent / "secret.txt").read_bytes() == SECRET  # it is there to steal
+
+
+@pytest.mark.parametrize("segment", [
+    "a" * 250, "a" * 251, "a" * 255, "a" * 256, "a" * 5000, "%C3%A9" * 130, "%C3%A9" * 127 + ".html",
+], ids=["250", "251", "255", "256", "5000", "utf8-260-bytes", "utf8-254-bytes.html"])
+def test_overlong_names_are_not_found(server, caplog, segment):
+    """A segment longer than a file name can be is a plain 404, not a 500 with a traceback naming the URL."""
+    for target in (f"/{segment}", f"/figures/{segment}", f"/{segment}/", f"/{segment}/index.html"):
+        status, headers, body = get(server, target)
+        assert status == 404, target
+        assert b"SITE 404 PAGE" in body
+    assert "Traceback" not in server.out.getvalue()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+
+
+def _send(port: int, request: bytes, body: bytes = b"") -> tuple[int | None, float]:
+    """Send a request (and part of a body); the status it gets and how long that took."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(request + body)
+        response = http.client.HTTPResponse(sock, method="GET")
+        try:
+            response.begin()
+        except (http.client.HTTPException, ConnectionError, socket.timeout):
+            return None, time.monotonic() - started
+        return response.status, time.monotonic() - started
+
+
+@pytest.mark.parametrize("method", [b"GET", b"HEAD"])
+def test_request_bodies_are_refused_without_reading_them(server, method):
+    host = b"Host: 127.0.0.1:%d\r\n" % server.port
+    # announces 100 MB, sends 1 kB: the server answers at once instead of waiting for (and holding) the rest
+    status, seconds = _send(server.port, method + b" /index.html HTTP/1.1\r\n" + host + b"Content-Length: 104857600\r\n\r\n", b"x" * 1024)
+    assert status == 400 and seconds < 4
+    status, seconds = _send(server.port, method + b" /index.html HTTP/1.1\r\n" + host + b"Content-Length: 10\r\n\r\n", b"0123456789")
+    assert status == 400
+    chunked = method + b" /index.html HTTP/1.1\r\n" + host + b"Transfer-Encoding: chunked\r\n\r\n"
+    status, seconds = _send(server.port, chunked, b"400\r\n" + b"x" * 1024 + b"\r\n")
+    assert status == 400 and seconds < 4
+    # without a body, the same request works, and so does the server afterwards
+    status, _ = _send(server.port, method + b" /index.html HTTP/1.1\r\n" + host + b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+    assert status == 200
+    assert get(server, "/index.html")[0] == 200
 
 
 def test_raw_nul_and_control_characters_are_refused(server):
