@@ -547,7 +547,7 @@ def test_burst_of_saves_rebuilds_once(tmp_path, watcher):
         time.sleep(2.0)  # well past the quiet period: no second build for the same burst
         assert len(calls) == 2, (wrote, calls)
         assert calls[1] >= {figures / f"f{n}.md" for n in range(6)}
-        assert calls[1] <= {figures / f"f{n}.md" for n in range(6)} | {figures}  # (inotify: the new folder too)
+        assert calls[1] <= {figures / f"f{n}.md" for n in range(6)} | {figures}  # (the new folder too)
         (figures / "f0.md").write_text("again")  # a later save: another build
         assert srv.wait_for_build(2, TIMEOUT) is not None
         time.sleep(1.5)
@@ -618,6 +618,38 @@ def test_watcher_sees_every_file_of_new_folders(tmp_path, watcher):
         while not expected <= seen and time.monotonic() < deadline:
             seen |= coalescer.wait(timeout=0.5) or set()
         assert expected - seen == set()
+    finally:
+        watch.stop()
+
+
+def test_watcher_polls_when_the_os_refuses_to_watch(tmp_path, monkeypatch):
+    """E.g. inotify's limit of watches reached: say so once and keep watching by polling."""
+    from site_builder.serve import watch as watch_module
+
+    real_watch = watch_module.watchfiles.watch
+
+    def refusing_watch(*paths, force_polling, **options):
+        if not force_polling:
+            raise OSError("OS file watch limit reached")
+        return real_watch(*paths, force_polling=force_polling, **options)
+
+    monkeypatch.setattr(watch_module.watchfiles, "watch", refusing_watch)
+    content = tmp_path / "content"
+    content.mkdir()
+    said: list[str] = []
+    coalescer = Coalescer(quiet=0.1)
+    watch = Watcher([content], coalescer, poll_interval=0.05, say=said.append)
+    watch.start()
+    try:
+        time.sleep(1.1)  # polling compares modification times in whole seconds
+        (content / "a.md").write_text("x")
+        seen: set = set()
+        deadline = time.monotonic() + TIMEOUT
+        while content / "a.md" not in seen and time.monotonic() < deadline:
+            seen |= coalescer.wait(timeout=0.5) or set()
+        assert content / "a.md" in seen
+        assert watch.kind == "watchfiles, polling"
+        assert any("watch limit reached" in line and "polling instead" in line for line in said), said
     finally:
         watch.stop()
 

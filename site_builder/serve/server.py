@@ -90,7 +90,7 @@ class DevServer:
         self.out = out or sys.stderr
         self.coalescer = Coalescer(quiet)
         self.watcher = Watcher(watched_roots(self.options), self.coalescer, polling=watcher == "poll",
-                               poll_interval=poll_interval)
+                               poll_interval=poll_interval, say=self.say)
         self.builds = RebuildLoop(self.options, self.coalescer, BuildState(0, False, _guess_prefix(self.options)),
                                   rebuild=rebuild, on_built=self._built, say=self.say)
         self.clients: set[ReloadSocket] = set()

@@ -155,8 +155,9 @@ class Watcher:
     """
 
     def __init__(self, roots: list[Path], coalescer: Coalescer, *, polling: bool = False,
-                 poll_interval: float = POLL_SECONDS):
+                 poll_interval: float = POLL_SECONDS, say: Callable[[str], None] = print):
         self.roots = roots
+        self.say = say
         self.coalescer = coalescer
         self.polling = polling
         self.poll_ms = max(10, int(poll_interval * 1000))
@@ -165,8 +166,10 @@ class Watcher:
         self._stop = threading.Event()
         self._rewatch = threading.Event()  # set: the tree watch ends, and restarts unless stopping
         self._threads = [
-            threading.Thread(target=self._watch_names, name="site-builder-watch-names", daemon=True),
-            threading.Thread(target=self._watch_trees, name="site-builder-watch-trees", daemon=True),
+            threading.Thread(target=self._keep_watching, args=(self._watch_names,), name="site-builder-watch-names",
+                             daemon=True),
+            threading.Thread(target=self._keep_watching, args=(self._watch_trees,), name="site-builder-watch-trees",
+                             daemon=True),
         ]
         self._armed = {"names": threading.Event(), "trees": threading.Event()}
         self._reported: dict[str, Signature] = {}  # files of appeared folders, reported before the tree watch restarts
@@ -191,6 +194,20 @@ class Watcher:
             rust_timeout=ARMED_CHECK_MS, yield_on_timeout=True, raise_interrupt=False,
             force_polling=self.polling, poll_delay_ms=self.poll_ms, recursive=recursive,
             ignore_permission_denied=True)
+
+    def _keep_watching(self, watch: Callable[[], None]) -> None:
+        """Run ``watch``; if the OS refuses (e.g. its limit of watches is reached), poll instead."""
+        while not self._stop.is_set():
+            polling = self.polling
+            try:
+                return watch()
+            except Exception as exc:  # noqa: BLE001 - whatever notify raised, the server keeps watching
+                if polling:
+                    self.say(f"warning: watching files failed ({exc}); retrying in 1 s")
+                    self._stop.wait(1.0)
+                elif not self.polling:  # the other watch thread may have switched already
+                    self.say(f"warning: watching files failed ({exc}); polling instead")
+                    self.polling, self.kind = True, "watchfiles, polling"
 
     def _watch_names(self) -> None:
         parents = sorted({str(root.parent) for root in self.roots if root.parent.is_dir()})
