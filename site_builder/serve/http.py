@@ -106,12 +106,11 @@ def resolve_request(root: Path, raw_path: str, prefix: str = "/") -> Resolved:
             return MISSING
         path = "/" + path[len(prefix):]
         segments = path[1:].split("/")
-    # '.html' may be appended to the last segment: leave room for it
-    if any(len(os.fsencode(s)) > NAME_MAX - len(".html") for s in segments) or len(os.fsencode(path)) > PATH_MAX // 2:
+    if any(len(os.fsencode(s)) > NAME_MAX for s in segments) or len(os.fsencode(path)) > PATH_MAX // 2:
         return MISSING
     try:
         return _find(root.resolve(), segments, path, prefix)
-    except OSError:  # whatever else the file system refuses to look up is not there
+    except OSError:  # e.g. a 255-byte name plus '.html': what the file system cannot name is not there
         return MISSING
 
 

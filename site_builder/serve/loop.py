@@ -15,7 +15,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable
 
 from ..build import BuildOptions, BuildReport, build
 from .state import BuildState, describe_failure
