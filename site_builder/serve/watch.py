@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 import watchfiles
 
-QUIET_SECONDS = 0.1  # a burst of saves closer together than this (after watchfiles' own 50 ms) is one change
+QUIET_SECONDS = 0.05  # with watchfiles' own 50 ms: saves less than 0.1 s apart are one change
 MAX_WAIT_SECONDS = 2.0  # ...but a never-ending stream of writes still rebuilds this often
 POLL_SECONDS = 0.3  # polling watcher only (network drives, containers without inotify)
 STEP_MS = 50  # watchfiles: a batch ends after this long without a new event
