@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-place", action="store_true", help="edit --content itself (restored afterwards)")
     parser.add_argument("--no-browser", action="store_true", help="skip the headless chromium measurement")
     parser.add_argument("--timeout", type=float, default=600, help="seconds to wait for one reload")
-    parser.add_argument("--watcher", choices=("auto", "inotify", "poll"), default="auto", help="file watcher (default: auto)")
+    parser.add_argument("--watcher", choices=("auto", "poll"), default="auto", help="file watcher: the OS's (auto) or polling")
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="reload-latency-"))

@@ -1,10 +1,17 @@
 """Chunked work across processes. Workers are forked after the shared state is built, so
-they read it without pickling it; only chunks of keys go out and small results come back."""
+they read it without pickling it; only chunks of keys go out and small results come back.
+
+Forking is only safe in a process with one thread: a child gets a copy of every lock, and
+one held by another thread at that moment (logging, stdio, an event loop, the import lock)
+is never released in the child. So when other threads run (`site-builder serve`'s server,
+watcher and builder), the work runs here instead. "spawn" or "forkserver" would not help:
+the shared state (closures over the site index) cannot be pickled."""
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+import threading
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -18,6 +25,11 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def can_fork() -> bool:
+    """True where fork exists and this process runs no other thread (see the module's note)."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
 def _run(chunk: Sequence[Any]) -> Any:
     assert _task is not None
     return _task(_state, chunk)
@@ -28,10 +40,10 @@ def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 
 def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequence[T], *, jobs: int, chunk_size: int) -> Iterator[R]:
-    """task(state, chunk) for each chunk, in order; in forked workers when it pays off."""
+    """task(state, chunk) for each chunk, in order; in forked workers when it pays off and is safe."""
     global _state, _task
     chunks = chunked(items, chunk_size)
-    if jobs <= 1 or len(chunks) <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(chunks) <= 1 or not can_fork():
         for chunk in chunks:
             yield task(state, chunk)
         return

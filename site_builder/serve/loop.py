@@ -1,0 +1,113 @@
+"""The rebuild loop: take a batch of changed paths, rebuild, publish the outcome, notify.
+
+:func:`rebuild` is the one place that builds. It receives the batch of changed paths (None
+for the first build); today it runs a full build through the public ``build`` function, and
+an incremental engine keeping its state in memory can take its place behind the same call.
+
+Rebuilds run in the server's process, on the builder thread. ``parallel.map_chunks`` never
+forks while other threads run (forking a process whose threads may hold locks can deadlock
+the child), so rebuilds run their stages serially; measured on a one-record edit, that costs
+nothing (see the commit that made this choice), and it keeps in-memory state possible.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from ..build import BuildOptions, BuildReport, build
+from .state import BuildState, describe_failure
+from .watch import Coalescer
+
+Rebuild = Callable[[BuildOptions, "frozenset[Path] | None"], BuildReport]
+
+
+def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
+    """Bring the serve output (``options.output_dir``) up to date after ``changed`` changed.
+
+    ``changed``: the files added, modified or removed since the last call (None: the first
+    build, or unknown). Raises what ``build`` raises.
+    """
+    return build(options)
+
+
+class RebuildLoop:
+    """Runs ``rebuild`` for each batch the coalescer releases and keeps the resulting state.
+
+    ``state`` always describes the last build: on failure, its problems (the output folder
+    keeps the last good build). ``on_built`` is called after every build, good or bad.
+    """
+
+    def __init__(self, options: BuildOptions, coalescer: Coalescer, initial: BuildState, *,
+                 rebuild: Rebuild = rebuild, on_built: Callable[[BuildState], None] = lambda state: None,
+                 say: Callable[[str], None] = print):
+        self.options = options
+        self.coalescer = coalescer
+        self.rebuild = rebuild
+        self.on_built = on_built
+        self.say = say
+        self.state = initial
+        # time.monotonic() of the last build's start and end
+        self.started_at = self.finished_at = 0.0
+        self._done = threading.Condition()
+
+    def run_forever(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            batch = self.coalescer.wait(timeout=0.5)
+            if batch and not stop.is_set():
+                try:
+                    self.run_once(batch)
+                except Exception:  # noqa: BLE001 - a bug in reporting; the next save gets another chance
+                    traceback.print_exc()
+
+    def run_once(self, changed: frozenset[Path] | None) -> BuildState:
+        """Rebuild after ``changed``, update ``state``, print the outcome, call ``on_built``."""
+        previous = self.state
+        if changed:
+            names = sorted(_display(p) for p in changed)
+            more = f" (+{len(names) - 1} more)" if len(names) > 1 else ""
+            self.say(f"Changed: {names[0]}{more}; rebuilding…")
+        started = time.perf_counter()
+        self.started_at = time.monotonic()
+        try:
+            report = self.rebuild(self.options, changed)
+        except Exception as exc:  # noqa: BLE001 - a broken build must not stop the server
+            state = self._failed(previous, exc, time.perf_counter() - started)
+        else:
+            state = BuildState(previous.generation + 1, True, report.config.base_path,
+                               seconds=time.perf_counter() - started)
+            if previous.generation == 0:
+                for problem in report.warnings:
+                    self.say(f"warning: {problem}")
+            warned = f", {len(report.warnings)} warnings" if report.warnings else ""
+            self.say(f"Built {report.figures} figures, {report.pages} files in {state.seconds:.2f} s{warned}")
+        with self._done:
+            self.finished_at = time.monotonic()
+            self.state = state
+            self._done.notify_all()
+        self.on_built(state)
+        return state
+
+    def _failed(self, previous: BuildState, exc: Exception, seconds: float) -> BuildState:
+        failures, detail = describe_failure(exc)
+        for failure in failures:
+            self.say(f"error: {failure.location}: {failure.message}")
+        if detail:
+            self.say(detail.rstrip())
+        self.say(f"Build failed ({len(failures)} problems); the browser shows them until the next good save.")
+        return BuildState(previous.generation + 1, False, previous.prefix, tuple(failures), detail, seconds)
+
+    def wait_for_build(self, after_generation: int, timeout: float) -> BuildState | None:
+        """Block until a build later than ``after_generation`` finished (None on timeout)."""
+        with self._done:
+            self._done.wait_for(lambda: self.state.generation > after_generation, timeout)
+            return self.state if self.state.generation > after_generation else None
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,47 @@
+"""parallel.map_chunks forks workers only when that is safe: never while other threads run."""
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from site_builder.parallel import map_chunks
+
+
+def worker_pid(state, chunk) -> int:
+    return os.getpid()
+
+
+def test_does_not_fork_while_other_threads_run():
+    """A server's threads may hold locks (stdio, logging, the event loop) that a forked child would inherit held."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="like-the-http-server")
+    other.start()
+    try:
+        pids = list(map_chunks(worker_pid, None, list(range(8)), jobs=2, chunk_size=2))
+    finally:
+        stop.set()
+        other.join()
+    assert pids == [os.getpid()] * 4
+
+
+def test_forks_workers_when_it_is_the_only_thread():
+    if threading.active_count() != 1:
+        pytest.skip("the test runner has threads of its own")
+    pids = list(map_chunks(worker_pid, None, list(range(8)), jobs=2, chunk_size=2))
+    assert len(pids) == 4 and os.getpid() not in pids
+
+
+def test_results_in_order_either_way():
+    square_all = lambda state, chunk: [state * n for n in chunk]  # noqa: E731
+    expected = [[0, 3], [6, 9], [12]]
+    assert list(map_chunks(square_all, 3, list(range(5)), jobs=2, chunk_size=2)) == expected
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert list(map_chunks(square_all, 3, list(range(5)), jobs=2, chunk_size=2)) == expected
+    finally:
+        stop.set()
+        other.join()
