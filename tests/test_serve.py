@@ -160,7 +160,34 @@ def test_error_page_on_broken_build_and_recovery(tmp_path):
         assert status == 200 and body == good
     finally:
         srv.stop()
-    assert not srv.output_dir.exists()  # the temporary output is removed
+    assert srv.output_dir == tmp_path / ".site-cache" / "serve" / "site"  # kept: the next serve starts warm
+
+
+def test_the_next_serve_starts_warm_and_a_second_one_builds_elsewhere(tmp_path):
+    """serve builds into .site-cache/serve/site and keeps it: a new session renders nothing
+    that did not change. A second serve of the same project, while the first runs, takes a
+    temporary folder of its own instead of writing into the first one's."""
+    options, _ = copy_site(tmp_path)
+    reports = []
+
+    def recording(options, changed=None):
+        reports.append(real_rebuild(options, changed))
+        return reports[-1]
+
+    first = start_server(tmp_path, options=options, rebuild=recording)
+    try:
+        second = start_server(tmp_path, options=options, rebuild=recording)
+        try:
+            assert second.output_dir != first.output_dir and (second.output_dir / "index.html").is_file()
+        finally:
+            second.stop()
+        assert not second.output_dir.exists()  # the temporary one is removed
+    finally:
+        first.stop()
+    again = start_server(tmp_path, options=options, rebuild=recording)
+    again.stop()
+    assert again.output_dir == first.output_dir
+    assert reports[0].written > 0 and reports[-1].written == 0
 
 
 def test_template_syntax_error_page(tmp_path):

@@ -1,8 +1,9 @@
 """The rebuild loop: take a batch of changed paths, rebuild, publish the outcome, notify.
 
-:func:`rebuild` is the one place that builds. It receives the batch of changed paths (None
-for the first build); today it runs a full build through the public ``build`` function, and
-an incremental engine keeping its state in memory can take its place behind the same call.
+:class:`Rebuilder` is the one place that builds. It receives the batch of changed paths (None
+for the first build) and runs ``build`` with a :class:`~site_builder.build.WarmState` kept in
+memory from one save to the next: the cache entries and the manifest of the last build, so a
+rebuild decodes from disk only what changed.
 
 Rebuilds run in the server's process, on the builder thread. ``parallel.map_chunks`` never
 forks while other threads run (forking a process whose threads may hold locks can deadlock
@@ -17,19 +18,30 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
-from ..build import BuildOptions, BuildReport, build
+from ..build import BuildOptions, BuildReport, WarmState, build
 from .state import BuildState, describe_failure
 from .watch import Coalescer
 
 Rebuild = Callable[[BuildOptions, "frozenset[Path] | None"], BuildReport]
 
 
-def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
-    """Bring the serve output (``options.output_dir``) up to date after ``changed`` changed.
+class Rebuilder:
+    """Brings the serve output (``options.output_dir``) up to date after ``changed`` changed.
 
     ``changed``: the files added, modified or removed since the last call (None: the first
-    build, or unknown). Raises what ``build`` raises.
+    build, or unknown); every input is still compared, so a missed event costs time, never
+    a stale page. Raises what ``build`` raises; a failed build leaves the state as it was.
     """
+
+    def __init__(self) -> None:
+        self.warm = WarmState()
+
+    def __call__(self, options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
+        return build(options, warm=self.warm)
+
+
+def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
+    """One build with no state kept (tests, and callers that build once)."""
     return build(options)
 
 
@@ -41,11 +53,11 @@ class RebuildLoop:
     """
 
     def __init__(self, options: BuildOptions, coalescer: Coalescer, initial: BuildState, *,
-                 rebuild: Rebuild = rebuild, on_built: Callable[[BuildState], None] = lambda state: None,
+                 rebuild: Rebuild | None = None, on_built: Callable[[BuildState], None] = lambda state: None,
                  say: Callable[[str], None] = print):
         self.options = options
         self.coalescer = coalescer
-        self.rebuild = rebuild
+        self.rebuild = rebuild or Rebuilder()
         self.on_built = on_built
         self.say = say
         self.state = initial

@@ -21,6 +21,7 @@ per poll, runs the tasks on the server's event loop and drops reloads less than 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import sys
@@ -37,10 +38,11 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
+from .. import cache
 from ..build import BuildOptions, resolve_config, theme_dirs
 from ..config import SiteConfig
 from .http import SiteHandler, is_loopback
-from .loop import Rebuild, RebuildLoop, rebuild
+from .loop import Rebuild, RebuildLoop
 from .reload import ReloadJS, ReloadSocket, inject_script, reload_script, tell_tabs_to_reload
 from .state import BuildState, error_page
 from .watch import POLL_SECONDS, QUIET_SECONDS, Coalescer, Watcher
@@ -78,14 +80,14 @@ class DevServer:
     """
 
     def __init__(self, options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, *,
-                 quiet: float = QUIET_SECONDS, poll_interval: float = POLL_SECONDS, rebuild: Rebuild = rebuild,
+                 quiet: float = QUIET_SECONDS, poll_interval: float = POLL_SECONDS, rebuild: Rebuild | None = None,
                  watcher: str = "auto", out: TextIO | None = None):
         if watcher not in ("auto", "poll"):
             raise ValueError(f"watcher must be 'auto' or 'poll', not {watcher!r}")
         self.host, self.port = host, port
         self.loopback_only = is_loopback(host)
-        self._tmp = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
-        self.output_dir = self._tmp / "site"
+        self._place = ServeOutput.claim(options)
+        self.output_dir = self._place.site
         self.options = replace(options, output_dir=self.output_dir)
         self.out = out or sys.stderr
         self.coalescer = Coalescer(quiet)
@@ -164,7 +166,7 @@ class DevServer:
             self._loop.add_callback(self._shutdown)
         for thread in self._threads:
             thread.join(timeout=10)
-        shutil.rmtree(self._tmp, ignore_errors=True)
+        self._place.release()
 
     def __enter__(self) -> "DevServer":
         self.start()
@@ -246,3 +248,50 @@ def serve(options: BuildOptions, host: str = "127.0.0.1", port: int = 8000, open
         server.say("Stopped.")
     finally:
         server.stop()
+
+
+class ServeOutput:
+    """Where serve builds: `.site-cache/serve/site`, kept between sessions so that the next
+    `serve` starts warm (the manifest and pages of the last session are reused), or a
+    temporary folder when another serve of the same project holds that one (or locks are
+    not available)."""
+
+    def __init__(self, site: Path, lock: int | None, temporary: Path | None):
+        self.site, self._lock, self._temporary = site, lock, temporary
+
+    @classmethod
+    def claim(cls, options: BuildOptions) -> "ServeOutput":
+        folder = (options.cache_dir or options.project_dir / cache.CACHE_DIR_NAME) / "serve"
+        lock = take_lock(folder)
+        if lock is not None:
+            return cls(folder / "site", lock, None)
+        temporary = Path(tempfile.mkdtemp(prefix="site-builder-serve-"))
+        return cls(temporary / "site", None, temporary)
+
+    def release(self) -> None:
+        if self._temporary is not None:
+            shutil.rmtree(self._temporary, ignore_errors=True)
+        if self._lock is not None:
+            os.close(self._lock)  # closing the file drops its lock
+            self._lock = None
+
+
+def take_lock(folder: Path) -> int | None:
+    """An exclusive lock on folder/lock, held until the descriptor is closed; None if taken."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no shared folder, a temporary one each time
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if folder.is_symlink():
+            return None
+        descriptor = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(descriptor)
+        return None
+    return descriptor
