@@ -17,9 +17,11 @@ in process) and leave the previous site untouched: same paths, bytes and modific
 Time stamps: the build trusts a file's size and mtime when the file is older than the last
 build's start by RACY_SECONDS, and reads it again otherwise. Each write therefore picks a
 time-stamp mode: "now" (racy: read again), "past" (a unique time an hour or more ago: the
-fast path must see the changed stamp) or "bump" (the old mtime plus one second, for the
-same-size edits: a year, a reversed title). No (path, size, mtime) is ever reused for other
-bytes, which no stamp-based build (make, git) could detect.
+fast path must see the changed stamp), "bump" (the old mtime plus one second, for the
+same-size edits: a year, a reversed title) or "racy" (a same-size edit that keeps the old
+mtime, as a coarse clock would, while that mtime is within RACY_SECONDS of the last build:
+the build promises to read such a file again). Otherwise no (path, size, mtime) is ever
+reused for other bytes, which no stamp-based build (make, git) could detect.
 
 Budget: a few examples of a few steps per driver (about a minute in all on a loaded 2-core
 machine). SITE_BUILDER_STATEFUL_EXAMPLES=N and SITE_BUILDER_STATEFUL_STEPS=M run more.
@@ -46,7 +48,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 
 from conftest import CORPUS, REPO, record_text
 from site_builder import build as build_module
-from site_builder.build import BuildOptions, build
+from site_builder.build import RACY_SECONDS, BuildOptions, build
 from site_builder.errors import BuildError
 
 EXAMPLES = int(os.environ.get("SITE_BUILDER_STATEFUL_EXAMPLES", "0"))
@@ -64,7 +66,7 @@ JOURNALS = ["Cell", "Nature", "Int J Mol Sci"]
 WORDS = ["Wnt", "signaling", "apoptosis", "insulin", "pathway", "kinase", "cascade", "in", "liver", "neurons"]
 SITE_TITLES = ["Pathway Figure OCR", "Figures", "PFOCR mirror"]
 TEMPLATES = ["listing.html", "figure.html", "_entries.html", "base.html", "groups.html"]
-MODES = ["now", "past", "bump"]
+MODES = ["now", "past", "bump", "racy"]
 
 
 def boundary(figid: str) -> bool:
@@ -145,7 +147,7 @@ def differences(got: dict[str, bytes], want: dict[str, bytes]) -> str:
     changed = sorted(path for path in set(got) & set(want) if got[path] != want[path])
     if changed:
         lines.append(f"different bytes: {changed}")
-        for path in changed[:2]:
+        for path in [p for p in changed if not p.endswith(".gz")][:2]:
             diff = difflib.unified_diff(want[path].decode("utf-8", "replace").splitlines(),
                                         got[path].decode("utf-8", "replace").splitlines(),
                                         f"clean/{path}", f"incremental/{path}", lineterm="", n=1)
@@ -224,10 +226,10 @@ def seed_project(project: Path, clock: Clock) -> None:
     if (CORPUS / "figures").is_dir():
         sources += [(CORPUS, "PMC10003241__ijms-24-04893-g003"), (CORPUS, "PMC100005__mb2410575011")]
     for root, figid in sources:
-        shutil.copy(root / "figures" / f"{figid}.md", content / "figures")
-        for table in (root / "data").glob(f"{figid}-*.tsv"):
-            shutil.copy(table, content / "data")
-    shutil.copy(REPO / "content" / "pages" / "about.md", content / "pages")
+        shutil.copyfile(root / "figures" / f"{figid}.md", content / "figures" / f"{figid}.md")  # not the mode:
+        for table in (root / "data").glob(f"{figid}-*.tsv"):  # the corpus is read-only
+            shutil.copyfile(table, content / "data" / table.name)
+    shutil.copyfile(REPO / "content" / "pages" / "about.md", content / "pages" / "about.md")
     (project / "site.yml").write_text(config_text({"title": SITE_TITLES[0], "url": "https://pfocr.example.org"}), encoding="utf-8")
     for path in project.rglob("*"):
         stamp = clock.past()
@@ -274,7 +276,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
         self.saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH  # the in-process builds (and clean builds) read it
         self.driver = self.driver_class(self.project)
-        self.checked = False
+        self.last_good_build_end = 0.0  # time.time() after the last build that succeeded
 
     def teardown(self) -> None:
         if self.saved_epoch is None:
@@ -297,7 +299,12 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
         if mode == "past":
             stamp = self.clock.past()
             os.utime(path, ns=(stamp, stamp))
-        elif mode == "bump" and old is not None:
+        elif mode == "racy" and same_size and old / 1e9 > self.last_good_build_end - RACY_SECONDS + 0.2:
+            # the old stamp again, as a coarse clock gives it to a save in the same tick: allowed
+            # (the build must read the file again) only while the stamp is this young
+            os.utime(path, ns=(old, old))
+        elif mode in ("bump", "racy") and old is not None:
+            mode = "bump"
             os.utime(path, ns=(old + 1_000_000_000, old + 1_000_000_000))
         event(f"write mode={mode}{' same size' if same_size else ''}")
 
@@ -330,6 +337,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
             assert site_stamps(self.driver.output) == before, "a failed build changed the previous site"
             return
         assert ok, f"the build ({self.driver.name}) failed:\n{detail}"
+        self.last_good_build_end = time.time()
         want = clean_build(self.project, self.tmp / "clean")
         got = site_files(self.driver.output)
         assert got == want, f"the {self.driver.name} build differs from a clean build:\n{differences(got, want)}"
@@ -580,3 +588,46 @@ TestInProcess.settings = machine_settings(examples=4, steps=8)
 
 TestAcrossProcesses = AcrossProcesses.TestCase
 TestAcrossProcesses.settings = machine_settings(examples=2, steps=5)
+
+
+# --- a targeted case: a save during a build, in the same tick of a coarse clock -------------------
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "build.build(): the no-change shortcut trusts stamps older than head.written_at - RACY_SECONDS "
+    "(the end of the last build), but the stamps were taken at its start (started_at): a same-size "
+    "save during a build longer than RACY_SECONDS, in the mtime tick of the stamp the build took, "
+    "is never read (known_results uses started_at and would read it)"))
+def test_a_save_during_a_long_build_in_the_same_clock_tick_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    project = tmp_path / "project"
+    seed_project(project, Clock())
+    driver = InProcessDriver(project)
+    assert driver.build()[0]
+    record = sorted((project / "content" / "figures").glob("*.md"))[0]
+    before = record.read_text(encoding="utf-8")
+    saved = before.replace("figtitle: ", "figtitle: Saved later B ", 1)
+    record.write_text(before.replace("figtitle: ", "figtitle: Saved later A ", 1), encoding="utf-8")
+    assert len(saved.encode()) == record.stat().st_size
+    tick = record.stat().st_mtime_ns
+    real_parse_chunk = build_module.parse_chunk
+
+    def parse_then_save(key, inputs, config):
+        """The build has taken its stamps and read the record: the editor saves again, in the
+        same tick of the file system's clock (same size, same mtime), and the build goes on
+        for longer than RACY_SECONDS (a big site)."""
+        result = real_parse_chunk(key, inputs, config)
+        if any(name.endswith(record.name) for name, _, _ in inputs) and record.read_text(encoding="utf-8") != saved:
+            record.write_text(saved, encoding="utf-8")
+            os.utime(record, ns=(tick, tick))
+            time.sleep(RACY_SECONDS + 0.5)
+        return result
+
+    monkeypatch.setattr(build_module, "parse_chunk", parse_then_save)
+    assert driver.build()[0]
+    monkeypatch.setattr(build_module, "parse_chunk", real_parse_chunk)
+    assert driver.build()[0]  # the next build (e.g. serve's, for the save it saw) must read it
+    want = clean_build(project, tmp_path / "clean")
+    got = site_files(driver.output)
+    assert "Saved later B" in want[f"figures/{record.stem}.html"].decode()
+    assert got == want, differences(got, want)
