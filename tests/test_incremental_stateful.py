@@ -574,11 +574,16 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
             self.write(path, text + f"/* edit {self.edits} */\n", mode)
         self.build_and_check()
 
-    @rule(mode=modes)
-    def edit_page(self, mode: str) -> None:
+    @rule(delete=st.booleans(), mode=modes)
+    def edit_page(self, delete: bool, mode: str) -> None:
+        """Edit the About page, or delete it (its nav link goes) and later write it again."""
         path = self.content / "pages" / "about.md"
-        self.edits += 1
-        self.write(path, path.read_text(encoding="utf-8") + f"\nEdited {self.edits} times.\n", mode)
+        if delete:
+            self.write(path, None)
+        else:
+            text = path.read_text(encoding="utf-8") if path.exists() else (REPO / "content" / "pages" / "about.md").read_text(encoding="utf-8")
+            self.edits += 1
+            self.write(path, text + f"\nEdited {self.edits} times.\n", mode)
         self.build_and_check()
 
     @rule()
