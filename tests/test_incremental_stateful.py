@@ -615,10 +615,10 @@ class AcrossProcesses(EditsMatchCleanBuild):
 
 
 TestInProcess = InProcess.TestCase
-TestInProcess.settings = machine_settings(examples=4, steps=8)
+TestInProcess.settings = machine_settings(examples=5, steps=10)
 
 TestAcrossProcesses = AcrossProcesses.TestCase
-TestAcrossProcesses.settings = machine_settings(examples=2, steps=5)
+TestAcrossProcesses.settings = machine_settings(examples=3, steps=6)
 
 
 # --- a targeted case: a save during a build, in the same tick of a coarse clock -------------------
