@@ -1,0 +1,147 @@
+"""End to end: a record deleted while `site-builder serve` runs leaves its organism page (by the
+live reload of the open tab) and the search, without restarting the server.
+
+Runs `python -m site_builder serve` in its own process on a copy of content/ and drives headless
+Debian chromium through Playwright. Every wait is bounded.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--no-first-run", "--disable-sync"]
+WAIT = 30.0  # seconds, for the server to come up and for each change to show
+# A record without tables (deleting its one file deletes it) on the Homo sapiens page with others.
+FIGID = "PMC9900007__mb2200001005"
+TITLE_WORDS = "IGF-I receptor signaling"  # its title: "IGF-I receptor signaling to Ras–MAPK and PI3K–Akt pathways"
+ORGANISM_PAGE = "organisms/homo-sapiens.html"
+STATUS = "#search-status"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except OSError:
+        return None
+
+
+@pytest.fixture
+def browser_page():
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian chromium at /usr/bin/chromium")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(WAIT * 1000)
+            # figure images live on other hosts: never fetched (the test needs no network)
+            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
+                       else route.abort())
+            yield page
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`python -m site_builder serve` on a copy of the example project; yields (url, project, log)."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    shutil.copy(REPO / "site.yml", project / "site.yml")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
+    with log.open("wb") as stream:
+        process = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", "--port", str(port)], cwd=project, env=env,
+                                   stdout=stream, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + WAIT * 2  # the first build, on a loaded machine
+        while fetch(url + ORGANISM_PAGE) is None:
+            assert process.poll() is None, f"serve exited with {process.returncode}:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"serve did not answer within {WAIT * 2:.0f} s:\n{log.read_text()}"
+            time.sleep(0.2)
+        yield url, project, log
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def search_results(page, url: str, query: str) -> tuple[str, list[str]]:
+    """Open search.html?q=query and return the status line and the result links, once settled."""
+    page.goto(f"{url}search.html?q={query}")
+    page.wait_for_function(
+        f"document.querySelector('{STATUS}').textContent !== '' && "
+        "!document.querySelector('#search-results').hasAttribute('aria-busy')"
+    )
+    status = page.locator(STATUS).text_content()
+    links = page.evaluate("[...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
+    return status, links
+
+
+def test_a_deleted_record_leaves_its_organism_page_and_the_search(server, browser_page):
+    from playwright.sync_api import expect
+
+    url, project, log = server
+    page = browser_page
+    record = project / "content" / "figures" / f"{FIGID}.md"
+    assert record.exists() and not list((project / "content" / "data").glob(f"{FIGID}-*"))
+
+    # before: the search finds the record by its title's words
+    status, links = search_results(page, url, TITLE_WORDS)
+    assert any(FIGID in link for link in links), f"search for {TITLE_WORDS!r} did not find {FIGID}: {status} {links}"
+
+    # the organism page lists it, among others
+    page.goto(url + ORGANISM_PAGE)
+    entry = page.locator(f'a[href$="figures/{FIGID}.html"]')
+    expect(entry).to_have_count(1)
+    others = page.locator('ol.entries a[href*="figures/PMC"]').count()
+    assert others > 1, "the organism page should list other records too"
+    # livereload.js connected and finished its handshake (else the reload could be missed)
+    page.wait_for_function("window.LiveReload !== undefined && window.LiveReload.connector.protocol > 0")
+    page.evaluate("window.__before_delete = true")  # gone once the page reloads itself
+
+    record.unlink()
+
+    # the open tab reloads by itself and no longer lists the record; the others stay
+    try:
+        page.wait_for_function("window.__before_delete === undefined", timeout=WAIT * 1000)
+        expect(page.locator(f'a[href$="figures/{FIGID}.html"]')).to_have_count(0, timeout=WAIT * 1000)
+    except AssertionError:
+        raise AssertionError(f"the organism page still lists {FIGID}:\n{log.read_text()}") from None
+    except Exception as error:  # a Playwright timeout
+        raise AssertionError(f"the tab did not reload after the delete ({error}):\n{log.read_text()}") from None
+    assert page.locator('ol.entries a[href*="figures/PMC"]').count() == others - 1
+
+    # the search no longer finds it; the same server (no restart) answers, its page is gone
+    status, links = search_results(page, url, TITLE_WORDS)
+    assert not any(FIGID in link for link in links), f"search still finds the deleted {FIGID}: {status} {links}"
+    assert fetch(url + f"figures/{FIGID}.html") is None, "the deleted record's page is still served"
+    assert b"Build failed" not in (fetch(url + ORGANISM_PAGE) or b"Build failed"), log.read_text()
