@@ -48,7 +48,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 
 from conftest import CORPUS, REPO, record_text
 from site_builder import build as build_module
-from site_builder.build import RACY_SECONDS, BuildOptions, build
+from site_builder.build import RACY_SECONDS, BuildOptions, build, WarmState
 from site_builder.errors import BuildError
 
 EXAMPLES = int(os.environ.get("SITE_BUILDER_STATEFUL_EXAMPLES", "0"))
@@ -198,11 +198,11 @@ class InProcessDriver:
     def __init__(self, project: Path) -> None:
         self.output = project / "_site"
         self.options = BuildOptions(project_dir=project, content_dir=project / "content", output_dir=self.output, jobs=1)
-        self.state = None  # the in-memory build state kept between builds, once build() has one
+        self.state = WarmState()  # the in-memory build state kept between builds, as serve keeps it
 
     def build(self) -> tuple[bool, str]:
         try:
-            build(self.options)  # with in-memory state: self.state = build(self.options, state=self.state)...
+            build(self.options, warm=self.state)
         except BuildError as error:
             return False, str(error)
         return True, ""
