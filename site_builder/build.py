@@ -24,12 +24,12 @@ import zlib
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from . import cache, downloads
 from . import pages as site_pages
 from .config import SiteConfig, load_config
-from .discover import discover
+from .discover import discover, snapshot_templates
 from .errors import BuildError
 from .index import build_index
 from .load import LoadResult, load_figure, load_page
@@ -394,12 +394,13 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
-    site_key = cache.digest(code, repr(config), cache.folder_digest(template_dirs))
+    templates = snapshot_templates(template_dirs)
+    site_key = cache.digest(code, repr(config), *(part for item in sorted(templates.items()) for part in item))
     started_at = time.time()
     stamps = input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
     head = None if options.clean or check_only else cache.load_head(cache_dir, output)
-    if head is not None and head.fingerprint == fingerprint and newest < head.written_at - RACY_SECONDS:
+    if head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS:
         return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)
 
@@ -431,7 +432,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
-        site_job = SiteJob(config, code, site_key, tuple(template_dirs), sources, output, jobs, store, manifest, progress,
+        site_job = SiteJob(config, code, site_key, templates, sources, output, jobs, store, manifest, progress,
                            journal_path(cache_dir, output))
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
         written = write_site(site_job, index, results, report)
@@ -539,7 +540,7 @@ class SiteJob:
     config: SiteConfig
     code: str  # cache.code_version()
     site_key: str
-    template_dirs: tuple[Path, ...]
+    templates: Mapping[str, str]  # name -> text, as hashed into site_key
     sources: SourceFiles
     output: Path
     jobs: int
@@ -557,7 +558,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     config = existing_nav(config, index)
     previous = manifest.files if manifest else None
     previous_keys = manifest.keys if manifest else None
-    renderer = Renderer(make_environment(site_job.template_dirs), config, index, site_key, previous_keys)
+    renderer = Renderer(make_environment(site_job.templates), config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
     with StagedSite(output, site_job.journal, previous) as site:
         todo = []

@@ -59,18 +59,6 @@ def code_version() -> str:
     return digest(FORMAT, __version__, sys.version, *versions, *sources)
 
 
-def folder_digest(folders: Iterable[Path]) -> str:
-    """Every file (name and bytes) under the folders, e.g. the templates."""
-    parts: list[bytes | str] = []
-    for folder in folders:
-        for root, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(root) / name
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
-    return digest(*parts)
-
-
 CODEC = Codec()
 MAX_ENTRY_BYTES = 1 << 31  # larger files are not ours: a 100k-figure manifest is ~30 MB
 
@@ -190,6 +178,7 @@ class ManifestHead:
     output: str
     fingerprint: str
     written_at: float
+    started_at: float  # when that build took the inputs' stamps (the racy-time reference)
     figures: int
     warnings: tuple[Problem, ...]
     by_kind: dict[str, list[int]]  # WriteStats.by_kind of the output
@@ -208,7 +197,7 @@ def head_of(manifest: Manifest) -> ManifestHead:
         counts = by_kind.setdefault(kind, [0, 0])
         counts[0] += 1
         counts[1] += size
-    return ManifestHead(manifest.output, manifest.fingerprint, manifest.written_at, manifest.figures,
+    return ManifestHead(manifest.output, manifest.fingerprint, manifest.written_at, manifest.started_at, manifest.figures,
                         manifest.warnings, by_kind, tuple(paths[::step]))
 
 

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
-from .model import SourceFiles
+from .errors import BuildError
+from .model import Problem, SourceFiles
 
 TABLE_KINDS = ("genes", "chemicals", "diseases")
 # The PFOCR database (Jekyll) keeps records in _figures/ and tables in _data/.
@@ -60,4 +62,33 @@ def _walk(folder: Path) -> list[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         found += [Path(root) / f for f in sorted(files) if not f.startswith(".")]
+    return found
+
+
+def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, str]:
+    """Every template a build may use, read once: name -> text, the first folder winning (a
+    site's own templates override the built-in ones file by file). The build hashes and renders
+    these same texts, so a template saved during a build cannot give pages that do not match
+    their keys. A symbolic link must stay inside the template folders."""
+    found: dict[str, str] = {}
+    roots = [folder.resolve() for folder in template_dirs]
+    problems: list[Problem] = []
+    for folder in template_dirs:
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(root) / name
+                relative = path.relative_to(folder).as_posix()
+                if relative in found:
+                    continue
+                target = path.resolve()
+                if not any(target == r or r in target.parents for r in roots):
+                    problems.append(Problem(str(path), 0, "", "symlink to outside the site"))
+                    continue
+                try:
+                    found[relative] = path.read_bytes().decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    problems.append(Problem(str(path), 0, "", f"template is not UTF-8 text ({exc.reason} at byte {exc.start})"))
+    if problems:
+        raise BuildError(problems)
     return found

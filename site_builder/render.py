@@ -112,9 +112,14 @@ class Annotations:
     linked: bool = False
 
 
-def make_environment(template_dirs: Sequence[Path]) -> jinja2.Environment:
+def make_environment(templates: Mapping[str, str] | Sequence[Path]) -> jinja2.Environment:
+    """templates: the texts a build read (discover.snapshot_templates), or folders to read from."""
+    if isinstance(templates, Mapping):
+        loader: jinja2.BaseLoader = jinja2.DictLoader(dict(templates))
+    else:
+        loader = jinja2.FileSystemLoader([str(d) for d in templates])
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs]),
+        loader=loader,
         autoescape=True,
         auto_reload=False,  # templates do not change during a build; no stat per page
         undefined=jinja2.StrictUndefined,

@@ -624,11 +624,6 @@ TestAcrossProcesses.settings = machine_settings(examples=3, steps=6)
 # --- a targeted case: a save during a build, in the same tick of a coarse clock -------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build.build(): the no-change shortcut trusts stamps older than head.written_at - RACY_SECONDS "
-    "(the end of the last build), but the stamps were taken at its start (started_at): a same-size "
-    "save during a build longer than RACY_SECONDS, in the mtime tick of the stamp the build took, "
-    "is never read (known_results uses started_at and would read it)"))
 def test_a_save_during_a_long_build_in_the_same_clock_tick_is_read(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     project = tmp_path / "project"
@@ -664,11 +659,6 @@ def test_a_save_during_a_long_build_in_the_same_clock_tick_is_read(tmp_path, mon
     assert got == want, differences(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "build.build(): site_key digests the templates' bytes when the build starts, but Jinja reads "
-    "them again when it renders: a template saved during the render gives pages rendered from the "
-    "new bytes under page keys made from the old ones; once the template is back to the old bytes "
-    "(undo, git checkout), the next build finds the same keys and keeps those pages"))
 def test_a_template_saved_during_the_render_and_undone_is_not_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     project = tmp_path / "project"
