@@ -331,14 +331,15 @@ def figure_inputs(renderer: Renderer, figure: Figure | FigureSummary) -> list[st
     return slugs + [f"{g}={renderer.gene_slugs[g]}" for g in figure.symbols if g in renderer.gene_slugs]
 
 
-def render_key(renderer: Renderer, site_key: str, result: ChunkResult) -> str:
-    """A chunk's figure pages' inputs: its files, the site and each figure's other inputs."""
-    return cache.digest(site_key, result.key, *(part for s in result.summaries for part in (s.figid, *figure_inputs(renderer, s))))
+def render_key(renderer: Renderer, result: ChunkResult) -> str:
+    """A chunk's figure pages' inputs: its files, the site as rendered (templates, code, config
+    with its nav) and each figure's other inputs."""
+    return cache.digest(renderer.site_inputs, result.key, *(part for s in result.summaries for part in (s.figid, *figure_inputs(renderer, s))))
 
 
 def figure_key(renderer: Renderer, record_digest: str, figure: Figure) -> str:
     """A figure page's inputs: its record's files, the site and its other inputs."""
-    return cache.digest(renderer.site_key, record_digest, *figure_inputs(renderer, figure))
+    return cache.digest(renderer.site_inputs, record_digest, *figure_inputs(renderer, figure))
 
 
 def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:
@@ -395,7 +396,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     templates = snapshot_templates(template_dirs)
-    site_key = cache.digest(code, repr(config), *(part for item in sorted(templates.items()) for part in item))
+    site_key = cache.digest(code, repr(config), *(part for name, (text, _) in sorted(templates.items()) for part in (name, text)))
     started_at = time.time()
     stamps = input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
@@ -540,7 +541,7 @@ class SiteJob:
     config: SiteConfig
     code: str  # cache.code_version()
     site_key: str
-    templates: Mapping[str, str]  # name -> text, as hashed into site_key
+    templates: Mapping[str, tuple[str, str]]  # name -> (text, file), the texts hashed into site_key
     sources: SourceFiles
     output: Path
     jobs: int
@@ -563,7 +564,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     with StagedSite(output, site_job.journal, previous) as site:
         todo = []
         for result in results:
-            key = render_key(renderer, site_key, result)
+            key = render_key(renderer, result)
             kept = manifest.chunks.get(key) if manifest else None
             if kept is not None:
                 for path, digest, size in kept:

@@ -65,12 +65,12 @@ def _walk(folder: Path) -> list[Path]:
     return found
 
 
-def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, str]:
-    """Every template a build may use, read once: name -> text, the first folder winning (a
+def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, tuple[str, str]]:
+    """Every template a build may use, read once: name -> (text, file), the first folder winning (a
     site's own templates override the built-in ones file by file). The build hashes and renders
     these same texts, so a template saved during a build cannot give pages that do not match
     their keys. A symbolic link must stay inside the template folders."""
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, str]] = {}
     roots = [folder.resolve() for folder in template_dirs]
     problems: list[Problem] = []
     for folder in template_dirs:
@@ -86,7 +86,7 @@ def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, str]:
                     problems.append(Problem(str(path), 0, "", "symlink to outside the site"))
                     continue
                 try:
-                    found[relative] = path.read_bytes().decode("utf-8")
+                    found[relative] = (path.read_bytes().decode("utf-8"), str(path))
                 except UnicodeDecodeError as exc:
                     problems.append(Problem(str(path), 0, "", f"template is not UTF-8 text ({exc.reason} at byte {exc.start})"))
     if problems:

@@ -112,10 +112,27 @@ class Annotations:
     linked: bool = False
 
 
-def make_environment(templates: Mapping[str, str] | Sequence[Path]) -> jinja2.Environment:
+class SnapshotLoader(jinja2.BaseLoader):
+    """Templates as the build read them (name -> (text, file)): what is rendered is what was
+    hashed into the pages' keys, and errors still name the template's file."""
+
+    def __init__(self, templates: Mapping[str, tuple[str, str]]):
+        self.templates = templates
+
+    def get_source(self, environment: jinja2.Environment, name: str) -> tuple[str, str, Any]:
+        if name not in self.templates:
+            raise jinja2.TemplateNotFound(name)
+        text, filename = self.templates[name]
+        return text, filename, lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.templates)
+
+
+def make_environment(templates: Mapping[str, tuple[str, str]] | Sequence[Path]) -> jinja2.Environment:
     """templates: the texts a build read (discover.snapshot_templates), or folders to read from."""
     if isinstance(templates, Mapping):
-        loader: jinja2.BaseLoader = jinja2.DictLoader(dict(templates))
+        loader: jinja2.BaseLoader = SnapshotLoader(templates)
     else:
         loader = jinja2.FileSystemLoader([str(d) for d in templates])
     env = jinja2.Environment(
