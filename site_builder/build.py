@@ -248,7 +248,7 @@ def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loa
         else:
             skipped.append(name)
     pages, page_errors = read_pages(sources, display_root)
-    errors += page_errors + orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
+    errors += list(sources.problems) + page_errors + orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
     return Loaded(tuple(figures), tuple(pages), tuple(errors), tuple(warnings), tuple(skipped))
 
 
@@ -336,7 +336,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
         config_dir = (options.config_path or project / "site.yml").parent
         check_output_dir(output, [content_dir, project, config_dir, *template_dirs, *static_dirs])
         recover_interrupted_swap(output)  # finish or undo what a killed build left, before comparing
-    sources = discover(content_dir, tuple(reversed(static_dirs)))
+    sources = discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
     jobs = options.jobs or default_jobs()
     cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
     progress = Progress(enabled=options.progress)
@@ -366,7 +366,7 @@ def build(options: BuildOptions, *, check_only: bool = False) -> BuildReport:
     results = [shared_strings(result) for result in loaded if result is not None]
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
-    report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
+    report.errors = list(sources.problems) + [p for r in results for p in r.errors] + page_errors + index_problems
     report.errors += orphan_tables(sources, {f.stem for f in sources.figures}, Path.cwd())
     report.warnings += [p for r in results for p in r.warnings]
     report.skipped = [name for r in results for name in r.skipped]
