@@ -62,10 +62,9 @@ SAFE_NESTING_BUDGET = 10_000
 # --- the text ------------------------------------------------------------------------------
 SPECIAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 # The same, quicker to rule out (str regexes scan at ~7 ns a character): C0 and DEL are single
-# bytes in UTF-8, C1 is \xc2 followed by \x80-\x9f, the others are fixed byte strings.
+# bytes in UTF-8, C1 is \xc2 followed by \x80-\x9f; the others are found by str's own search.
 CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
 C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
-SPECIAL_UTF8 = (b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\xef\xbf\xbe", b"\xef\xbf\xbf")
 REPLACEMENTS = {"\u2028": " ", "\u2029": " ", "\ufffe": "", "\uffff": ""}
 CHAR_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"}
 
@@ -76,7 +75,7 @@ CHAR_NAMES = {0: "NUL", 7: "BEL", 8: "BS", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL"
 # for the few characters these start with finds candidates; only their tokens are examined.
 # One pattern per start character, each starting with a literal: re scans for those quickly.
 CANDIDATES = tuple(re.compile(p) for p in (r"!", r"_[0-9a-fA-FxXoObB._+-]*(?=[\s,\]}#:]|\Z)", r"0[bBXOxo]", r"\.[iInN]"))
-DELIMITERS = re.compile(r"[^\s\[\]{},]*\Z")  # the token's part before a candidate
+LAST_DELIMITER = re.compile(r".*[\s\[\]{},]", re.DOTALL)  # where the token holding a candidate starts
 TOKEN_REST = re.compile(r"[^\s,\]}#:]*")  # the token's part from a candidate on
 RISKY_TOKEN = re.compile(
     r"!.*|[-+]?(?:[0-9a-fA-FxXoObB.+-]*_[0-9a-fA-FxXoObB._+-]*|0[bBXO][0-9a-fA-F]*|(?<=[-+])0[xo][0-9a-fA-F]*"
@@ -84,6 +83,7 @@ RISKY_TOKEN = re.compile(
     re.DOTALL,
 )
 DOCUMENT_MARKS = ("---", "...", "%")
+DOCUMENT_MARK = re.compile(r"\n(?:---|\.\.\.|%)")
 LOOK_BACK = 40  # numbers are shorter; a longer token is cut, which only makes the check stricter
 
 CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
@@ -95,20 +95,21 @@ CORE_FLOAT = re.compile(
 
 
 def nesting_is_safe(text: str) -> bool:
-    return sum(text.count(c) for c in NESTING_CHARS) < SAFE_NESTING_BUDGET
+    return len(text) < SAFE_NESTING_BUDGET or sum(text.count(c) for c in NESTING_CHARS) < SAFE_NESTING_BUDGET
 
 
 def fast_path_ok(text: str) -> bool:
     """True when yaml_rs reads the text exactly as the rules say (or refuses it)."""
     if not nesting_is_safe(text) or text.startswith(DOCUMENT_MARKS):
         return False
-    if "\n---" in text or "\n..." in text or "\n%" in text:
+    if DOCUMENT_MARK.search(text):
         return False
     for candidates in CANDIDATES:
         for match in candidates.finditer(text):
             position = match.start()
-            before = DELIMITERS.search(text, max(0, position - LOOK_BACK), position)
-            token = before.group() + TOKEN_REST.match(text, position).group()
+            start = max(0, position - LOOK_BACK)
+            delimiter = LAST_DELIMITER.match(text, start, position)
+            token = text[delimiter.end() if delimiter else start : position] + TOKEN_REST.match(text, position).group()
             if RISKY_TOKEN.fullmatch(token):
                 return False
     return True
@@ -146,7 +147,7 @@ def has_special_chars(text: str) -> bool:
         return True
     if text.isascii():
         return False
-    return C1_UTF8.search(data) is not None or any(special in data for special in SPECIAL_UTF8)
+    return C1_UTF8.search(data) is not None or any(char in text for char in REPLACEMENTS)
 
 
 def char_name(char: str) -> str:
