@@ -123,7 +123,7 @@ class FieldReader:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self._lines: dict[str, int] | None = None
-        self.term_names: set[str] = set()  # chemical and disease words, matches and names, folded
+        self.term_rows: list[dict[str, str]] = []  # chemical and disease rows of the record
 
     def line(self, key: str) -> int:
         if self._lines is None:  # computed only when something is wrong
@@ -226,7 +226,7 @@ class FieldReader:
             organisms=organisms,
             organisms_ner=self.text_list("organisms_ner"),
             keywords=self.text_list("keywords", separator="|"),
-            gene_symbols=self.keyword_symbols(self.term_names),
+            gene_symbols=self.keyword_symbols(),
             automl_pathway=self.score("automl_pathway"),
             redirect_from=self.redirects(),
             genes=self.genes(tables.get("genes")),
@@ -325,12 +325,12 @@ class FieldReader:
         self.warn("doi", f"{shorten(value)!r} is not a DOI (10.NNNN/...); link left out")
         return ""
 
-    def keyword_symbols(self, not_genes: set[str]) -> tuple[str, ...]:
+    def keyword_symbols(self) -> tuple[str, ...]:
         block = self.raw.get("schema-jsonld")
         keywords = block.get("keywords") if isinstance(block, dict) else None
         if not isinstance(keywords, list):
             return ()
-        return gene_keywords([k for k in keywords if isinstance(k, str)], not_genes)
+        return gene_keywords([k for k in keywords if isinstance(k, str)], self.term_rows)
 
     def genes(self, table: Table | None) -> tuple[GeneMention, ...]:
         rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows("genes")
@@ -339,10 +339,10 @@ class FieldReader:
         return tuple(row for row in converted if row is not None)
 
     def terms(self, kind: str, table: Table | None) -> tuple[TermMention, ...]:
-        """Chemicals or diseases; their words, matches and names go to term_names (not genes)."""
+        """Chemicals or diseases (their rows are kept in term_rows: their names are not genes)."""
         rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows(kind)
         convert = term_from_row if table is not None else inline_term
-        self.term_names.update(term_names(rows))
+        self.term_rows += rows
         converted = [convert(row) for row in rows]
         return tuple(row for row in converted if row is not None)
 
@@ -408,23 +408,20 @@ def clean_cell(value: str) -> str:
     return "" if value == "NA" else value
 
 
-def fold(text: str) -> str:
-    """How chemical and disease names are compared with keywords: case and spacing ignored."""
-    return " ".join(text.split()).casefold()
+TERM_COLUMNS = ("word", "match", "name")
 
 
-def term_names(rows: list[dict[str, str]]) -> set[str]:
-    """The words, matches and names of chemical or disease rows (tables or inline), folded."""
-    return {fold(row[column]) for row in rows for column in ("word", "match", "name") if row.get(column)}
-
-
-def gene_keywords(keywords: list[str], not_genes: set[str]) -> tuple[str, ...]:
+def gene_keywords(keywords: list[str], term_rows: list[dict[str, str]]) -> tuple[str, ...]:
     """THE rule for gene symbols taken from schema-jsonld keywords (records without a genes
     table): those keywords mix genes with chemicals and diseases, so a keyword that is a word,
-    match or name of the record's chemicals or diseases (case and spacing ignored) is not a
-    gene, and OCR noise ('Me  Me  Me', '[O]') is not a gene symbol either."""
-    symbols = (k.strip() for k in keywords)
-    return tuple(dict.fromkeys(k for k in symbols if GENE_SYMBOL.match(k) and fold(k) not in not_genes))
+    match or name of one of the record's chemical or disease rows (tables or inline; case
+    ignored) is not a gene, and OCR noise ('Me  Me  Me', '[O]') is not a gene symbol either.
+    (A GENE_SYMBOL holds no spaces, so spacing needs no folding.)"""
+    symbols = [k for k in dict.fromkeys(k.strip() for k in keywords) if GENE_SYMBOL.match(k)]
+    if not symbols or not term_rows:
+        return tuple(symbols)
+    not_genes = {row[column].casefold() for row in term_rows for column in TERM_COLUMNS if row.get(column)}
+    return tuple(k for k in symbols if k.casefold() not in not_genes)
 
 
 def without_control_chars(value: Any) -> Any:
