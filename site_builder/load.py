@@ -14,7 +14,7 @@ from typing import Any, Mapping
 
 from .markdown_render import render_markdown_safely
 from .model import Figure, FrozenMap, GeneMention, Page, Problem, TermMention
-from .text import fix_mojibake, looks_like_mojibake, remove_control_chars, removed_chars_message
+from .text import fix_mojibake, looks_like_mojibake, remove_control_chars, removed_chars_message, without_control_chars
 from .yamlsupport import key_line, key_lines, parse_yaml
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -422,17 +422,6 @@ def gene_keywords(keywords: list[str], term_rows: list[dict[str, str]]) -> tuple
         return tuple(symbols)
     not_genes = {row[column].casefold() for row in term_rows for column in TERM_COLUMNS if row.get(column)}
     return tuple(k for k in symbols if k.casefold() not in not_genes)
-
-
-def without_control_chars(value: Any) -> Any:
-    """A YAML value (text, lists, mappings) with remove_control_chars applied to every text in it."""
-    if isinstance(value, str):
-        return remove_control_chars(value)
-    if isinstance(value, list):
-        return [without_control_chars(item) for item in value]
-    if isinstance(value, dict):
-        return {without_control_chars(k): without_control_chars(v) for k, v in value.items()}
-    return value
 
 
 def gene_from_row(row: dict[str, str]) -> GeneMention | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import ftfy
 
@@ -19,6 +20,17 @@ CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\ufff
 def remove_control_chars(text: str) -> str:
     """The text without the characters no output may hold (every text field goes through this)."""
     return CONTROL_CHARS.sub("", text) if not text.isprintable() else text
+
+
+def without_control_chars(value: Any) -> Any:
+    """A YAML value (text, lists, mappings) with remove_control_chars applied to every text in it."""
+    if isinstance(value, str):
+        return remove_control_chars(value)
+    if isinstance(value, list):
+        return [without_control_chars(item) for item in value]
+    if isinstance(value, dict):
+        return {without_control_chars(k): without_control_chars(v) for k, v in value.items()}
+    return value
 
 
 def removed_chars_message(text: str) -> str:
