@@ -84,6 +84,8 @@ RISKY_TOKEN = re.compile(
 )
 DOCUMENT_MARKS = ("---", "...", "%")
 DOCUMENT_MARK = re.compile(r"\n(?:---|\.\.\.|%)")
+# yaml_rs joins JSON-style surrogate pairs ("\ud83d\ude00"), libyaml refuses any surrogate escape.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 LOOK_BACK = 40  # numbers are shorter; a longer token is cut, which only makes the check stricter
 
 CORE_BOOL = re.compile(r"(?:true|True|TRUE|false|False|FALSE)\Z")
@@ -102,7 +104,7 @@ def fast_path_ok(text: str) -> bool:
     """True when yaml_rs reads the text exactly as the rules say (or refuses it)."""
     if not nesting_is_safe(text) or text.startswith(DOCUMENT_MARKS):
         return False
-    if DOCUMENT_MARK.search(text):
+    if DOCUMENT_MARK.search(text) or SURROGATE_ESCAPE.search(text):
         return False
     for candidates in CANDIDATES:
         for match in candidates.finditer(text):
@@ -191,6 +193,7 @@ class StrictComposer(Composer):
             self.count(nodes, event.start_mark)
             return super().compose_node(parent, index)
         anchor = getattr(event, "anchor", None)
+        self.anchors.pop(anchor, None)  # YAML 1.2 (and yaml_rs): an anchor may be redefined; aliases take the latest
         start_depth, start_nodes, outer_deepest = self.depth, self.nodes, self.deepest
         self.deepest = self.depth
         collection = isinstance(event, (MappingStartEvent, SequenceStartEvent))

@@ -101,6 +101,15 @@ def test_core_tags_anchors_and_aliases_read_alike(monkeypatch) -> None:
         assert dict(figure.extra) == {"extra": {"a": 1}, "more": {"a": 1}, "merge": {"<<": {"a": 1}}}
 
 
+def test_a_redefined_anchor_and_an_escaped_surrogate_pair_read_alike(monkeypatch) -> None:
+    text = GOOD + "a: &x 1\nb: *x\nc: &x 2\nd: *x\n---\n"
+    for figure, errs, _ in both_paths(monkeypatch, text):
+        assert errs == [] and dict(figure.extra) == {"a": 1, "b": 1, "c": 2, "d": 2}
+    pair = GOOD + 'caption: "smile \\ud83d\\ude00"\n---\n'  # yaml_rs joins the pair, libyaml refuses it
+    for figure, errs, _ in both_paths(monkeypatch, pair):
+        assert errs == ["figures/PMC1__f1.md:4:19: invalid YAML: found invalid Unicode character escape code (while parsing a quoted scalar)"]
+
+
 def test_a_key_that_is_a_list_is_an_error(monkeypatch) -> None:
     for figure, errs, _ in both_paths(monkeypatch, GOOD + "? [a, b]\n: 1\n---\n"):
         assert errs == ["figures/PMC1__f1.md:4:3: invalid YAML: a key must be a plain value, not a list or mapping"]
@@ -151,7 +160,8 @@ TOKENS = [
     "NULL", "nULL", "0", "017", "-017", "+12", "0o17", "0O17", "0x1F", "0X1F", "-0x1", "+0o7", "0b101", "1_000", "_1", "1_",
     "1:20", "190:20:30", "2023-05-01", "2001-12-14t21:59:43.10-05:00", "1e3", "1E3", "1.e5", ".5", "5.", "-.inf", "+.INF",
     ".Inf", ".inF", ".nan", ".NaN", "-.nan", "1e400", "12345678901234567890123", "<<", "=", "PMC1__f1", "x_1", "NA",
-    "Homo sapiens", "α-synuclein", "a b", "'quoted'", '"dq \\x41"', "''", "'NO'", "'1_000'",
+    "Homo sapiens", "α-synuclein", "a b", "'quoted'", '"dq \\x41"', "''", "'NO'", "'1_000'", '"\\ud83d\\ude00"',
+    "\\ud83d", '"\\U0001F600"', '"tab\\there"', "!!str 1", "!!int 017", "&x 1", "*x", "[]", "{}",
 ]
 WORDS = st.text(alphabet="abcXYZ019_ .-+", min_size=1, max_size=8).map(str.strip).filter(
     lambda t: t and t[0] not in "-. " and t[-1] not in ". ")
