@@ -275,7 +275,7 @@ def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loa
         else:
             skipped.append(name)
     pages, page_errors = read_pages(sources, display_root)
-    errors += page_errors + orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
+    errors += list(sources.problems) + page_errors + orphan_tables(sources, {f.stem for f in sources.figures}, display_root)
     return Loaded(tuple(figures), tuple(pages), tuple(errors), tuple(warnings), tuple(skipped))
 
 
@@ -391,7 +391,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         if options.force:
             claim_output(output)
         recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
-    sources = discover(content_dir, tuple(reversed(static_dirs)))
+    sources = discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
@@ -422,7 +422,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     results = [shared_strings(store, result) for result in loaded if result is not None]
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
-    report.errors = [p for r in results for p in r.errors] + page_errors + index_problems
+    report.errors = list(sources.problems) + [p for r in results for p in r.errors] + page_errors + index_problems
     report.errors += orphan_tables(sources, {f.stem for f in sources.figures}, Path.cwd())
     report.warnings += [p for r in results for p in r.warnings] + outsized_records(index)
     report.skipped = [name for r in results for name in r.skipped]

@@ -12,12 +12,22 @@ import yaml
 from .errors import BuildError
 from .load import decode
 from .model import Problem
-from .yamlsupport import key_lines, load_yaml
+from .text import remove_control_chars
+from .yamlsupport import key_lines, parse_yaml
 
 CC0_URL = "https://creativecommons.org/publicdomain/zero/1.0/"
-URL_SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
+URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 SAFE_SCHEMES = {"http", "https", "mailto"}
 URL_SETTINGS = ("image_url", "edit_url", "license_url")  # url and base_url have stricter checks
+# What a browser's URL parser drops before reading the scheme (WHATWG URL: leading and trailing
+# C0 controls and spaces, every tab and newline); other C0 controls and DEL go too, to be safe.
+BROWSER_DROPS = re.compile("[\x00-\x1f\x7f]")
+# A BCP 47 language tag (RFC 5646): language[-extlang][-script][-region][-variant...][-extension...][-x-private]
+LANGUAGE_TAG = re.compile(
+    r"(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*(?:-[0-9A-WYZa-wyz](?:-[A-Za-z0-9]{2,8})+)*(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?"
+    r"|[xX](?:-[A-Za-z0-9]{1,8})+"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +89,14 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> t
     raw: dict[str, Any] = {}
     lines: dict[str, int] = {}
     name = str(path) if path else "site.yml"
+    text_warnings: list[Problem] = []
     if path is not None and path.exists():
         text, problem = decode(path.read_bytes(), name)
+        problems = [problem] if problem else []
         if not problem:
-            data, problem = load_yaml(text, name, first_line=1)
-        if problem:
-            raise BuildError([problem])
+            data, problems, text_warnings = parse_yaml(text, name, first_line=1)
+        if problems:
+            raise BuildError(problems, text_warnings)
         if data is None:
             data = {}
         if not isinstance(data, dict):
@@ -94,7 +106,11 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> t
         if value is not None:
             raw[key] = value
             lines.pop(key, None)
-    return validate_config(raw, name, lines)
+    try:
+        config, warnings = validate_config(raw, name, lines)
+    except BuildError as exc:
+        raise BuildError(exc.errors, text_warnings + exc.warnings) from None
+    return config, text_warnings + warnings
 
 
 def validate_config(raw: dict[str, Any], name: str, lines: dict[str, int]) -> tuple[SiteConfig, list[Problem]]:
@@ -110,8 +126,11 @@ def validate_config(raw: dict[str, Any], name: str, lines: dict[str, int]) -> tu
         converted, message = _convert(key, value)
         if message:
             errors.append(Problem(name, line, key, message))
-        else:
-            values[key] = converted
+            continue
+        cleaned = _without_control_chars(converted)
+        if cleaned != converted:
+            warnings.append(Problem(name, line, key, "control characters or characters not allowed in XML removed"))
+        values[key] = cleaned
     config = replace(SiteConfig(), **values)
     errors += [Problem(name, lines.get(k, 0), k, m) for k, m in _check_values(config)]
     if errors:
@@ -128,7 +147,22 @@ def _convert(key: str, value: Any) -> tuple[Any, str]:
         return _convert_nav(value)
     if not isinstance(value, str):
         return None, f"expected a string, got {_type_name(value)}"
+    if key in URL_SETTINGS:
+        return browser_url(value), ""
     return value, ""
+
+
+def _without_control_chars(value: Any) -> Any:
+    if isinstance(value, str):
+        return remove_control_chars(value)
+    if isinstance(value, tuple):
+        return tuple(NavLink(remove_control_chars(link.title), link.url) for link in value)
+    return value
+
+
+def browser_url(url: str) -> str:
+    """The URL as a browser reads it: `java\tscript:` is `javascript:` to Chromium."""
+    return BROWSER_DROPS.sub("", url.strip("\x00- "))
 
 
 def _convert_nav(value: Any) -> tuple[Any, str]:
@@ -138,7 +172,7 @@ def _convert_nav(value: Any) -> tuple[Any, str]:
     for number, item in enumerate(value, 1):
         if not (isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("url"), str)):
             return None, f"entry {number}: expected a mapping with 'title' and 'url' strings"
-        links.append(NavLink(item["title"], item["url"]))
+        links.append(NavLink(item["title"], browser_url(item["url"])))
     return tuple(links), ""
 
 
@@ -156,20 +190,22 @@ def _check_values(config: SiteConfig) -> list[tuple[str, str]]:
             getattr(config, key).format(pmcid="", filename="", figid="")
         except (KeyError, IndexError, ValueError) as exc:
             problems.append((key, f"bad template field {exc}; use {{pmcid}}, {{filename}} or {{figid}}"))
+    if not LANGUAGE_TAG.fullmatch(config.language):
+        problems.append(("language", f"{config.language!r} is not a BCP 47 language tag such as en, en-US or pt-BR"))
     if not config.output.strip():
         problems.append(("output", "must not be empty"))
     for key in URL_SETTINGS:
         if unsafe_scheme(getattr(config, key)):
-            problems.append((key, "only http:, https: and mailto: links are allowed"))
+            problems.append((key, "only http:, https:, mailto: and relative links are allowed"))
     for number, link in enumerate(config.nav, 1):
         if unsafe_scheme(link.url):
-            problems.append(("nav", f"entry {number}: only http:, https: and mailto: links are allowed"))
+            problems.append(("nav", f"entry {number}: only http:, https:, mailto: and relative links are allowed"))
     return problems
 
 
 def unsafe_scheme(url: str) -> bool:
-    """True for javascript:, data: and other schemes a link must never use."""
-    match = URL_SCHEME.match(url)
+    """True for javascript:, data: and other schemes a link must never use, however disguised."""
+    match = URL_SCHEME.match(browser_url(url))
     return match is not None and match.group(1).lower() not in SAFE_SCHEMES
 
 

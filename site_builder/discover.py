@@ -1,4 +1,10 @@
-"""Walk the content and static folders: every input file, with its role, found once."""
+"""Walk the content and static folders: every input file, with its role, found once.
+
+Nothing a repository ships is trusted: a symlink whose target lies outside the site's folders
+(content, templates, static) is refused (`content/pages/env.md -> /proc/self/environ` would
+publish the build's environment), and so is a file name that is not valid UTF-8; both are
+reported as problems of the file (its name escaped) and the file is left out.
+"""
 from __future__ import annotations
 
 import os
@@ -13,19 +19,21 @@ TABLE_KINDS = ("genes", "chemicals", "diseases")
 FIGURE_DIRS = ("figures", "_figures")
 DATA_DIRS = ("data", "_data")
 PAGE_DIRS = ("pages", "_pages")
+OUTSIDE = "symlink to outside the site"
 
 
-def discover(content_dir: Path, static_dirs: tuple[Path, ...] = ()) -> SourceFiles:
-    figures = sorted(_files(content_dir, FIGURE_DIRS, ".md"))
+def discover(content_dir: Path, static_dirs: tuple[Path, ...] = (), template_dirs: tuple[Path, ...] = ()) -> SourceFiles:
+    walker = Walker((content_dir, *static_dirs, *template_dirs))
+    figures = sorted(walker.files(content_dir, FIGURE_DIRS, ".md"))
     tables: dict[str, dict[str, Path]] = {}
-    for path in sorted(_files(content_dir, DATA_DIRS, ".tsv")):
+    for path in sorted(walker.files(content_dir, DATA_DIRS, ".tsv")):
         figid, kind = split_table_name(path.name)
         if kind:
             tables.setdefault(figid, {})[kind] = path
-    pages = sorted(_files(content_dir, PAGE_DIRS, ".md"))
+    pages = sorted(walker.files(content_dir, PAGE_DIRS, ".md"))
     static: dict[str, Path] = {}
     for folder in static_dirs:  # later folders override earlier ones (theme, then site)
-        for path in _walk(folder):
+        for path in walker.walk(folder):
             static[path.relative_to(folder).as_posix()] = path
     return SourceFiles(
         content_dir=content_dir,
@@ -33,6 +41,7 @@ def discover(content_dir: Path, static_dirs: tuple[Path, ...] = ()) -> SourceFil
         tables=tables,
         pages=tuple(pages),
         static=tuple((path, rel) for rel, path in sorted(static.items())),
+        problems=tuple(sorted(walker.problems, key=lambda p: p.path)),
     )
 
 
@@ -45,24 +54,82 @@ def split_table_name(name: str) -> tuple[str, str]:
     return "", ""
 
 
-def _files(content_dir: Path, folders: tuple[str, ...], suffix: str) -> list[Path]:
-    found = []
-    for folder in folders:
-        directory = content_dir / folder
-        if directory.is_dir():
+def shown(path: Path | str) -> str:
+    """A path for messages: relative to the working folder when under it, bytes that are not
+    UTF-8 escaped (`\\xff`), so that printing it never fails."""
+    text = os.fspath(path)
+    try:
+        text = os.path.relpath(text) if not os.path.relpath(text).startswith("..") else text
+    except ValueError:  # another drive (Windows)
+        pass
+    return os.fsencode(text).decode("utf-8", "backslashreplace").replace(os.sep, "/")
+
+
+def is_utf8(name: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (surrogate-escaped by os)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class Walker:
+    """Lists files, leaving out (and reporting) symlinks that leave the site and non-UTF-8 names."""
+
+    def __init__(self, roots: tuple[Path, ...]):
+        self.roots = tuple(dict.fromkeys(os.path.realpath(root) for root in roots))
+        self.problems: list[Problem] = []
+
+    def inside(self, path: str) -> bool:
+        target = os.path.realpath(path)
+        return any(target == root or target.startswith(root.rstrip(os.sep) + os.sep) for root in self.roots)
+
+    def accept(self, path: str, name: str, is_link: bool) -> bool:
+        if not is_utf8(name):
+            self.problems.append(Problem(shown(path), 0, "", "file name is not valid UTF-8; rename the file"))
+            return False
+        if is_link and not self.inside(path):
+            self.problems.append(Problem(shown(path), 0, "", OUTSIDE))
+            return False
+        return True
+
+    def files(self, content_dir: Path, folders: tuple[str, ...], suffix: str) -> list[Path]:
+        found = []
+        for folder in folders:
+            directory = content_dir / folder
+            if not directory.is_dir():
+                continue
+            if directory.is_symlink() and not self.inside(str(directory)):
+                self.problems.append(Problem(shown(directory), 0, "", OUTSIDE))
+                continue
             with os.scandir(directory) as entries:
-                found += [Path(e.path) for e in entries if e.name.endswith(suffix) and e.is_file()]
-    return found
+                for entry in entries:
+                    if entry.name.endswith(suffix) and entry.is_file() and self.accept(entry.path, entry.name, entry.is_symlink()):
+                        found.append(Path(entry.path))
+        return found
 
-
-def _walk(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(root) / f for f in sorted(files) if not f.startswith(".")]
-    return found
+    def walk(self, folder: Path) -> list[Path]:
+        if not folder.is_dir():
+            return []
+        found = []
+        seen = {os.path.realpath(folder)}
+        pending = [str(folder)]
+        while pending:
+            with os.scandir(pending.pop()) as scanned:
+                entries = sorted(scanned, key=lambda e: e.name)
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():  # a symlinked folder inside the site is walked once
+                    if self.accept(entry.path, entry.name, entry.is_symlink()) and os.path.realpath(entry.path) not in seen:
+                        seen.add(os.path.realpath(entry.path))
+                        pending.append(entry.path)
+                elif entry.is_file() and self.accept(entry.path, entry.name, entry.is_symlink()):
+                    found.append(Path(entry.path))
+                elif entry.is_symlink() and not entry.is_file():  # a dangling link, or one to a device
+                    self.accept(entry.path, entry.name, True)
+        return found
 
 
 def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, tuple[str, str]]:
@@ -79,11 +146,14 @@ def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, tuple[str, st
             for name in sorted(files):
                 path = Path(root) / name
                 relative = path.relative_to(folder).as_posix()
+                if not is_utf8(relative):
+                    problems.append(Problem(shown(path), 0, "", "file name is not valid UTF-8; rename the file"))
+                    continue
                 if relative in found:
                     continue
                 target = path.resolve()
                 if not any(target == r or r in target.parents for r in roots):
-                    problems.append(Problem(str(path), 0, "", "symlink to outside the site"))
+                    problems.append(Problem(shown(path), 0, "", "symlink to outside the site"))
                     continue
                 try:
                     found[relative] = (path.read_bytes().decode("utf-8"), str(path))

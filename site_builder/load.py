@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from .markdown_render import render_markdown_safely
 from .model import Figure, FrozenMap, GeneMention, Page, Problem, TermMention
-from .text import fix_mojibake, looks_like_mojibake, remove_control_chars
-from .yamlsupport import key_line, key_lines, load_yaml
+from .text import fix_mojibake, looks_like_mojibake, remove_control_chars, removed_chars_message, without_control_chars
+from .yamlsupport import key_line, key_lines, parse_yaml
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_NAME = 200  # a figid or path part becomes a file name (255 bytes at most, with suffixes)
@@ -82,19 +82,27 @@ Table = tuple[str, bytes]  # (path, bytes) of a TSV file
 
 def load_figure(data: bytes, path: str, tables: Mapping[str, Table] | None = None) -> LoadResult:
     """Bytes of a record file (and of its tables, by kind) -> a validated Figure."""
+    try:
+        return read_figure(data, path, tables or {})
+    except RecursionError:  # nesting is limited when parsing; should anything still recurse, one record fails
+        return LoadResult(None, (Problem(path, 1, "", "nested too deeply to read"),))
+
+
+def read_figure(data: bytes, path: str, tables: Mapping[str, Table]) -> LoadResult:
     text, problem = decode(data, path)
     if problem:
         return LoadResult(None, (problem,))
     front, body, problem = split_front_matter(text, path)
     if problem:
         return LoadResult(None, (problem,))
-    raw, problem = load_yaml(front, path, first_line=2)
-    if problem:
-        return LoadResult(None, (problem,))
+    raw, errors, warnings = parse_yaml(front, path, first_line=2)
+    if errors:
+        return LoadResult(None, tuple(errors), tuple(warnings))
     if not isinstance(raw, dict):
-        return LoadResult(None, (Problem(path, 2, "", "front matter must be a mapping of fields"),))
+        return LoadResult(None, (Problem(path, 2, "", "front matter must be a mapping of fields"),), tuple(warnings))
     reader = FieldReader(raw, path, front)
-    figure = reader.figure(body, body_line(text, body), tables or {})
+    reader.warnings += warnings
+    figure = reader.figure(body, body_line(text, body), tables)
     return LoadResult(figure if not reader.errors else None, in_file_order(reader.errors), in_file_order(reader.warnings))
 
 
@@ -115,6 +123,7 @@ class FieldReader:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self._lines: dict[str, int] | None = None
+        self.term_rows: list[dict[str, str]] = []  # chemical and disease rows of the record
 
     def line(self, key: str) -> int:
         if self._lines is None:  # computed only when something is wrong
@@ -151,9 +160,16 @@ class FieldReader:
                 value = fixed
         cleaned = remove_control_chars(value)
         if cleaned != value:
-            self.warn(key, "control characters removed")
+            self.warn(key, removed_chars_message(value))
             value = cleaned.strip()
         return value
+
+    def clean_extra(self, key: str, value: Any) -> Any:
+        """An unknown field kept for templates, without the characters no output may hold."""
+        cleaned = without_control_chars(value)
+        if cleaned is not value and cleaned != value:
+            self.warn(key, "control characters or characters not allowed in XML removed")
+        return cleaned
 
     def text_list(self, key: str, *, separator: str | None = None) -> tuple[str, ...]:
         value = self.raw.get(key)
@@ -200,6 +216,8 @@ class FieldReader:
         values["pmcid"] = self.link_id("pmcid", values["pmcid"], PMCID)
         values["doi"] = self.doi(values["doi"])
         organisms = self.organisms()
+        chemicals = self.terms("chemicals", tables.get("chemicals"))
+        diseases = self.terms("diseases", tables.get("diseases"))
         return Figure(
             figid=figid,
             title=self.text("figtitle", required=True),
@@ -212,10 +230,10 @@ class FieldReader:
             automl_pathway=self.score("automl_pathway"),
             redirect_from=self.redirects(),
             genes=self.genes(tables.get("genes")),
-            chemicals=self.terms("chemicals", tables.get("chemicals")),
-            diseases=self.terms("diseases", tables.get("diseases")),
+            chemicals=chemicals,
+            diseases=diseases,
             body_html=self.body(body, first_body_line),
-            extra=FrozenMap({k: v for k, v in self.raw.items() if k not in CONSUMED}),
+            extra=FrozenMap({k: self.clean_extra(k, v) for k, v in self.raw.items() if k not in CONSUMED}),
             lines=self.field_lines(),
             **values,
         )
@@ -230,7 +248,7 @@ class FieldReader:
             return ""
         cleaned = remove_control_chars(body)
         if cleaned != body:
-            self.warnings.append(Problem(self.path, first_line, "body", "control characters removed"))
+            self.warnings.append(Problem(self.path, first_line, "body", removed_chars_message(body)))
         html, problem = render_markdown_safely(cleaned)
         if problem:
             self.warnings.append(Problem(self.path, first_line, "body", problem))
@@ -312,35 +330,36 @@ class FieldReader:
         keywords = block.get("keywords") if isinstance(block, dict) else None
         if not isinstance(keywords, list):
             return ()
-        # OCR noise ('Me  Me  Me', '[O]') is not a gene symbol.
-        return tuple(dict.fromkeys(k.strip() for k in keywords if isinstance(k, str) and GENE_SYMBOL.match(k.strip())))
+        return gene_keywords([k for k in keywords if isinstance(k, str)], self.term_rows)
 
     def genes(self, table: Table | None) -> tuple[GeneMention, ...]:
-        if table is not None:
-            return tuple(self.table_rows(table, ("word",), gene_from_row))
-        return tuple(self.inline_rows("genes", inline_gene))
+        rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows("genes")
+        convert = gene_from_row if table is not None else inline_gene
+        converted = [convert(row) for row in rows]
+        return tuple(row for row in converted if row is not None)
 
     def terms(self, kind: str, table: Table | None) -> tuple[TermMention, ...]:
-        if table is not None:
-            return tuple(self.table_rows(table, ("word",), term_from_row))
-        return tuple(self.inline_rows(kind, inline_term))
+        """Chemicals or diseases (their rows are kept in term_rows: their names are not genes)."""
+        rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows(kind)
+        convert = term_from_row if table is not None else inline_term
+        self.term_rows += rows
+        converted = [convert(row) for row in rows]
+        return tuple(row for row in converted if row is not None)
 
-    def inline_rows(self, key: str, convert: Callable[[dict], Any]) -> list[Any]:
+    def inline_rows(self, key: str) -> list[dict[str, str]]:
         value = self.raw.get(key)
         if value is None or value == "" or value == []:
             return []
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             self.error(key, "expected a list of mappings (word, symbol, ...)")
             return []
-        rows = [convert({k: "" if v is None else clean_cell(remove_control_chars(str(v))) for k, v in item.items()}) for item in value]
-        return [row for row in rows if row is not None]
+        return [{k: "" if v is None else clean_cell(remove_control_chars(str(v))) for k, v in item.items()} for item in value]
 
-    def table_rows(self, table: Table, required: tuple[str, ...], convert: Callable[[dict], Any]) -> list[Any]:
+    def table_rows(self, table: Table, required: tuple[str, ...]) -> list[dict[str, str]]:
         parsed = parse_table(table[1], table[0], required)
         self.errors.extend(parsed.errors)
         self.warnings.extend(parsed.warnings)
-        converted = [convert(row) for row in parsed.rows]
-        return [row for row in converted if row is not None]
+        return parsed.rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,14 +374,19 @@ def parse_table(data: bytes, path: str, required: tuple[str, ...]) -> ParsedTabl
     text, problem = decode(data, path)
     if problem:
         return ParsedTable([], [problem], [])
-    lines = remove_control_chars(text).split("\n")
+    cleaned = remove_control_chars(text)
+    warnings = []
+    if cleaned != text:
+        line = next(n for n, row in enumerate(text.split("\n"), 1) if remove_control_chars(row) != row)
+        warnings.append(Problem(path, line, "", removed_chars_message(text)))
+    lines = cleaned.split("\n")
     if not lines[0].strip():
-        return ParsedTable([], [], [Problem(path, 1, "", "empty table (no header row); ignored")])
+        return ParsedTable([], [], [*warnings, Problem(path, 1, "", "empty table (no header row); ignored")])
     header = [clean_cell(h) for h in lines[0].split("\t")]
     missing = [column for column in required if column not in header]
     if missing:
-        return ParsedTable([], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")], [])
-    rows, warnings = [], []
+        return ParsedTable([], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")], warnings)
+    rows = []
     for number, line in enumerate(lines[1:], 2):
         if not line.strip():
             continue
@@ -382,6 +406,22 @@ def column_count_message(found: int, expected: int) -> str:
 def clean_cell(value: str) -> str:
     value = value.strip()
     return "" if value == "NA" else value
+
+
+TERM_COLUMNS = ("word", "match", "name")
+
+
+def gene_keywords(keywords: list[str], term_rows: list[dict[str, str]]) -> tuple[str, ...]:
+    """THE rule for gene symbols taken from schema-jsonld keywords (records without a genes
+    table): those keywords mix genes with chemicals and diseases, so a keyword that is a word,
+    match or name of one of the record's chemical or disease rows (tables or inline; case
+    ignored) is not a gene, and OCR noise ('Me  Me  Me', '[O]') is not a gene symbol either.
+    (A GENE_SYMBOL holds no spaces, so spacing needs no folding.)"""
+    symbols = [k for k in dict.fromkeys(k.strip() for k in keywords) if GENE_SYMBOL.match(k)]
+    if not symbols or not term_rows:
+        return tuple(symbols)
+    not_genes = {row[column].casefold() for row in term_rows for column in TERM_COLUMNS if row.get(column)}
+    return tuple(k for k in symbols if k.casefold() not in not_genes)
 
 
 def gene_from_row(row: dict[str, str]) -> GeneMention | None:
@@ -456,9 +496,9 @@ def load_page(data: bytes, path: str) -> tuple[Page | None, list[Problem]]:
     body = text
     if OPENING.match(text):
         front, body, problem = split_front_matter(text, path)
-        raw, problem = (None, problem) if problem else load_yaml(front, path, first_line=2)
-        if problem:
-            return None, [problem]
+        raw, errors, _ = ([], [problem], []) if problem else parse_yaml(front, path, first_line=2)
+        if errors:
+            return None, errors
         meta = raw if isinstance(raw, dict) else {}
     slug = path.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".md")
     if not SAFE_ID.match(slug):

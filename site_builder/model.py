@@ -191,6 +191,7 @@ class SourceFiles:
     tables: Mapping[str, Mapping[str, Path]] = field(default_factory=lambda: EMPTY_MAPPING)  # figid -> kind -> path
     pages: tuple[Path, ...] = ()
     static: tuple[tuple[Path, str], ...] = ()  # (source path, output relative path)
+    problems: tuple["Problem", ...] = ()  # files left out: symlinks out of the site, names not UTF-8
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any
 
 import ftfy
 
@@ -10,12 +11,35 @@ import ftfy
 MOJIBAKE_HINT = re.compile("[ÂÃâÎÏ][\u0080-\u00bf\u2018-\u203a\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u02c6\u02dc]")
 
 
-# C0 controls except tab and newline, DEL and C1 controls: never meaningful in a record.
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls except tab and newline, DEL and C1 controls: never meaningful in a record; lone
+# surrogates (from "\\ud800" escapes), U+FFFE and U+FFFF: not allowed in XML (feed.xml, sitemaps)
+# nor encodable as UTF-8.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def remove_control_chars(text: str) -> str:
+    """The text without the characters no output may hold (every text field goes through this)."""
     return CONTROL_CHARS.sub("", text) if not text.isprintable() else text
+
+
+def without_control_chars(value: Any) -> Any:
+    """A YAML value (text, lists, mappings) with remove_control_chars applied to every text in it."""
+    if isinstance(value, str):
+        return remove_control_chars(value)
+    if isinstance(value, list):
+        return [without_control_chars(item) for item in value]
+    if isinstance(value, dict):
+        return {without_control_chars(k): without_control_chars(v) for k, v in value.items()}
+    return value
+
+
+def removed_chars_message(text: str) -> str:
+    """What remove_control_chars removed from text, for a warning."""
+    found = sorted(set(CONTROL_CHARS.findall(text)))
+    if all(unicodedata.category(c) == "Cc" for c in found):
+        return "control characters removed"
+    names = ", ".join(f"U+{ord(c):04X}" for c in found if unicodedata.category(c) != "Cc")
+    return f"characters not allowed in XML removed ({names})"
 
 
 def looks_like_mojibake(text: str) -> bool:

@@ -70,10 +70,10 @@ def test_every_error_at_once_with_lines_and_unknown_keys_warned(tmp_path: Path) 
         f"{name}:2: per_page: expected a whole number of at least 1",
         f"{name}:3: url: expected an absolute URL such as https://pfocr.example.org",
         f"{name}:4: base_url: expected an absolute URL (https://host/path/) or a path starting with '/'",
-        f"{name}:5: nav: entry 1: only http:, https: and mailto: links are allowed",
+        f"{name}:5: nav: entry 1: only http:, https:, mailto: and relative links are allowed",
         f"{name}:8: image_url: expected a template with {{pmcid}} and {{filename}}",
         f"{name}:10: edit_url: bad template field 'nope'; use {{pmcid}}, {{filename}} or {{figid}}",
-        f"{name}:11: license_url: only http:, https: and mailto: links are allowed",
+        f"{name}:11: license_url: only http:, https:, mailto: and relative links are allowed",
     ]
     assert warnings == [f"{name}:9: colour: unknown setting, ignored"]
 
@@ -115,3 +115,56 @@ def test_bom_and_crlf(tmp_path: Path) -> None:
 def test_default_config_round_trips(tmp_path: Path) -> None:
     config, warnings = load_config(write(tmp_path, dump_default_config()))
     assert config == SiteConfig() and warnings == []
+
+
+# --- issue 12.4: the javascript: filter sees URLs as a browser does -----------------------------
+@pytest.mark.parametrize("key, value", [
+    ("license_url", "java\\tscript:alert(1)"),
+    ("license_url", "java\\nscript:alert(1)"),
+    ("license_url", "\\x01javascript:alert(1)"),
+    ("license_url", " \\x00 JavaScript:alert(1)"),
+    ("edit_url", "javas\\rcript:alert('{figid}')"),
+    ("image_url", "\\x1fdata:text/html,{pmcid}{filename}"),
+    ("license_url", "vbscript:msgbox(1)"),
+])
+def test_disguised_script_urls_are_refused(tmp_path: Path, key: str, value: str) -> None:
+    errors, _ = errors_of(write(tmp_path, f'{key}: "{value}"\n'))
+    assert errors == [f"{tmp_path / 'site.yml'}:1: {key}: only http:, https:, mailto: and relative links are allowed"]
+
+
+@pytest.mark.parametrize("value", ["\\x01javascript:alert(1)", "java\\tscript:alert(1)", "\\njavascript:alert(1)"])
+def test_disguised_script_urls_in_the_nav_are_refused(tmp_path: Path, value: str) -> None:
+    errors, _ = errors_of(write(tmp_path, f'nav:\n  - title: Home\n    url: "{value}"\n'))
+    assert errors == [f"{tmp_path / 'site.yml'}:1: nav: entry 1: only http:, https:, mailto: and relative links are allowed"]
+
+
+def test_safe_urls_are_kept_without_what_a_browser_drops(tmp_path: Path) -> None:
+    path = write(tmp_path, 'license_url: " https://example.org/lic\\tense "\nedit_url: "mailto:a@example.org?subject={figid}"\n'
+                           'nav:\n  - {title: About, url: "about.html"}\n  - {title: Up, url: "../x:y/index.html"}\n'
+                           '  - {title: Home, url: "//example.org/"}\n')
+    config, warnings = load_config(path)
+    assert config.license_url == "https://example.org/license" and config.edit_url == "mailto:a@example.org?subject={figid}"
+    assert [link.url for link in config.nav] == ["about.html", "../x:y/index.html", "//example.org/"]
+
+
+# --- issue 14.6: language is a BCP 47 tag ---------------------------------------------------------
+@pytest.mark.parametrize("value", ["en", "en-US", "pt-BR", "zh-Hant-TW", "de-CH-1996", "es-419", "x-klingon"])
+def test_bcp47_languages_are_accepted(tmp_path: Path, value: str) -> None:
+    assert load_config(write(tmp_path, f"language: {value}\n"))[0].language == value
+
+
+@pytest.mark.parametrize("value", ["en_US", "englishes", "e", "en-", "en US", "pt-BR<script>", "'en\"'"])
+def test_a_language_that_is_not_a_bcp47_tag_is_an_error(tmp_path: Path, value: str) -> None:
+    errors, _ = errors_of(write(tmp_path, f"title: T\nlanguage: {value}\n"))
+    assert len(errors) == 1 and errors[0].startswith(f"{tmp_path / 'site.yml'}:2: language: ")
+    assert errors[0].endswith("is not a BCP 47 language tag such as en, en-US or pt-BR")
+
+
+def test_characters_not_allowed_in_xml_are_removed_from_settings_with_a_warning(tmp_path: Path) -> None:
+    config, warnings = load_config(write(tmp_path, 'title: "PF\\uFFFEOCR"\ncreator: "Wiki\\x01Pathways"\n'))
+    assert (config.title, config.creator) == ("PFOCR", "WikiPathways")
+    name = tmp_path / "site.yml"
+    assert [str(w) for w in warnings] == [
+        f"{name}:1: title: control characters or characters not allowed in XML removed",
+        f"{name}:2: creator: control characters or characters not allowed in XML removed",
+    ]

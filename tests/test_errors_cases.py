@@ -53,14 +53,14 @@ def test_invalid_yaml_mapping_value() -> None:
 
 def test_invalid_yaml_value_of_an_explicit_type() -> None:
     assert problems(GOOD + "number: !!int F3\n---\n") == [
-        "figures/PMC1__f1.md:4:9: invalid YAML: cannot read int value: invalid literal for int() with base 10: 'F3'"
+        "figures/PMC1__f1.md:4:9: invalid YAML: cannot read int value: 'F3' is not a YAML 1.2 int"
     ]
 
 
 def test_yaml_nested_too_deeply_is_an_error_not_a_crash() -> None:
-    # libyaml overflows the C stack (SIGSEGV) on ~60,000 nested brackets.
+    # libyaml overflows the C stack (SIGSEGV) on ~60,000 nested brackets; the 65th is refused.
     text = GOOD + "extra: " + "[" * 60_000 + "]" * 60_000 + "\n---\n"
-    assert problems(text) == ["figures/PMC1__f1.md:2: invalid YAML: nested too deeply"]
+    assert problems(text) == ["figures/PMC1__f1.md:4:71: invalid YAML: nested deeper than 64 levels"]
 
 
 def test_no_front_matter() -> None:

@@ -156,3 +156,33 @@ def test_page_front_matter_is_optional() -> None:
 def test_page_with_unsafe_name_is_refused(tmp_path: Path) -> None:
     page, problems = load_page(b"x", "pages/my page.md")
     assert page is None and str(problems[0]) == "pages/my page.md:1: page name 'my page' may only contain letters, digits, '.', '_' and '-'"
+
+
+# --- issue 14.2: chemicals and diseases named in schema-jsonld keywords are not genes ----------
+@needs_corpus
+@pytest.mark.parametrize("figid, chemicals", [
+    ("PMC10037071__gr6", {"Vitamin B6", "L-threonine", "Pyridoxine", "butanoate", "C"}),
+    ("PMC10034375__fphar-14-1136779-g005", {"Farnesyl diphosphate", "costunolide", "epoxide", "parthenolide"}),
+    ("PMC10033909__d3sc00173c-s1", {"[O]", "Me  Me  Me"}),
+])
+def test_keywords_that_are_chemicals_are_not_genes(figid: str, chemicals: set[str]) -> None:
+    # These records have a chemicals table and no genes table: every keyword is a chemical.
+    figure = load_corpus(figid).figure
+    assert figure.genes == () and figure.chemicals
+    assert figure.gene_symbols == () and figure.symbols == ()
+    assert not chemicals & set(figure.symbols)
+
+
+def test_keywords_are_compared_with_chemical_and_disease_words_matches_and_names_ignoring_case() -> None:
+    chemicals = b"word\tmesh\tmatch\tname\tchebi\nATP-x\tNA\tadenosine-TP\tatp\tNA\n"
+    diseases = b"word\tmesh\tmatch\tname\tdoid\nT2D\tNA\tDiabetes\tNA\tNA\n"
+    tables = {"chemicals": ("data/PMC1__f1-chemicals.tsv", chemicals), "diseases": ("data/PMC1__f1-diseases.tsv", diseases)}
+    keywords = ["TP53", "ATP", "atp-X", "Adenosine-tp", "t2d", "DIABETES", "EGFR"]
+    figure = load_text(minimal_fields(**{"schema-jsonld": {"keywords": keywords}}), tables=tables).figure
+    assert figure.symbols == ("TP53", "EGFR")
+
+
+def test_keywords_that_are_inline_chemicals_are_not_genes() -> None:
+    fields = minimal_fields(chemicals=[{"word": "Glucose", "source": "MESH", "identifier": "D005947"}],
+                            **{"schema-jsonld": {"keywords": ["glucose", "INS"]}})
+    assert load_text(fields).figure.symbols == ("INS",)
