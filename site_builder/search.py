@@ -40,6 +40,7 @@ from operator import and_, sub
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .analysis import write_analysis
 from .model import Figure, newest_first_key
 from .parallel import default_jobs, map_chunks
 
@@ -75,6 +76,8 @@ class SearchRecord:
     genes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     pmcid: str = ""  # orders figures of the same year, newest first
+    gene_count: int = -1  # the figure's gene set (analysis.py) is genes[:gene_count]; -1: all of them
+    gene_ids: bytes = b""  # array("I") of the NCBI Gene IDs of genes[:gene_count] (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,8 +325,11 @@ class IndexWriter:
         return name
 
     def write_manifest(self, manifest: dict) -> None:
-        data = to_json(manifest)
-        (self.folder / "manifest.json").write_bytes(data)
+        self.write_named("manifest.json", to_json(manifest))
+
+    def write_named(self, name: str, data: bytes) -> None:
+        """A file with a fixed name (a manifest, fetched without caching)."""
+        (self.folder / name).write_bytes(data)
         self.files += 1
         self.bytes += len(data)
 
@@ -377,6 +383,7 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> 
         "years": year_ranges(records),
         "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
     })
+    write_analysis(records, writer)
     return len(postings.lists)
 
 
@@ -420,8 +427,18 @@ def replace_dir(fresh: Path, target: Path) -> None:
 
 # --- from the site -------------------------------------------------------------------------------
 def search_record(figure: Figure) -> SearchRecord:
-    """What people search a figure by: genes from its table and its schema-jsonld keywords."""
-    genes = tuple(dict.fromkeys([g.symbol for g in figure.genes if g.symbol] + list(figure.gene_symbols)))
+    """What people search a figure by: genes from its table and its schema-jsonld keywords.
+
+    The first gene_count genes are the figure's gene set for enrichment analysis (its symbols:
+    the table's when it has one), with their NCBI Gene IDs from the table."""
+    table = tuple(dict.fromkeys(g.symbol for g in figure.genes if g.symbol))
+    genes = tuple(dict.fromkeys(table + tuple(figure.gene_symbols)))
+    first_id = {}
+    for gene in figure.genes:
+        if gene.symbol and gene.ncbigene_id.isdigit() and 0 < int(gene.ncbigene_id) < 2**32:
+            first_id.setdefault(gene.symbol, int(gene.ncbigene_id))
+    gene_count = len(table) if figure.genes else len(genes)
+    ids = array("I", [first_id.get(symbol, 0) for symbol in genes[:gene_count]]) if first_id else array("I")
     return SearchRecord(
         url=figure.url,
         title=figure.title,
@@ -431,5 +448,7 @@ def search_record(figure: Figure) -> SearchRecord:
         genes=genes,
         keywords=figure.keywords,
         pmcid=figure.pmcid,
+        gene_count=gene_count,
+        gene_ids=ids.tobytes(),
     )
 
