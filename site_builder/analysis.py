@@ -4,16 +4,17 @@ The question is PFOCR's main use: "which published pathway figures match my list
 The browser answers it with the hypergeometric test, so the build writes, beside the search
 index (under <output>/search/, reusing its doc ids and its docs/ files for titles and URLs):
 
-    analysis.json              per organism: figures tested, background size, gene shard table;
-                               the file of gene-set sizes
-    analysis/<hash>.bin        sizes: varint(number of genes) of every doc, in doc id order
+    analysis.json              per organism: figures tested, background size, sizes file, gene shard table
+    analysis/<hash>.bin        an organism's gene-set sizes: varint(doc id gap) varint(number of genes)
+                               for each figure with genes of the organism, in doc id order
     analysis/<hash>.bin        gene shards: a run of the sorted keys of one organism
 
-A figure's gene set is its distinct gene symbols (the genes table wins over the record's
-keywords, as in the GMT download), compared without regard to case: the key of a symbol is
-``symbol.upper()``. A figure belongs to each organism it names. The background of an organism
-is every key its figures hold; the figures tested are those of the organism with at least one
-gene. A shard entry is
+A figure's gene set for an organism is the distinct gene symbols of its genes table's rows of
+that organism (NCBI Gene IDs are per species, so is the table); a row without an organism, or a
+record without a table (symbols from its keywords), counts for each organism the figure names.
+Symbols are compared without regard to case: the key of a symbol is ``symbol.upper()``. The
+background of an organism is every key its figures hold; the figures tested are those with at
+least one gene of it. A shard entry is
 
     varint(len) key-utf8 varint(count) ...
 
@@ -45,66 +46,72 @@ def gene_key(symbol: str) -> str:
     return symbol.upper()
 
 
-def set_symbols(record: "SearchRecord") -> tuple[str, ...]:
-    """The symbols of the figure's gene set, as spelled in the record."""
-    return record.genes if record.gene_count < 0 else record.genes[:record.gene_count]
-
-
-def gene_set(record: "SearchRecord") -> list[str]:
-    """The distinct keys of a figure's genes, in the record's order."""
-    return list(dict.fromkeys(gene_key(symbol) for symbol in set_symbols(record)))
-
-
-def gene_ids(record: "SearchRecord") -> Iterator[tuple[str, str]]:
-    """(NCBI Gene ID, key) pairs of the figure's genes table."""
-    ids = array("I")
-    ids.frombytes(record.gene_ids)
-    for symbol, number in zip(record.genes, ids):
-        if number:
-            yield str(number), gene_key(symbol)
+def organism_sets(record: "SearchRecord") -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    """(organism, [(symbol, NCBI Gene ID or 0), ...]) for each organism the figure has genes of:
+    its genes table's rows by organism; without a table, all its genes for each of its organisms."""
+    if record.gene_sets is None:
+        pairs = [(symbol, 0) for symbol in record.genes]
+        for organism in dict.fromkeys(record.organisms):
+            yield organism, pairs
+        return
+    for organism, positions, ids in record.gene_sets:
+        where, numbers = array("H"), array("I")
+        where.frombytes(positions)
+        numbers.frombytes(ids)
+        yield organism, [(record.genes[i], number) for i, number in zip(where, numbers)]
 
 
 class OrganismGenes:
-    """One organism's genes: key -> doc ids, the spellings seen, NCBI IDs -> keys."""
+    """One organism's genes: key -> doc ids, the spellings seen, NCBI IDs -> keys, gene-set sizes."""
 
     def __init__(self) -> None:
         self.docs: defaultdict[str, list[int]] = defaultdict(list)
         self.spellings: defaultdict[str, Counter] = defaultdict(Counter)
         self.ids: defaultdict[str, set[str]] = defaultdict(set)
-        self.figures = 0  # figures with at least one gene
+        self.sizes: list[tuple[int, int]] = []  # (doc, number of genes), docs with at least one gene
 
-    def add(self, doc: int, record: "SearchRecord", keys: list[str]) -> None:
+    def add(self, doc: int, pairs: list[tuple[str, int]]) -> None:
+        keys = dict.fromkeys(gene_key(symbol) for symbol, _ in pairs)
         if not keys:
             return
-        self.figures += 1
+        self.sizes.append((doc, len(keys)))
         for key in keys:
             self.docs[key].append(doc)
-        for symbol in set_symbols(record):
+        for symbol, number in pairs:
             self.spellings[gene_key(symbol)][symbol] += 1
-        for number, key in gene_ids(record):
-            self.ids[number].add(key)
+            if number:
+                self.ids[str(number)].add(gene_key(symbol))
 
     def display(self, key: str) -> str:
         """The spelling most figures use (ties: the first in code point order)."""
         counts = self.spellings[key]
         return min(counts, key=lambda spelling: (-counts[spelling], spelling))
 
-    def entries(self) -> Iterator[tuple[str, bytes]]:
-        from .search import varint, varints, deltas, _utf16
+    def sizes_bytes(self) -> bytes:
+        from .search import varint
 
-        keys = {**{key: None for key in self.docs}, **{number: None for number in self.ids if number not in self.docs}}
+        out, previous = bytearray(), -1
+        for doc, size in self.sizes:
+            out += varint(doc - previous) + varint(size)
+            previous = doc
+        return bytes(out)
+
+    def entries(self) -> Iterator[tuple[str, bytes]]:
+        from .search import _utf16, deltas, varint, varints
+
+        keys = set(self.docs).union(self.ids)
         for key in sorted(keys, key=_utf16):
             name = key.encode("utf-8")
-            if key in self.docs:
+            if key in self.docs:  # a symbol (an ID that is also a symbol stays a symbol)
                 display = self.display(key)
                 shown = b"" if display == key else display.encode("utf-8")
                 postings = varints(deltas(self.docs[key]))
-                parts = (varint(len(name)), name, varint(len(self.docs[key])), varint(len(shown)), shown,
-                         varint(len(postings)), postings)
+                parts = [varint(len(name)), name, varint(len(self.docs[key])), varint(len(shown)), shown,
+                         varint(len(postings)), postings]
             else:
                 targets = sorted(self.ids[key], key=_utf16)
-                parts = (varint(len(name)), name, varint(0), varint(len(targets)),
-                         *(varint(len(t.encode("utf-8"))) + t.encode("utf-8") for t in targets))
+                parts = [varint(len(name)), name, varint(0), varint(len(targets))]
+                parts += [varint(len(t.encode("utf-8"))) + t.encode("utf-8") for t in targets]
             yield key, b"".join(parts)
 
 
@@ -126,23 +133,23 @@ def organism_genes(records: list["SearchRecord"]) -> dict[str, OrganismGenes]:
     """records in doc id order."""
     found: defaultdict[str, OrganismGenes] = defaultdict(OrganismGenes)
     for doc, record in enumerate(records):
-        keys = gene_set(record)
-        for organism in dict.fromkeys(record.organisms):
-            found[organism].add(doc, record, keys)
+        for organism, pairs in organism_sets(record):
+            found[organism].add(doc, pairs)
     return found
 
 
 def write_analysis(records: list["SearchRecord"], writer: "IndexWriter") -> dict:
-    """Write the sizes and gene shards; returns the manifest (also written as analysis.json)."""
-    from .search import to_json, varints
+    """Write each organism's sizes and gene shards; returns the manifest (written as analysis.json):
+    {"format", "docs", "organisms": [[name, figures, background genes, sizes file, [[first key, shard file], ...]], ...]}."""
+    from .search import to_json
 
-    sizes = writer.write("analysis", varints(len(gene_set(record)) for record in records), ".bin")
     organisms = []
     for name, genes in sorted(organism_genes(records).items()):
-        if not genes.figures:
+        if not genes.sizes:
             continue
+        sizes = writer.write("analysis", genes.sizes_bytes(), ".bin")
         table = [[first, writer.write("analysis", data, ".bin")] for first, data in shards(genes.entries())]
-        organisms.append([name, genes.figures, len(genes.docs), table])
-    manifest = {"format": FORMAT, "docs": len(records), "sizes": sizes, "organisms": organisms}
+        organisms.append([name, len(genes.sizes), len(genes.docs), sizes, table])
+    manifest = {"format": FORMAT, "docs": len(records), "organisms": organisms}
     writer.write_named(MANIFEST, to_json(manifest))
     return manifest

@@ -76,8 +76,9 @@ class SearchRecord:
     genes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     pmcid: str = ""  # orders figures of the same year, newest first
-    gene_count: int = -1  # the figure's gene set (analysis.py) is genes[:gene_count]; -1: all of them
-    gene_ids: bytes = b""  # array("I") of the NCBI Gene IDs of genes[:gene_count] (0: none)
+    # the genes table by organism: (organism, array("H") positions in genes, array("I") NCBI Gene
+    # IDs, 0 for none); None (no genes table): each organism has all the genes (analysis.py)
+    gene_sets: tuple[tuple[str, bytes, bytes], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,16 +430,10 @@ def replace_dir(fresh: Path, target: Path) -> None:
 def search_record(figure: Figure) -> SearchRecord:
     """What people search a figure by: genes from its table and its schema-jsonld keywords.
 
-    The first gene_count genes are the figure's gene set for enrichment analysis (its symbols:
-    the table's when it has one), with their NCBI Gene IDs from the table."""
+    gene_sets: the figure's genes table by organism (analysis.py), as positions in genes with
+    their NCBI Gene IDs; a row without an organism counts for each organism of the figure."""
     table = tuple(dict.fromkeys(g.symbol for g in figure.genes if g.symbol))
     genes = tuple(dict.fromkeys(table + tuple(figure.gene_symbols)))
-    first_id = {}
-    for gene in figure.genes:
-        if gene.symbol and gene.ncbigene_id.isdigit() and 0 < int(gene.ncbigene_id) < 2**32:
-            first_id.setdefault(gene.symbol, int(gene.ncbigene_id))
-    gene_count = len(table) if figure.genes else len(genes)
-    ids = array("I", [first_id.get(symbol, 0) for symbol in genes[:gene_count]]) if first_id else array("I")
     return SearchRecord(
         url=figure.url,
         title=figure.title,
@@ -448,7 +443,20 @@ def search_record(figure: Figure) -> SearchRecord:
         genes=genes,
         keywords=figure.keywords,
         pmcid=figure.pmcid,
-        gene_count=gene_count,
-        gene_ids=ids.tobytes(),
+        gene_sets=table_gene_sets(figure, genes) if figure.genes else None,
     )
 
+
+def table_gene_sets(figure: Figure, genes: tuple[str, ...]) -> tuple[tuple[str, bytes, bytes], ...]:
+    position = {symbol: i for i, symbol in enumerate(genes) if i < 1 << 16}
+    sets: dict[str, dict[tuple[int, int], None]] = {}
+    for gene in figure.genes:
+        if gene.symbol not in position:
+            continue
+        number = int(gene.ncbigene_id) if gene.ncbigene_id.isdigit() and int(gene.ncbigene_id) < 1 << 32 else 0
+        for organism in (gene.organism,) if gene.organism and gene.organism != "NA" else figure.known_organisms:
+            sets.setdefault(organism, {})[position[gene.symbol], number] = None
+    return tuple(
+        (organism, array("H", [p for p, _ in pairs]).tobytes(), array("I", [n for _, n in pairs]).tobytes())
+        for organism, pairs in sorted(sets.items())
+    )

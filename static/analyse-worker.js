@@ -55,12 +55,16 @@ function manifests(base) {
   return Promise.all([load(new URL("analysis.json", base).href, "manifest"), load(new URL("manifest.json", base).href, "manifest")]);
 }
 
-function sizes(base, analysis) {
-  var url = new URL("analysis/" + analysis.sizes + ".bin", base).href;
+// an organism's gene-set sizes: Uint16Array by doc id (0: no gene of the organism)
+function sizes(base, analysis, organism) {
+  var url = new URL("analysis/" + organism[3] + ".bin", base).href;
   if (sizesCache.has(url)) return Promise.resolve(sizesCache.get(url));
   return load(url, "bytes").then(function (bytes) {
-    var reader = new Reader(bytes), out = new Uint16Array(analysis.docs);
-    for (var i = 0; i < analysis.docs; i++) out[i] = reader.varint();
+    var reader = new Reader(bytes), out = new Uint16Array(analysis.docs), doc = -1;
+    while (reader.pos < bytes.length) {
+      doc += reader.varint();
+      out[doc] = Math.min(reader.varint(), 65535);
+    }
     sizesCache.set(url, out);
     return out;
   });
@@ -207,7 +211,7 @@ function analyse(message) {
     var analysis = both[0], search = both[1];
     var organism = analysis.organisms.find(function (row) { return row[0] === message.organism; });
     if (!organism) throw new Error("unknown organism " + message.organism);
-    return Promise.all([resolve(base, organism[3], message.genes), sizes(base, analysis)]).then(function (loaded) {
+    return Promise.all([resolve(base, organism[4], message.genes), sizes(base, analysis, organism)]).then(function (loaded) {
       var input = loaded[0], size = loaded[1];
       var N = organism[2], M = organism[1], m = input.known.length;
       var overlap = new Map(); // doc -> indices of the known genes it holds
