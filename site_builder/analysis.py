@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from .search import IndexWriter, SearchRecord
 
 FORMAT = 1
+# Every figure page loads it: related figures (from this data) and the citation (from the page).
+FIGURE_SCRIPT = "static/figure-tools.js"
 SHARD_BYTES = 12_000  # a shard closes once it holds this much (one gene may exceed it alone)
 MANIFEST = "analysis.json"
 

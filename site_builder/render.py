@@ -16,7 +16,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import charts, downloads, jsonld, links
+from . import analysis, charts, downloads, jsonld, links
 from .config import SiteConfig
 from .model import Figure, Listing, Page, SiteIndex
 from .text import truncate
@@ -172,7 +172,7 @@ class Renderer:
             annotations=annotations,
             notes=notes,
             notes_titled=notes_titled,
-            scripts=scripts,
+            scripts=[*scripts, analysis.FIGURE_SCRIPT],
             resources=resource_links(figure),
             edit_url=links.edit_url(config, figure),
             # The trail is in the BreadcrumbList JSON-LD; shown, it would add ~19 MB to a 100k-figure
