@@ -292,6 +292,9 @@
     node.appendChild(more);
   }
 
+  // for tests: the citation formats of any record
+  window.figureTools = { parseReference: parseReference, plainText: plainText, bibtex: bibtex, ris: ris, citationData: citationData };
+
   var side = page.querySelector(".side"), main = page.querySelector(".main");
   var cite = citeSection();
   if (cite && side) {

@@ -324,3 +324,37 @@ def test_analyse_page_with_results_is_valid_html(browser, corpus_base, tmp_path)
     result = subprocess.run([JAVA, "-Xss2048k", "-jar", str(jar), "--format", "json", "--stdout", "--exit-zero-always",
                              str(tmp_path / "analyse.html")], capture_output=True, text=True, timeout=300)
     assert errors(json.loads(result.stdout)["messages"]) == []
+
+
+# --- related figures on the figure pages ----------------------------------------------------------
+RELATED_FIGURES = [
+    "PMC10030587__fphar-14-1130747-g002",  # Homo sapiens, ~60 genes
+    "PMC100005__mb2410575011",  # human, fly and rat rows in its genes table
+    "PMC10037657__ncrna-09-00019-g001",
+]
+
+
+@needs_corpus
+@pytest.mark.parametrize("figid", RELATED_FIGURES)
+def test_related_figures_match_scipy(browser, corpus_base, reference, figid):
+    page = Page(browser, corpus_base)
+    page.page.goto(corpus_base + f"figures/{figid}.html")
+    page.page.wait_for_selector("#related ol.related li")
+    organism = page.page.inner_text("#related [role=status]").split("hypergeometric test, ")[1].split(" genes)")[0]
+    tokens = page.page.eval_on_selector_all("ul.genes li", "items => items.map(li => li.textContent.trim())")
+    expected = reference.analyse(organism, tokens)
+    assert figid in expected  # the figure matches itself best, and is left out
+    others = sorted((row["p"], -row["k"], f) for f, row in expected.items() if f != figid)
+    items = page.page.eval_on_selector_all("#related ol.related li", """items => items.map(li => ({
+        href: li.querySelector('a').getAttribute('href'), p: Number(li.dataset.p)}))""")
+    assert len(items) == min(10, len(others))
+    assert all(figid not in item["href"] for item in items)
+    for item, (p, _, _) in zip(items, others):
+        assert close(item["p"], p), (item, p)
+    for item in items:  # each link is a figure the reference ranks with that p-value
+        linked = item["href"].rsplit("/", 1)[-1].removesuffix(".html")
+        assert close(expected[linked]["p"], item["p"])
+    analyse = page.page.get_attribute("#related a[href*='analyse.html']", "href")
+    assert "genes=" in analyse and "organism=" in analyse
+    assert page.errors == [] or all("ERR_FAILED" in e for e in page.errors)  # the aborted figure image
+    page.close()
