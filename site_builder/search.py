@@ -54,6 +54,9 @@ MIN_TERM = 2
 PREFIX_MIN = 3  # the last word typed matches as a prefix once it has this many characters
 # A term's score in a record adds the weights of the fields holding it; the weights sum to 15.
 WEIGHT_GENE, WEIGHT_TITLE, WEIGHT_KEYWORD, WEIGHT_ORGANISM, WEIGHT_CAPTION = 6, 4, 2, 2, 1
+# Without the title's weight (which the browser can check), only a gene symbol reaches WEIGHT_GENE:
+# search.js lists the query's gene symbols in each result that way.
+assert WEIGHT_KEYWORD + WEIGHT_ORGANISM + WEIGHT_CAPTION < WEIGHT_GENE
 
 STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does during for from had has have "
@@ -383,6 +386,8 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> 
         "organisms": organism_rows,
         "years": year_ranges(records),
         "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
+        # the browser tells a gene symbol's score from the others' (search.js, matchedGenes)
+        "weights": {"gene": WEIGHT_GENE, "title": WEIGHT_TITLE},
     })
     write_analysis(records, writer)
     return len(postings.lists)
