@@ -4,43 +4,50 @@ The question is PFOCR's main use: "which published pathway figures match my list
 The browser answers it with the hypergeometric test, so the build writes, beside the search
 index (under <output>/search/, reusing its doc ids and its docs/ files for titles and URLs):
 
-    analysis.json              per organism: figures tested, background size, sizes file, gene shard table
-    analysis/<hash>.bin        an organism's gene-set sizes: varint(doc id gap) varint(number of genes)
-                               for each figure with genes of the organism, in doc id order
-    analysis/<hash>.bin        gene shards: a run of the sorted keys of one organism
+    analysis.json         the organisms (figures, background genes, member file), all figures
+                          (figures, background genes), the sizes file and the gene shard table
+    analysis/<hash>.bin   sizes: varint(number of genes) of every doc, in doc id order
+    analysis/<hash>.bin   an organism's members: varint gaps between the doc ids of its figures
+                          that have genes (the first counted from -1)
+    analysis/<hash>.bin   gene shards: runs of the sorted keys with their postings
 
-A figure's gene set for an organism is the distinct gene symbols of its genes table's rows of
-that organism (NCBI Gene IDs are per species, so is the table); a row without an organism, or a
-record without a table (symbols from its keywords), counts for each organism the figure names.
-Symbols are compared without regard to case: the key of a symbol is ``symbol.upper()``. The
-background of an organism is every key its figures hold; the figures tested are those with at
-least one gene of it. A shard entry is
+The model. A figure's gene set is its distinct gene symbols (the genes table wins over the
+record's keywords, as in the GMT download), compared without regard to case: the key of a
+symbol is ``symbol.upper()``. A figure belongs to the organisms of its paper and those of its
+genes table's rows. For an organism, the figures tested are its figures with genes and the
+background is every key they hold. NCBI Gene IDs (unique across species) name keys, from the
+genes tables.
 
-    varint(len) key-utf8 varint(count) ...
+A gene shard entry, the key front-coded against the previous entry of the shard:
 
-count > 0: a gene symbol: ``varint(len) display-utf8`` (0 when the display spelling is the key)
-then ``varint(len) postings``, varint gaps between the doc ids holding it (the first counted
-from -1). count == 0: an NCBI Gene ID (digits): ``varint(number of keys)`` then each symbol key
-it names, ``varint(len) key-utf8``.
+    varint(shared prefix length) varint(suffix length) suffix-utf8 varint(count << 2 | spelling)
 
-Search's term postings do not fit: their terms are folded (hyphens, Greek letters, words split
-at hyphens) and their scores do not say which field held the term, so the gene sets would not
-be exact. The doc ids and doc files are shared.
+count > 0, a gene symbol: spelling 0 = the key itself, 1 = first letter then lower case
+("Trp53"), 2 = lower case, 3 = ``varint(len) spelling-utf8`` follows; then ``count`` varint gaps
+between the doc ids holding it (the first counted from -1).
+count == 0, an NCBI Gene ID (digits): ``varint(number of keys)`` then each key it names,
+``varint(len) key-utf8``.
+
+Organisms are per figure rather than per table row, and every figure's genes are counted once:
+per-row organisms would repeat the genes of a figure naming several species (at 10k generated
+figures, 7.4 MB instead of ~1 MB). Search's term postings do not fit: their terms are folded
+(hyphens, Greek letters, words split at hyphens) and their scores do not say which field held a
+term, so gene sets would not be exact. Their doc ids and doc files are shared.
 """
 from __future__ import annotations
 
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:
     from .search import IndexWriter, SearchRecord
 
-FORMAT = 1
-# Every figure page loads it: related figures (from this data) and the citation (from the page).
-FIGURE_SCRIPT = "static/figure-tools.js"
+FORMAT = 2
 SHARD_BYTES = 12_000  # a shard closes once it holds this much (one gene may exceed it alone)
 MANIFEST = "analysis.json"
+# Every figure page loads it: related figures (from this data) and the citation (from the page).
+FIGURE_SCRIPT = "static/figure-tools.js"
 
 
 def gene_key(symbol: str) -> str:
@@ -48,82 +55,117 @@ def gene_key(symbol: str) -> str:
     return symbol.upper()
 
 
-def organism_sets(record: "SearchRecord") -> Iterator[tuple[str, list[tuple[str, int]]]]:
-    """(organism, [(symbol, NCBI Gene ID or 0), ...]) for each organism the figure has genes of:
-    its genes table's rows by organism; without a table, all its genes for each of its organisms."""
-    if record.gene_sets is None:
-        pairs = [(symbol, 0) for symbol in record.genes]
-        for organism in dict.fromkeys(record.organisms):
-            yield organism, pairs
-        return
-    for organism, positions, ids in record.gene_sets:
-        where, numbers = array("H"), array("I")
-        where.frombytes(positions)
-        numbers.frombytes(ids)
-        yield organism, [(record.genes[i], number) for i, number in zip(where, numbers)]
+def set_symbols(record: "SearchRecord") -> tuple[str, ...]:
+    return record.genes if record.gene_count < 0 else record.genes[:record.gene_count]
 
 
-class OrganismGenes:
-    """One organism's genes: key -> doc ids, the spellings seen, NCBI IDs -> keys, gene-set sizes."""
+def gene_set(record: "SearchRecord") -> list[str]:
+    """The distinct keys of a figure's genes, in the record's order."""
+    return list(dict.fromkeys(gene_key(symbol) for symbol in set_symbols(record)))
 
-    def __init__(self) -> None:
-        self.docs: defaultdict[str, list[int]] = defaultdict(list)
-        self.spellings: defaultdict[str, Counter] = defaultdict(Counter)
-        self.ids: defaultdict[str, set[str]] = defaultdict(set)
-        self.sizes: list[tuple[int, int]] = []  # (doc, number of genes), docs with at least one gene
 
-    def add(self, doc: int, pairs: list[tuple[str, int]]) -> None:
-        keys = dict.fromkeys(gene_key(symbol) for symbol, _ in pairs)
-        if not keys:
-            return
-        self.sizes.append((doc, len(keys)))
-        for key in keys:
-            self.docs[key].append(doc)
-        for symbol, number in pairs:
-            self.spellings[gene_key(symbol)][symbol] += 1
-            if number:
-                self.ids[str(number)].add(gene_key(symbol))
+def member_organisms(record: "SearchRecord") -> list[str]:
+    return list(dict.fromkeys(record.organisms + record.gene_organisms))
 
-    def display(self, key: str) -> str:
-        """The spelling most figures use (ties: the first in code point order)."""
-        counts = self.spellings[key]
-        return min(counts, key=lambda spelling: (-counts[spelling], spelling))
 
-    def sizes_bytes(self) -> bytes:
-        from .search import varint
+def gene_ids(record: "SearchRecord") -> Iterator[tuple[int, str]]:
+    """(NCBI Gene ID, key) pairs of the figure's genes table."""
+    pairs = array("I")
+    pairs.frombytes(record.gene_ids)
+    for i in range(0, len(pairs), 2):
+        yield pairs[i + 1], gene_key(record.genes[pairs[i]])
 
-        out, previous = bytearray(), -1
-        for doc, size in self.sizes:
-            out += varint(doc - previous) + varint(size)
-            previous = doc
-        return bytes(out)
+
+def spelling_code(key: str, spelling: str) -> int:
+    if spelling == key:
+        return 0
+    if key.isascii() and spelling == key[:1] + key[1:].lower():
+        return 1
+    if key.isascii() and spelling == key.lower():
+        return 2
+    return 3
+
+
+class Collection:
+    """Everything the files hold, gathered in one pass over the records (doc id order)."""
+
+    def __init__(self, records: list["SearchRecord"]):
+        self.docs: dict[str, array] = {}  # key -> doc ids
+        self.spellings: dict[str, str] = {}  # key -> how it is shown: the key itself if any figure writes it so, else the first seen
+        self.ids: dict[int, str | tuple[str, ...]] = {}  # NCBI Gene ID -> key (rarely several)
+        self.sizes = array("H")
+        self.members: defaultdict[str, array] = defaultdict(lambda: array("i"))
+        for doc, record in enumerate(records):
+            symbols = set_symbols(record)
+            keys = dict.fromkeys(gene_key(symbol) for symbol in symbols)
+            self.sizes.append(min(len(keys), 65535))
+            if not keys:
+                continue
+            for organism in member_organisms(record):
+                self.members[organism].append(doc)
+            for symbol in symbols:
+                key = gene_key(symbol)
+                if key not in self.docs:
+                    self.docs[key] = array("i")
+                    self.spellings[key] = symbol
+                elif symbol == key:
+                    self.spellings[key] = key
+            for key in keys:
+                self.docs[key].append(doc)
+            for number, key in gene_ids(record):
+                known = self.ids.get(number)
+                if known is None:
+                    self.ids[number] = key
+                elif key != known and (isinstance(known, str) or key not in known):
+                    self.ids[number] = tuple(sorted({*((known,) if isinstance(known, str) else known), key}))
+
+    def background(self) -> dict[str, int]:
+        """organism -> how many keys its figures hold."""
+        organisms_of: dict[int, tuple[str, ...]] = {}
+        for organism, docs in self.members.items():
+            for doc in docs:
+                organisms_of[doc] = organisms_of.get(doc, ()) + (organism,)
+        counts: defaultdict[str, int] = defaultdict(int)
+        for docs in self.docs.values():
+            for organism in set().union(*(organisms_of.get(doc, ()) for doc in docs)):
+                counts[organism] += 1
+        return counts
 
     def entries(self) -> Iterator[tuple[str, bytes]]:
+        """(key, entry without its key) in the order the browser compares keys (UTF-16 units)."""
         from .search import _utf16, deltas, varint, varints
 
-        keys = set(self.docs).union(self.ids)
+        keys = list(self.docs) + [str(number) for number in self.ids if str(number) not in self.docs]
         for key in sorted(keys, key=_utf16):
-            name = key.encode("utf-8")
-            if key in self.docs:  # a symbol (an ID that is also a symbol stays a symbol)
-                display = self.display(key)
-                shown = b"" if display == key else display.encode("utf-8")
-                postings = varints(deltas(self.docs[key]))
-                parts = [varint(len(name)), name, varint(len(self.docs[key])), varint(len(shown)), shown,
-                         varint(len(postings)), postings]
+            if key in self.docs:
+                docs, spelling = self.docs[key], self.spellings[key]
+                code = spelling_code(key, spelling)
+                shown = varint(len(spelling.encode("utf-8"))) + spelling.encode("utf-8") if code == 3 else b""
+                yield key, varint(len(docs) << 2 | code) + shown + varints(deltas(docs))
             else:
-                targets = sorted(self.ids[key], key=_utf16)
-                parts = [varint(len(name)), name, varint(0), varint(len(targets))]
-                parts += [varint(len(t.encode("utf-8"))) + t.encode("utf-8") for t in targets]
-            yield key, b"".join(parts)
+                targets = self.ids[int(key)]
+                targets = (targets,) if isinstance(targets, str) else targets
+                yield key, b"".join([varint(0), varint(len(targets)), *(varint(len(t.encode("utf-8"))) + t.encode("utf-8") for t in targets)])
 
 
 def shards(entries: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-    first, parts, size = "", [], 0
+    """(first key, shard bytes), keys front-coded against the previous key of their shard."""
+    from .search import varint
+
+    first, parts, size, previous = "", [], 0, b""
     for key, entry in entries:
+        name = key.encode("utf-8")
         if not parts:
-            first = key
-        parts.append(entry)
-        size += len(entry)
+            first, previous = key, b""
+        shared = 0
+        while shared < min(len(name), len(previous)) and name[shared] == previous[shared]:
+            shared += 1
+        while shared and (name[shared] & 0xC0) == 0x80:  # never split a character
+            shared -= 1
+        part = varint(shared) + varint(len(name) - shared) + name[shared:] + entry
+        parts.append(part)
+        size += len(part)
+        previous = name
         if size >= SHARD_BYTES:
             yield first, b"".join(parts)
             parts, size = [], 0
@@ -131,27 +173,23 @@ def shards(entries: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
         yield first, b"".join(parts)
 
 
-def organism_genes(records: list["SearchRecord"]) -> dict[str, OrganismGenes]:
-    """records in doc id order."""
-    found: defaultdict[str, OrganismGenes] = defaultdict(OrganismGenes)
-    for doc, record in enumerate(records):
-        for organism, pairs in organism_sets(record):
-            found[organism].add(doc, pairs)
-    return found
-
-
 def write_analysis(records: list["SearchRecord"], writer: "IndexWriter") -> dict:
-    """Write each organism's sizes and gene shards; returns the manifest (written as analysis.json):
-    {"format", "docs", "organisms": [[name, figures, background genes, sizes file, [[first key, shard file], ...]], ...]}."""
-    from .search import to_json
+    """Write the analysis files; returns the manifest (written as analysis.json)."""
+    from .search import deltas, to_json, varints
 
-    organisms = []
-    for name, genes in sorted(organism_genes(records).items()):
-        if not genes.sizes:
-            continue
-        sizes = writer.write("analysis", genes.sizes_bytes(), ".bin")
-        table = [[first, writer.write("analysis", data, ".bin")] for first, data in shards(genes.entries())]
-        organisms.append([name, len(genes.sizes), len(genes.docs), sizes, table])
-    manifest = {"format": FORMAT, "docs": len(records), "organisms": organisms}
+    data = Collection(records)
+    background = data.background()
+    organisms = [
+        [name, len(docs), background[name], writer.write("analysis", varints(deltas(docs)), ".bin")]
+        for name, docs in sorted(data.members.items())
+    ]
+    manifest = {
+        "format": FORMAT,
+        "docs": len(records),
+        "all": [sum(1 for size in data.sizes if size), len(data.docs)],
+        "organisms": organisms,
+        "sizes": writer.write("analysis", varints(data.sizes), ".bin"),
+        "genes": [[first, writer.write("analysis", shard, ".bin")] for first, shard in shards(data.entries())],
+    }
     writer.write_named(MANIFEST, to_json(manifest))
     return manifest

@@ -79,10 +79,12 @@ class SearchRecord:
     genes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     pmcid: str = ""  # orders figures of the same year, newest first
-    # the genes table by organism: (organism, array("H") positions in genes, array("I") NCBI Gene
-    # IDs, 0 for none); None (no genes table): each organism has all the genes (analysis.py)
-    gene_sets: tuple[tuple[str, bytes, bytes], ...] | None = None
-
+    # enrichment analysis (analysis.py): the gene set is genes[:gene_count] (-1: all of them);
+    # gene_ids: array("I") of (position in genes, NCBI Gene ID) pairs from the genes table;
+    # gene_organisms: the organisms of the table's rows
+    gene_count: int = -1
+    gene_ids: bytes = b""
+    gene_organisms: tuple[str, ...] = ()
 
 @dataclass(frozen=True, slots=True)
 class SearchIndexStats:
@@ -435,10 +437,16 @@ def replace_dir(fresh: Path, target: Path) -> None:
 def search_record(figure: Figure) -> SearchRecord:
     """What people search a figure by: genes from its table and its schema-jsonld keywords.
 
-    gene_sets: the figure's genes table by organism (analysis.py), as positions in genes with
-    their NCBI Gene IDs; a row without an organism counts for each organism of the figure."""
+    The first gene_count genes are the figure's gene set for enrichment analysis (its symbols:
+    the table's when it has one), with the table's NCBI Gene IDs and organisms."""
     table = tuple(dict.fromkeys(g.symbol for g in figure.genes if g.symbol))
     genes = tuple(dict.fromkeys(table + tuple(figure.gene_symbols)))
+    position = {symbol: i for i, symbol in enumerate(table)}
+    pairs: dict[tuple[int, int], None] = {}
+    for gene in figure.genes:
+        if gene.symbol and gene.ncbigene_id.isdigit() and 0 < int(gene.ncbigene_id) < 1 << 32:
+            pairs[position[gene.symbol], int(gene.ncbigene_id)] = None
+    organisms = dict.fromkeys(g.organism for g in figure.genes if g.symbol and g.organism and g.organism != "NA")
     return SearchRecord(
         url=figure.url,
         title=figure.title,
@@ -448,20 +456,7 @@ def search_record(figure: Figure) -> SearchRecord:
         genes=genes,
         keywords=figure.keywords,
         pmcid=figure.pmcid,
-        gene_sets=table_gene_sets(figure, genes) if figure.genes else None,
-    )
-
-
-def table_gene_sets(figure: Figure, genes: tuple[str, ...]) -> tuple[tuple[str, bytes, bytes], ...]:
-    position = {symbol: i for i, symbol in enumerate(genes) if i < 1 << 16}
-    sets: dict[str, dict[tuple[int, int], None]] = {}
-    for gene in figure.genes:
-        if gene.symbol not in position:
-            continue
-        number = int(gene.ncbigene_id) if gene.ncbigene_id.isdigit() and int(gene.ncbigene_id) < 1 << 32 else 0
-        for organism in (gene.organism,) if gene.organism and gene.organism != "NA" else figure.known_organisms:
-            sets.setdefault(organism, {})[position[gene.symbol], number] = None
-    return tuple(
-        (organism, array("H", [p for p, _ in pairs]).tobytes(), array("I", [n for _, n in pairs]).tobytes())
-        for organism, pairs in sorted(sets.items())
+        gene_count=len(table) if figure.genes else -1,
+        gene_ids=array("I", [n for pair in pairs for n in pair]).tobytes(),
+        gene_organisms=tuple(organisms),
     )

@@ -2,11 +2,12 @@
 // page never freezes). Data: search/analysis.json and search/analysis/*.bin (format:
 // site_builder/analysis.py), titles and URLs from the search index's doc files.
 //
-// Messages in:  {id, type: "analyse", base, genes: "TP53, stat3 7157...", organism, docs: 50, exclude: "figures/x.html"}
+// Messages in:  {id, type: "analyse", base, genes: "TP53, stat3 7157...", organism ("" for all), docs: 50, exclude: "figures/x.html"}
 //               {id, type: "docs", base, ids: [doc ids]}
 // Messages out: {id, ok: true, result} or {id, ok: false, error}
 //
-// The test: for each figure of the organism holding at least one of the query's genes, with
+// The test: for each figure of the organism holding at least one of the query's genes (the
+// figures of an organism: those of its papers and of its genes tables' rows), with
 // N genes in the organism's background, n in the figure, m known genes in the query and k of
 // them in the figure, p = P(X >= k) for X ~ Hypergeometric(N, n, m); the Benjamini-Hochberg FDR
 // over the organism's figures with at least one gene; the sample odds ratio
@@ -14,7 +15,7 @@
 "use strict";
 
 var files = new Map(); // url -> promise of its bytes or JSON
-var sizesCache = new Map(); // sizes url -> Uint16Array
+var decodedFiles = new Map(); // url -> the decoded sizes or members
 var parsedShards = new Map(); // shard url -> Map(key -> entry)
 
 function load(url, kind) {
@@ -51,38 +52,63 @@ Reader.prototype.text = function () {
 };
 
 // --- the index files ------------------------------------------------------------------------
+var ALL = ""; // the organism value of "all organisms"
+
 function manifests(base) {
   return Promise.all([load(new URL("analysis.json", base).href, "manifest"), load(new URL("manifest.json", base).href, "manifest")]);
 }
 
-// an organism's gene-set sizes: Uint16Array by doc id (0: no gene of the organism)
-function sizes(base, analysis, organism) {
-  var url = new URL("analysis/" + organism[3] + ".bin", base).href;
-  if (sizesCache.has(url)) return Promise.resolve(sizesCache.get(url));
+function decoded(url, make) {
+  if (decodedFiles.has(url)) return Promise.resolve(decodedFiles.get(url));
   return load(url, "bytes").then(function (bytes) {
-    var reader = new Reader(bytes), out = new Uint16Array(analysis.docs), doc = -1;
+    var value = make(bytes);
+    decodedFiles.set(url, value);
+    return value;
+  });
+}
+
+// the gene-set size of every doc
+function sizes(base, analysis) {
+  return decoded(new URL("analysis/" + analysis.sizes + ".bin", base).href, function (bytes) {
+    var reader = new Reader(bytes), out = new Uint16Array(analysis.docs);
+    for (var i = 0; i < analysis.docs; i++) out[i] = reader.varint();
+    return out;
+  });
+}
+
+// 1 for each doc of the organism (with genes); null for all organisms
+function members(base, analysis, organism) {
+  if (organism.file === null) return Promise.resolve(null);
+  return decoded(new URL("analysis/" + organism.file + ".bin", base).href, function (bytes) {
+    var reader = new Reader(bytes), out = new Uint8Array(analysis.docs), doc = -1;
     while (reader.pos < bytes.length) {
       doc += reader.varint();
-      out[doc] = Math.min(reader.varint(), 65535);
+      out[doc] = 1;
     }
-    sizesCache.set(url, out);
     return out;
   });
 }
 
 function parseShard(bytes) {
-  var reader = new Reader(bytes), entries = new Map();
+  var reader = new Reader(bytes), entries = new Map(), previous = new Uint8Array(0);
   while (reader.pos < bytes.length) {
-    var key = reader.text(), count = reader.varint();
+    var shared = reader.varint(), length = reader.varint();
+    var name = new Uint8Array(shared + length);
+    name.set(previous.subarray(0, shared));
+    name.set(bytes.subarray(reader.pos, reader.pos + length), shared);
+    reader.pos += length;
+    previous = name;
+    var key = decoder.decode(name), head = reader.varint(), count = Math.floor(head / 4), spelling = head % 4;
     if (count === 0) {
       var targets = [], number = reader.varint();
       for (var i = 0; i < number; i++) targets.push(reader.text());
       entries.set(key, { alias: targets });
-    } else {
-      var display = reader.text(), length = reader.varint();
-      entries.set(key, { count: count, display: display || key, bytes: bytes, start: reader.pos });
-      reader.pos += length;
+      continue;
     }
+    var display = spelling === 0 ? key : spelling === 1 ? key.charAt(0) + key.slice(1).toLowerCase()
+      : spelling === 2 ? key.toLowerCase() : reader.text();
+    entries.set(key, { count: count, display: display, bytes: bytes, start: reader.pos });
+    for (var j = 0; j < count; j++) { while (bytes[reader.pos++] & 0x80); } // skip the postings
   }
   return entries;
 }
@@ -122,19 +148,21 @@ function lookUp(base, table, keys) {
   });
 }
 
-function postings(entry) {
-  var reader = new Reader(entry.bytes, entry.start), doc = -1, ids = new Int32Array(entry.count);
+// the doc ids holding a gene, those of the organism only
+function postings(entry, member) {
+  var reader = new Reader(entry.bytes, entry.start), doc = -1, ids = [];
   for (var i = 0; i < entry.count; i++) {
     doc += reader.varint();
-    ids[i] = doc;
+    if (!member || member[doc]) ids.push(doc);
   }
   return ids;
 }
 
 // --- the input ------------------------------------------------------------------------------
 // Tokens separated by white space, commas or semicolons; digits are NCBI Gene IDs, anything
-// else a symbol in any case. Returns the known keys, the unknown and the duplicate inputs.
-function resolve(base, table, text) {
+// else a symbol in any case. A gene is known when a figure of the organism holds it. Returns
+// the known genes (with their docs in the organism), the unknown and the duplicate inputs.
+function resolve(base, table, text, member) {
   var tokens = String(text || "").split(/[\s,;]+/).filter(Boolean);
   var firstKeys = tokens.map(function (token) { return /^\d+$/.test(token) ? token : token.toUpperCase(); });
   return lookUp(base, table, Array.from(new Set(firstKeys))).then(function (found) {
@@ -144,10 +172,18 @@ function resolve(base, table, text) {
     });
     return lookUp(base, table, Array.from(targets)).then(function (more) {
       more.forEach(function (entry, key) { found.set(key, entry); });
+      var docs = new Map();
+      function docsOf(key) {
+        var entry = found.get(key);
+        if (!entry || entry.alias) return [];
+        if (!docs.has(key)) docs.set(key, postings(entry, member));
+        return docs.get(key);
+      }
       var known = [], seen = new Map(), unknown = [], duplicates = [];
       tokens.forEach(function (token, i) {
         var entry = found.get(firstKeys[i]);
-        var keys = !entry ? [] : entry.alias ? entry.alias.filter(function (key) { return found.has(key) && !found.get(key).alias; }) : [firstKeys[i]];
+        var keys = !entry ? [] : entry.alias ? entry.alias : [firstKeys[i]];
+        keys = keys.filter(function (key) { return docsOf(key).length > 0; });
         if (!keys.length) { unknown.push(token); return; }
         var fresh = keys.filter(function (key) { return !seen.has(key); });
         if (!fresh.length) {
@@ -156,7 +192,7 @@ function resolve(base, table, text) {
         }
         fresh.forEach(function (key) {
           seen.set(key, token);
-          known.push({ input: token, key: key, gene: found.get(key).display, entry: found.get(key) });
+          known.push({ input: token, key: key, gene: found.get(key).display, docs: docsOf(key) });
         });
       });
       return { known: known, unknown: unknown, duplicates: duplicates };
@@ -209,14 +245,21 @@ function analyse(message) {
   var base = message.base;
   return manifests(base).then(function (both) {
     var analysis = both[0], search = both[1];
-    var organism = analysis.organisms.find(function (row) { return row[0] === message.organism; });
+    var organism = message.organism === ALL ? { name: ALL, figures: analysis.all[0], background: analysis.all[1], file: null } : null;
+    analysis.organisms.forEach(function (row) {
+      if (row[0] === message.organism) organism = { name: row[0], figures: row[1], background: row[2], file: row[3] };
+    });
     if (!organism) throw new Error("unknown organism " + message.organism);
-    return Promise.all([resolve(base, organism[4], message.genes), sizes(base, analysis, organism)]).then(function (loaded) {
+    return Promise.all([members(base, analysis, organism), sizes(base, analysis)]).then(function (loaded) {
+      return resolve(base, analysis.genes, message.genes, loaded[0]).then(function (input) {
+        return [input, loaded[1]];
+      });
+    }).then(function (loaded) {
       var input = loaded[0], size = loaded[1];
-      var N = organism[2], M = organism[1], m = input.known.length;
+      var N = organism.background, M = organism.figures, m = input.known.length;
       var overlap = new Map(); // doc -> indices of the known genes it holds
       input.known.forEach(function (gene, index) {
-        var ids = postings(gene.entry);
+        var ids = gene.docs;
         for (var i = 0; i < ids.length; i++) {
           var list = overlap.get(ids[i]);
           if (list) list.push(index); else overlap.set(ids[i], [index]);
@@ -240,7 +283,7 @@ function analyse(message) {
       });
       return excludeAndName(base, search, rows, message).then(function (shown) {
         return {
-          organism: organism[0], background: N, tested: M, query: m,
+          organism: organism.name, background: N, tested: M, query: m,
           known: input.known.map(function (gene) { return { input: gene.input, gene: gene.gene }; }),
           unknown: input.unknown, duplicates: input.duplicates,
           rows: shown.rows, docs: shown.docs,

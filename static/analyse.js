@@ -79,9 +79,13 @@
     problems.appendChild(list);
   }
 
+  function organismText(name) {
+    return name ? "for " + name : "in any organism";
+  }
+
   function showProblems(result) {
     problems.textContent = "";
-    listProblem(plural(result.unknown.length, "gene is", "genes are") + " not known for " + result.organism +
+    listProblem(plural(result.unknown.length, "gene is", "genes are") + " not known " + organismText(result.organism) +
       " in this collection and left out:", result.unknown);
     listProblem(plural(result.duplicates.length, "entry repeats", "entries repeat") + " a gene already in the list and is counted once:",
       result.duplicates.map(function (d) { return d.input + " (" + d.gene + ", first given as " + d.first + ")"; }));
@@ -151,7 +155,7 @@
       var blob = new Blob([lines.join("\n") + "\n"], { type: "text/tab-separated-values" });
       var link = document.createElement("a");
       link.href = URL.createObjectURL(blob);
-      link.download = "pfocr-analysis-" + result.organism.replace(/[^A-Za-z0-9]+/g, "-").toLowerCase() + ".tsv";
+      link.download = "pfocr-analysis-" + (result.organism || "all").replace(/[^A-Za-z0-9]+/g, "-").toLowerCase() + ".tsv";
       document.body.appendChild(link);
       link.click();
       link.remove();
@@ -160,8 +164,8 @@
   }
 
   function summary(result) {
-    var text = plural(result.query, "gene", "genes") + " of your list " + (result.query === 1 ? "is" : "are") + " known for " +
-      result.organism + " (background: " + plural(result.background, "gene", "genes") + " in " +
+    var text = plural(result.query, "gene", "genes") + " of your list " + (result.query === 1 ? "is" : "are") + " known " +
+      organismText(result.organism) + " (background: " + plural(result.background, "gene", "genes") + " in " +
       plural(result.tested, "figure", "figures") + "). ";
     if (!result.rows.length) return text + "No figure holds any of them.";
     return text + plural(result.rows.length, "figure holds", "figures hold") + " at least one of them, best match first.";
@@ -204,11 +208,11 @@
       current = result;
       showProblems(result);
       if (!result.query) {
-        say("None of the genes in your list is known for " + result.organism + " in this collection. " +
+        say("None of the genes in your list is known " + organismText(result.organism) + " in this collection. " +
           "Check the organism, or use official gene symbols or NCBI Gene IDs.");
         return;
       }
-      caption.textContent = "Figures holding genes of your list, " + result.organism + ", by p-value";
+      caption.textContent = "Figures holding genes of your list, " + (result.organism || "all organisms") + ", by p-value";
       output.hidden = !result.rows.length;
       showRows(result, result.docs, 0);
       say(summary(result));
@@ -220,13 +224,17 @@
   }
 
   function start(analysis) {
+    var all = document.createElement("option");
+    all.value = "";
+    all.textContent = "All organisms (" + plural(analysis.all[0], "figure", "figures") + ")";
+    select.appendChild(all);
     analysis.organisms.slice().sort(function (a, b) { return b[1] - a[1] || (a[0] < b[0] ? -1 : 1); }).forEach(function (row) {
       var option = document.createElement("option");
       option.value = row[0];
       option.textContent = row[0] + " (" + plural(row[1], "figure", "figures") + ")";
       select.appendChild(option);
     });
-    var known = function (name) { return analysis.organisms.some(function (row) { return row[0] === name; }); };
+    var known = function (name) { return name === "" || analysis.organisms.some(function (row) { return row[0] === name; }); };
     var params = new URLSearchParams(location.search);
     if (known(params.get("organism"))) select.value = params.get("organism");
     else if (known(DEFAULT_ORGANISM)) select.value = DEFAULT_ORGANISM;

@@ -236,13 +236,12 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (analysis) {
-      // the page's organisms first, then the others by size: the first that knows some of the genes
-      var known = analysis.organisms.slice().sort(function (a, b) { return b[1] - a[1]; }).map(function (row) { return row[0]; });
-      var candidates = organisms.filter(function (name) { return known.indexOf(name) >= 0; });
-      known.forEach(function (name) { if (candidates.indexOf(name) < 0) candidates.push(name); });
+      // the page's organisms that the analysis knows, else all organisms
+      var known = analysis.organisms.map(function (row) { return row[0]; });
+      var candidates = organisms.filter(function (name) { return known.indexOf(name) >= 0; }).slice(0, 2).concat([""]);
       var exclude = "figures/" + pageFigid() + ".html";
       function attempt(index) {
-        if (index >= Math.min(candidates.length, 3)) throw new Error("no organism knows these genes");
+        if (index >= candidates.length) throw new Error("no organism knows these genes");
         return ask(base, { type: "analyse", genes: genes.join(" "), organism: candidates[index], docs: RELATED, exclude: exclude })
           .then(function (result) { return result.query ? result : attempt(index + 1); });
       }
@@ -275,7 +274,7 @@
       return;
     }
     status.textContent = "Figures sharing the most significant number of genes with this one (hypergeometric test, " +
-      result.organism + " genes).";
+      (result.organism || "all organisms") + ").";
     var list = element("ol", { class: "related" });
     result.docs.forEach(function (doc, i) {
       var row = result.rows[i];

@@ -415,11 +415,11 @@ def test_search_record_of_a_figure():
     figure = Figure(
         figid="PMC9__f1", title="Wnt signaling", caption="CTNNB1 enters the nucleus.", pmcid="PMC9", year="2020",
         organisms=("NA", "Danio rerio"), keywords=("zebrafish", "fin"), gene_symbols=("AXIN2",),
-        genes=(GeneMention("beta-catenin", "CTNNB1"), GeneMention("x", "")),
+        genes=(GeneMention("beta-catenin", "CTNNB1", "1499", "", "Danio rerio"), GeneMention("x", "")),
     )
     assert search_record(figure) == SearchRecord(
         url="figures/PMC9__f1.html", title="Wnt signaling", caption="CTNNB1 enters the nucleus.", year="2020",
         organisms=("Danio rerio",), genes=("CTNNB1", "AXIN2"), keywords=("zebrafish", "fin"), pmcid="PMC9",
-        # the table's row has no organism: it counts for the figure's; no NCBI Gene ID (0)
-        gene_sets=(("Danio rerio", array("H", [0]).tobytes(), array("I", [0]).tobytes()),),
+        # the gene set for the analysis: the table's genes (not the keywords), with their IDs and organisms
+        gene_count=1, gene_ids=array("I", [0, 1499]).tobytes(), gene_organisms=("Danio rerio",),
     )
