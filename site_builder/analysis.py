@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
+from itertools import chain
+from operator import sub
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 if TYPE_CHECKING:
@@ -86,6 +88,13 @@ def spelling_code(key: str, spelling: str) -> int:
     return 3
 
 
+def fast_varints(values: Iterable[int]) -> bytes:
+    from .search import _SHORT_VARINTS, _TWO_BYTES, varint
+
+    table = _SHORT_VARINTS
+    return b"".join([table[value] if value < _TWO_BYTES else varint(value) for value in values])
+
+
 class Collection:
     """Everything the files hold, gathered in one pass over the records (doc id order)."""
 
@@ -95,45 +104,64 @@ class Collection:
         self.ids: dict[int, str | tuple[str, ...]] = {}  # NCBI Gene ID -> key (rarely several)
         self.sizes = array("H")
         self.members: defaultdict[str, array] = defaultdict(lambda: array("i"))
+        docs, spellings = self.docs, self.spellings
         for doc, record in enumerate(records):
             symbols = set_symbols(record)
-            keys = dict.fromkeys(gene_key(symbol) for symbol in symbols)
+            keys = {}
+            for symbol in symbols:
+                key = symbol.upper()
+                if key in keys:
+                    continue
+                keys[key] = None
+                found = docs.get(key)
+                if found is None:
+                    docs[key] = array("i", (doc,))
+                    spellings[key] = symbol
+                else:
+                    found.append(doc)
+                    if symbol == key:
+                        spellings[key] = key
+            for symbol in symbols:  # a later spelling equal to the key wins
+                if symbol not in keys and symbol.upper() == symbol:
+                    spellings[symbol] = symbol
             self.sizes.append(min(len(keys), 65535))
             if not keys:
                 continue
             for organism in member_organisms(record):
                 self.members[organism].append(doc)
-            for symbol in symbols:
-                key = gene_key(symbol)
-                if key not in self.docs:
-                    self.docs[key] = array("i")
-                    self.spellings[key] = symbol
-                elif symbol == key:
-                    self.spellings[key] = key
-            for key in keys:
-                self.docs[key].append(doc)
-            for number, key in gene_ids(record):
-                known = self.ids.get(number)
-                if known is None:
-                    self.ids[number] = key
-                elif key != known and (isinstance(known, str) or key not in known):
-                    self.ids[number] = tuple(sorted({*((known,) if isinstance(known, str) else known), key}))
+            if record.gene_ids:
+                for number, key in gene_ids(record):
+                    known = self.ids.get(number)
+                    if known is None:
+                        self.ids[number] = key
+                    elif key != known and (isinstance(known, str) or key not in known):
+                        self.ids[number] = tuple(sorted({*((known,) if isinstance(known, str) else known), key}))
 
     def background(self) -> dict[str, int]:
-        """organism -> how many keys its figures hold."""
+        """organism -> how many keys its figures hold. Figures naming the same organisms share a
+        group: a key counts for the organisms of the groups of its figures."""
+        groups: dict[tuple[str, ...], int] = {(): 0}
         organisms_of: dict[int, tuple[str, ...]] = {}
-        for organism, docs in self.members.items():
+        for organism, docs in sorted(self.members.items()):
             for doc in docs:
                 organisms_of[doc] = organisms_of.get(doc, ()) + (organism,)
+        group_of = [0] * len(self.sizes)
+        for doc, names in organisms_of.items():
+            group_of[doc] = groups.setdefault(names, len(groups))
+        names_of = list(groups)
         counts: defaultdict[str, int] = defaultdict(int)
+        seen: dict[frozenset, tuple[str, ...]] = {}
         for docs in self.docs.values():
-            for organism in set().union(*(organisms_of.get(doc, ()) for doc in docs)):
+            found = frozenset(map(group_of.__getitem__, docs))
+            if found not in seen:
+                seen[found] = tuple(set().union(*(names_of[g] for g in found)))
+            for organism in seen[found]:
                 counts[organism] += 1
         return counts
 
     def entries(self) -> Iterator[tuple[str, bytes]]:
         """(key, entry without its key) in the order the browser compares keys (UTF-16 units)."""
-        from .search import _utf16, deltas, varint, varints
+        from .search import _utf16, varint
 
         keys = list(self.docs) + [str(number) for number in self.ids if str(number) not in self.docs]
         for key in sorted(keys, key=_utf16):
@@ -141,7 +169,8 @@ class Collection:
                 docs, spelling = self.docs[key], self.spellings[key]
                 code = spelling_code(key, spelling)
                 shown = varint(len(spelling.encode("utf-8"))) + spelling.encode("utf-8") if code == 3 else b""
-                yield key, varint(len(docs) << 2 | code) + shown + varints(deltas(docs))
+                gaps = map(sub, docs, chain((-1,), docs))
+                yield key, varint(len(docs) << 2 | code) + shown + fast_varints(gaps)
             else:
                 targets = self.ids[int(key)]
                 targets = (targets,) if isinstance(targets, str) else targets

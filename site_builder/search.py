@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import string
+import sys
 import tempfile
 import time
 import unicodedata
@@ -446,7 +447,7 @@ def search_record(figure: Figure) -> SearchRecord:
     for gene in figure.genes:
         if gene.symbol and gene.ncbigene_id.isdigit() and 0 < int(gene.ncbigene_id) < 1 << 32:
             pairs[position[gene.symbol], int(gene.ncbigene_id)] = None
-    organisms = dict.fromkeys(g.organism for g in figure.genes if g.symbol and g.organism and g.organism != "NA")
+    organisms = dict.fromkeys(sys.intern(g.organism) for g in figure.genes if g.symbol and g.organism and g.organism != "NA")
     return SearchRecord(
         url=figure.url,
         title=figure.title,
