@@ -4,6 +4,7 @@
 //
 // Messages in:  {id, type: "analyse", base, genes: "TP53, stat3 7157...", organism ("" for all), docs: 50, exclude: "figures/x.html"}
 //               {id, type: "docs", base, ids: [doc ids]}
+//               {id, type: "prepare", base}: load the manifests and sizes ahead
 // Messages out: {id, ok: true, result} or {id, ok: false, error}
 //
 // The test: for each figure of the organism holding at least one of the query's genes (the
@@ -242,7 +243,7 @@ function oddsRatio(k, N, n, m) {
 
 // --- the analysis -------------------------------------------------------------------------------
 function analyse(message) {
-  var base = message.base;
+  var base = message.base, started = performance.now(), timing = {};
   return manifests(base).then(function (both) {
     var analysis = both[0], search = both[1];
     var organism = message.organism === ALL ? { name: ALL, figures: analysis.all[0], background: analysis.all[1], file: null } : null;
@@ -255,6 +256,7 @@ function analyse(message) {
         return [input, loaded[1]];
       });
     }).then(function (loaded) {
+      timing.loaded = Math.round(performance.now() - started);
       var input = loaded[0], size = loaded[1];
       var N = organism.background, M = organism.figures, m = input.known.length;
       var overlap = new Map(); // doc -> indices of the known genes it holds
@@ -281,12 +283,15 @@ function analyse(message) {
       rows.forEach(function (row) {
         row.genes = row.genes.map(function (index) { return names[index]; });
       });
+      timing.ranked = Math.round(performance.now() - started);
       return excludeAndName(base, search, rows, message).then(function (shown) {
+        timing.named = Math.round(performance.now() - started);
         return {
           organism: organism.name, background: N, tested: M, query: m,
           known: input.known.map(function (gene) { return { input: gene.input, gene: gene.gene }; }),
           unknown: input.unknown, duplicates: input.duplicates,
           rows: shown.rows, docs: shown.docs,
+          timing: timing, // milliseconds from the message: data loaded, figures ranked, the first named
         };
       });
     });
@@ -324,7 +329,9 @@ self.onmessage = function (event) {
   var message = event.data;
   var work = message.type === "docs"
     ? manifests(message.base).then(function (both) { return docs(message.base, both[1], message.ids); })
-    : analyse(message);
+    : message.type === "prepare" // fetch what every analysis needs while the page starts
+      ? manifests(message.base).then(function (both) { return sizes(message.base, both[0]).then(function () { return null; }); })
+      : analyse(message);
   work.then(function (result) {
     self.postMessage({ id: message.id, ok: true, result: result });
   }, function (error) {

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  var PAGE_SIZE = 50;
+  var PAGE_SIZE = 25; // rows named (titles fetched) at a time
   var DEFAULT_ORGANISM = "Homo sapiens";
   var FAILED = "The analysis failed: part of its data could not be loaded. Please try again.";
 
@@ -206,6 +206,7 @@
       output.removeAttribute("aria-busy");
       clear();
       current = result;
+      output.setAttribute("data-timing", JSON.stringify(result.timing));
       showProblems(result);
       if (!result.query) {
         say("None of the genes in your list is known " + organismText(result.organism) + " in this collection. " +
@@ -250,6 +251,7 @@
     say("Paste a gene list and choose Analyse. " + plural(analysis.docs, "figure", "figures") + " to match.");
   }
 
+  ask({ type: "prepare" }).catch(function () { /* the analysis reports it */ });
   var ready = fetch(new URL("analysis.json", base).href, { cache: "no-cache" }).then(function (response) {
     if (!response.ok) throw new Error("HTTP " + response.status);
     return response.json();

@@ -241,11 +241,14 @@
       var candidates = organisms.filter(function (name) { return known.indexOf(name) >= 0; }).slice(0, 2).concat([""]);
       var exclude = "figures/" + pageFigid() + ".html";
       function attempt(index) {
-        if (index >= candidates.length) throw new Error("no organism knows these genes");
         return ask(base, { type: "analyse", genes: genes.join(" "), organism: candidates[index], docs: RELATED, exclude: exclude })
-          .then(function (result) { return result.query ? result : attempt(index + 1); });
+          .then(function (result) { return result.docs.length || index === candidates.length - 1 ? result : attempt(index + 1); });
       }
-      return attempt(0).then(function (result) { showRelated(node, status, result, genes); });
+      return attempt(0).then(function (result) {
+        worker.terminate(); // its caches are not needed any more
+        worker = null;
+        showRelated(node, status, result, genes);
+      });
     }).catch(function () {
       status.textContent = location.protocol === "file:"
         ? "Related figures show when the site is served over HTTP, not from files opened directly."
@@ -254,16 +257,21 @@
     return node;
   }
 
+  var worker = null, asked = 0, pending = new Map();
+
   function ask(base, message) {
-    return new Promise(function (resolve, reject) {
-      var worker = new Worker(new URL("static/analyse-worker.js", root).href);
-      message.id = 1;
-      message.base = base;
+    if (!worker) {
+      worker = new Worker(new URL("static/analyse-worker.js", root).href);
       worker.onmessage = function (event) {
-        worker.terminate();
-        event.data.ok ? resolve(event.data.result) : reject(new Error(event.data.error));
+        var done = pending.get(event.data.id);
+        pending.delete(event.data.id);
+        if (done) event.data.ok ? done.resolve(event.data.result) : done.reject(new Error(event.data.error));
       };
-      worker.onerror = function (error) { worker.terminate(); reject(error); };
+    }
+    message.id = ++asked;
+    message.base = base;
+    return new Promise(function (resolve, reject) {
+      pending.set(message.id, { resolve: resolve, reject: reject });
       worker.postMessage(message);
     });
   }
