@@ -60,6 +60,7 @@ class SiteConfig:
         NavLink("Organisms", "organisms/index.html"),
         NavLink("Genes", "genes/index.html"),
         NavLink("Search", "search.html"),
+        NavLink("Analyse", "analyse.html"),
         NavLink("About", "about.html"),
     )
 

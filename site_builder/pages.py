@@ -42,6 +42,8 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
     jobs += [partial(r.content_page, page) for page in index.pages]
     jobs += [
         partial(r.simple, "search.html", "search.html", "Search", f"Search {len(index.figures)} pathway figures by gene, organism, title or caption."),
+        partial(r.simple, "analyse.html", "analyse.html", "Analyse a gene list",
+                "Find the published pathway figures that match a list of genes: an enrichment analysis in your browser."),
         partial(r.simple, "404.html", "404.html", "Page not found"),
         partial(r.simple, "downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
                 files=downloads.catalogue(index), gene_sets=downloads.gene_set_catalogue(index), min_genes=MIN_GENES,

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import jinja2
 from markupsafe import Markup
 
-from . import charts, downloads, jsonld, links
+from . import analysis, charts, downloads, jsonld, links
 from .config import SiteConfig
 from .index import gene_page_name, redirect_file
 from .model import Figure, Listing, Page, SiteIndex
@@ -238,7 +238,7 @@ class Renderer:
             annotations=annotations,
             notes=notes,
             notes_titled=notes_titled,
-            scripts=scripts,
+            scripts=[*scripts, analysis.FIGURE_SCRIPT],
             resources=resource_links(figure),
             edit_url=links.edit_url(config, figure),
             # No trail (Home > Figures > figid): shown, it would add ~19 MB to a 100k-figure site, and

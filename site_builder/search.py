@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import string
+import sys
 import tempfile
 import time
 import unicodedata
@@ -40,6 +41,7 @@ from operator import and_, sub
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from .analysis import write_analysis
 from .model import Figure, newest_first_key
 from .parallel import default_jobs, map_chunks
 
@@ -53,6 +55,9 @@ MIN_TERM = 2
 PREFIX_MIN = 3  # the last word typed matches as a prefix once it has this many characters
 # A term's score in a record adds the weights of the fields holding it; the weights sum to 15.
 WEIGHT_GENE, WEIGHT_TITLE, WEIGHT_KEYWORD, WEIGHT_ORGANISM, WEIGHT_CAPTION = 6, 4, 2, 2, 1
+# Without the title's weight (which the browser can check), only a gene symbol reaches WEIGHT_GENE:
+# search.js lists the query's gene symbols in each result that way.
+assert WEIGHT_KEYWORD + WEIGHT_ORGANISM + WEIGHT_CAPTION < WEIGHT_GENE
 
 STOPWORDS = frozenset(
     "a an and are as at be been being but by can could did do does during for from had has have "
@@ -75,7 +80,12 @@ class SearchRecord:
     genes: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     pmcid: str = ""  # orders figures of the same year, newest first
-
+    # enrichment analysis (analysis.py): the gene set is genes[:gene_count] (-1: all of them);
+    # gene_ids: array("I") of (position in genes, NCBI Gene ID) pairs from the genes table;
+    # gene_organisms: the organisms of the table's rows
+    gene_count: int = -1
+    gene_ids: bytes = b""
+    gene_organisms: tuple[str, ...] = ()
 
 @dataclass(frozen=True, slots=True)
 class SearchIndexStats:
@@ -322,8 +332,11 @@ class IndexWriter:
         return name
 
     def write_manifest(self, manifest: dict) -> None:
-        data = to_json(manifest)
-        (self.folder / "manifest.json").write_bytes(data)
+        self.write_named("manifest.json", to_json(manifest))
+
+    def write_named(self, name: str, data: bytes) -> None:
+        """A file with a fixed name (a manifest, fetched without caching)."""
+        (self.folder / name).write_bytes(data)
         self.files += 1
         self.bytes += len(data)
 
@@ -376,7 +389,10 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> 
         "organisms": organism_rows,
         "years": year_ranges(records),
         "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
+        # the browser tells a gene symbol's score from the others' (search.js, matchedGenes)
+        "weights": {"gene": WEIGHT_GENE, "title": WEIGHT_TITLE},
     })
+    write_analysis(records, writer)
     return len(postings.lists)
 
 
@@ -420,8 +436,18 @@ def replace_dir(fresh: Path, target: Path) -> None:
 
 # --- from the site -------------------------------------------------------------------------------
 def search_record(figure: Figure) -> SearchRecord:
-    """What people search a figure by: genes from its table and its schema-jsonld keywords."""
-    genes = tuple(dict.fromkeys([g.symbol for g in figure.genes if g.symbol] + list(figure.gene_symbols)))
+    """What people search a figure by: genes from its table and its schema-jsonld keywords.
+
+    The first gene_count genes are the figure's gene set for enrichment analysis (its symbols:
+    the table's when it has one), with the table's NCBI Gene IDs and organisms."""
+    table = tuple(dict.fromkeys(g.symbol for g in figure.genes if g.symbol))
+    genes = tuple(dict.fromkeys(table + tuple(figure.gene_symbols)))
+    position = {symbol: i for i, symbol in enumerate(table)}
+    pairs: dict[tuple[int, int], None] = {}
+    for gene in figure.genes:
+        if gene.symbol and gene.ncbigene_id.isdigit() and 0 < int(gene.ncbigene_id) < 1 << 32:
+            pairs[position[gene.symbol], int(gene.ncbigene_id)] = None
+    organisms = dict.fromkeys(sys.intern(g.organism) for g in figure.genes if g.symbol and g.organism and g.organism != "NA")
     return SearchRecord(
         url=figure.url,
         title=figure.title,
@@ -431,5 +457,7 @@ def search_record(figure: Figure) -> SearchRecord:
         genes=genes,
         keywords=figure.keywords,
         pmcid=figure.pmcid,
+        gene_count=len(table) if figure.genes else -1,
+        gene_ids=array("I", [n for pair in pairs for n in pair]).tobytes(),
+        gene_organisms=tuple(organisms),
     )
-

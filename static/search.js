@@ -1,6 +1,8 @@
 // The search page: looks queries up in the static index the build wrote under search/
 // (format: site_builder/search.py). No dependencies; nothing is fetched from elsewhere.
-// ?q=, ?organism= and ?year= come from the URL (the header box submits ?q=) and stay in it.
+// ?q=, ?organism=, ?from= and ?to= (years) come from the URL (the header box submits ?q=) and stay
+// in it; an older link's ?year= is a range of one year. The query's words are highlighted in the
+// titles, and the gene symbols it matched are listed under each result.
 (function () {
   "use strict";
 
@@ -14,7 +16,8 @@
   if (!form || !window.fetch || !window.TextDecoder || !window.URLSearchParams) return;
   var input = document.getElementById("search-q");
   var organismSelect = document.getElementById("search-organism");
-  var yearSelect = document.getElementById("search-year");
+  var fromSelect = document.getElementById("search-from");
+  var toSelect = document.getElementById("search-to");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
   var more = document.getElementById("search-more");
@@ -28,6 +31,7 @@
   var shards = new Map(); // term shard number -> promise of its parsed entries
   var latest = 0; // number of the newest search: older ones drop their results
   var results = []; // doc ids of the current search, best first
+  var shownMatch = { terms: [], prefix: false, lists: [] }; // what the current search matched, for highlighting
   var timer = 0;
 
   // --- files -----------------------------------------------------------------------------
@@ -146,6 +150,7 @@
           if (entry.term === term || (prefix && entry.term.startsWith(term))) {
             var list = postings(entry);
             list.weight = entry.term === term ? 1 : PREFIX_WEIGHT;
+            list.term = entry.term;
             found.push(list);
           }
         });
@@ -163,10 +168,24 @@
     return manifest.years.find(function (row) { return row[0] === year; });
   }
 
+  // The doc ids of the years from..to (either may be ""): one id range, since ids follow the
+  // years (site_builder/search.py); null when no year is set.
+  function yearRange(from, to) {
+    if (!from && !to) return null;
+    var low = Infinity, high = -Infinity;
+    manifest.years.forEach(function (row) {
+      if ((!from || row[0] >= from) && (!to || row[0] <= to)) {
+        low = Math.min(low, row[1]);
+        high = Math.max(high, row[2]);
+      }
+    });
+    return low < high ? [low, high] : [0, 0];
+  }
+
   // A test for doc ids, or null when no filter is set.
   function filterOf(state) {
-    var year = yearRow(state.year), organism = organismRow(state.organism);
-    var inYear = year ? function (id) { return id >= year[1] && id < year[2]; } : null;
+    var range = yearRange(state.from, state.to), organism = organismRow(state.organism);
+    var inYear = range ? function (id) { return id >= range[0] && id < range[1]; } : null;
     if (!organism) return Promise.resolve(inYear);
     return load("organisms/" + organism[2] + ".bin", "bytes").then(function (bytes) {
       var reader = new Reader(bytes), member = new Uint8Array(manifest.docs), doc = -1;
@@ -181,7 +200,7 @@
   // --- ranking -------------------------------------------------------------------------------
   // Doc ids holding every query word, best first: the sum over the words of score x idf
   // (for a prefix, its best-scoring completion). Ties go to the higher id: the newer figure.
-  function rank(query, accept) {
+  function rank(query, accept, match) {
     var last = query.terms.length - 1;
     return Promise.all(query.terms.map(function (term, k) {
       return matches(term, query.prefix && k === last);
@@ -189,6 +208,7 @@
       var total = new Float64Array(manifest.docs);
       var matched = new Uint8Array(manifest.docs); // how many words in a row each doc holds
       perWord.forEach(function (lists, k) { addWord(lists, k, matched, total); });
+      match.lists = perWord;
       var ids = [];
       for (var id = 0; id < manifest.docs; id++) {
         if (matched[id] === perWord.length && (!accept || accept(id))) ids.push(id);
@@ -214,15 +234,17 @@
     });
   }
 
+  // {ids: doc ids found or null when nothing was asked, match: what to highlight in them}
   function find(state) {
     var query = queryTerms(state.q);
+    var match = { terms: query.terms, prefix: query.prefix, lists: [] };
     return filterOf(state).then(function (accept) {
-      if (query.terms.length) return rank(query, accept);
+      if (query.terms.length) return rank(query, accept, match);
       if (!accept) return null; // nothing asked
       var ids = [];
       for (var id = manifest.docs - 1; id >= 0; id--) if (accept(id)) ids.push(id);
       return ids; // newest first
-    });
+    }).then(function (ids) { return { ids: ids, match: match }; });
   }
 
   // --- showing results -------------------------------------------------------------------------
@@ -235,12 +257,91 @@
     }));
   }
 
-  function resultItem(doc) {
+  // --- highlighting ---------------------------------------------------------------------------
+  // Does a word of a title match a query word? (folded and joined as the index holds it, or one
+  // of its hyphenated parts; the last query word also as a prefix)
+  function wordMatches(word, match) {
+    var folded = fold(word).trim(), forms = [folded.replace(/-/g, "")].concat(folded.split("-"));
+    var last = match.terms.length - 1;
+    return forms.some(function (form) {
+      return form && match.terms.some(function (term, k) {
+        return form === term || (match.prefix && k === last && form.startsWith(term));
+      });
+    });
+  }
+
+  // The title as text nodes, the words the query matched in <mark>.
+  function highlighted(title, match) {
+    var fragment = document.createDocumentFragment(), at = 0, pattern = /[\p{L}\p{N}\p{M}-]+/gu, found;
+    while (match.terms.length && (found = pattern.exec(title))) {
+      if (!wordMatches(found[0], match)) continue;
+      fragment.appendChild(document.createTextNode(title.slice(at, found.index)));
+      var mark = document.createElement("mark");
+      mark.textContent = found[0];
+      fragment.appendChild(mark);
+      at = found.index + found[0].length;
+    }
+    fragment.appendChild(document.createTextNode(title.slice(at)));
+    return fragment;
+  }
+
+  // The index terms of a title, as site_builder.search.terms makes them.
+  function titleTerms(title) {
+    var folded = fold(title), found = new Set(folded.split(" ").filter(Boolean));
+    if (folded.indexOf("-") >= 0) {
+      found = new Set(folded.replace(/-/g, " ").split(" ").concat(folded.replace(/-/g, "").split(" ")).filter(Boolean));
+    }
+    return found;
+  }
+
+  function scoreOf(list, id) {
+    var low = 0, high = list.ids.length - 1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (list.ids[middle] === id) return list.scores[middle];
+      if (list.ids[middle] < id) low = middle + 1; else high = middle - 1;
+    }
+    return 0;
+  }
+
+  // The query's terms that are gene symbols of the doc. A term's score adds the weights of the
+  // fields holding it (manifest.weights; gene 6, title 4, keyword 2, organism 2, caption 1):
+  // without the title's 4, only a gene symbol reaches 6. The last word typed names longer
+  // symbols it begins only when it is not a symbol of the doc itself.
+  function matchedGenes(id, doc, match) {
+    var inTitle = null, genes = [], weights = manifest.weights;
+    match.lists.forEach(function (lists) {
+      var exact = [], completions = [];
+      lists.forEach(function (list) {
+        var score = scoreOf(list, id);
+        if (!score) return;
+        if (inTitle === null) inTitle = titleTerms(doc[1] || "");
+        if (score - (inTitle.has(list.term) ? weights.title : 0) >= weights.gene) (list.weight === 1 ? exact : completions).push(list.term);
+      });
+      (exact.length ? exact : completions).forEach(function (term) { if (genes.indexOf(term) < 0) genes.push(term); });
+    });
+    return genes;
+  }
+
+  function resultItem(doc, id, match) {
     var item = document.createElement("li");
     var link = document.createElement("a");
     link.href = root + doc[0];
-    link.textContent = doc[1] || doc[0];
+    link.appendChild(highlighted(doc[1] || doc[0], match));
     item.appendChild(link);
+    var genes = matchedGenes(id, doc, match);
+    if (genes.length) {
+      var line = document.createElement("p");
+      line.className = "search-genes";
+      line.appendChild(document.createTextNode(genes.length === 1 ? "Gene: " : "Genes: "));
+      genes.forEach(function (gene, i) {
+        if (i) line.appendChild(document.createTextNode(", "));
+        var mark = document.createElement("mark");
+        mark.textContent = gene.toUpperCase();
+        line.appendChild(mark);
+      });
+      item.appendChild(line);
+    }
     if (doc[2] || doc[3].length) {
       var meta = document.createElement("p");
       meta.className = "search-meta";
@@ -258,10 +359,10 @@
 
   function showMore(number, moveFocus) {
     var start = list.children.length;
-    var ids = results.slice(start, start + PAGE_SIZE);
+    var ids = results.slice(start, start + PAGE_SIZE), match = shownMatch;
     return loadDocs(ids).then(function (docs) {
       if (number !== latest) return;
-      docs.forEach(function (doc) { list.appendChild(resultItem(doc)); });
+      docs.forEach(function (doc, i) { list.appendChild(resultItem(doc, ids[i], match)); });
       more.hidden = list.children.length >= results.length;
       if (moveFocus && list.children[start]) list.children[start].querySelector("a").focus();
     });
@@ -284,14 +385,17 @@
 
   // --- state and events ----------------------------------------------------------------------
   function currentState() {
-    return { q: input.value, organism: organismSelect.value, year: yearSelect.value };
+    var from = fromSelect.value, to = toSelect.value;
+    if (from && to && from > to) { var swap = from; from = to; to = swap; }
+    return { q: input.value, organism: organismSelect.value, from: from, to: to };
   }
 
   function updateUrl(state) {
     var params = new URLSearchParams();
     if (state.q.trim()) params.set("q", state.q);
     if (state.organism) params.set("organism", state.organism);
-    if (state.year) params.set("year", state.year);
+    if (state.from) params.set("from", state.from);
+    if (state.to) params.set("to", state.to);
     var search = params.toString();
     history.replaceState(history.state, "", location.pathname + (search ? "?" + search : "") + location.hash);
   }
@@ -302,9 +406,11 @@
     var state = currentState();
     updateUrl(state);
     list.setAttribute("aria-busy", "true");
-    return find(state).then(function (found) {
+    return find(state).then(function (outcome) {
       if (number !== latest) return;
+      var found = outcome.ids;
       results = found || [];
+      shownMatch = outcome.match;
       list.textContent = "";
       more.hidden = true;
       return showMore(number, false).then(function () {
@@ -332,11 +438,16 @@
     manifest = loaded;
     stopwords = new Set(manifest.tokens.stopwords);
     addOptions(organismSelect, manifest.organisms, function (row) { return row[0] + " (" + numbers.format(row[1]) + ")"; });
-    addOptions(yearSelect, manifest.years, function (row) { return row[0] + " (" + numbers.format(row[2] - row[1]) + ")"; });
+    var yearLabel = function (row) { return row[0] + " (" + numbers.format(row[2] - row[1]) + ")"; };
+    addOptions(fromSelect, manifest.years.slice().reverse(), yearLabel); // oldest first
+    addOptions(toSelect, manifest.years, yearLabel); // newest first
     var params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
     if (organismRow(params.get("organism"))) organismSelect.value = params.get("organism");
-    if (yearRow(params.get("year"))) yearSelect.value = params.get("year");
+    var from = params.get("from"), to = params.get("to");
+    if (params.has("year") && !from && !to) from = to = params.get("year"); // links from before the range
+    if (yearRow(from)) fromSelect.value = from;
+    if (yearRow(to)) toSelect.value = to;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       run();
@@ -346,7 +457,8 @@
       timer = setTimeout(run, DEBOUNCE_MS);
     });
     organismSelect.addEventListener("change", run);
-    yearSelect.addEventListener("change", run);
+    fromSelect.addEventListener("change", run);
+    toSelect.addEventListener("change", run);
     more.addEventListener("click", function () {
       showMore(latest, true).catch(function () { say(FAILED); });
     });

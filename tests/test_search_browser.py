@@ -101,14 +101,68 @@ def test_organism_filter_narrows_results_and_is_kept_in_the_url(tab):
 
 
 def test_filters_alone_list_figures_newest_first(tab):
-    tab.open("search.html?year=2022")
+    tab.open("search.html?year=2022")  # a link from before the year range: a range of one year
     tab.wait_for_status("2 figures found")
-    assert tab.page.input_value("#search-year") == "2022"
+    assert tab.page.input_value("#search-from") == "2022" == tab.page.input_value("#search-to")
+    assert tab.page.url.endswith("search.html?from=2022&to=2022")
     tab.page.select_option("#search-organism", "Homo sapiens")
     tab.wait_for_status("1 figure found")
     assert tab.results() == ["figures/PMC9408851__ijms-23-09365-g003.html"]
-    options = tab.page.locator("#search-year option").all_text_contents()
-    assert options[0] == "All years" and options[1].startswith("2024 (")
+    to = tab.page.locator("#search-to option").all_text_contents()
+    assert to[0] == "Latest" and to[1].startswith("2024 (")
+    start = tab.page.locator("#search-from option").all_text_contents()
+    assert start[0] == "Earliest" and start[-1].startswith("2024 (") and start[1] < start[-1]
+
+
+def years_of_results(tab) -> list[int]:
+    return [int(t.split()[0]) for t in tab.page.locator("#search-results .search-meta").all_text_contents()]
+
+
+def test_year_range_filters_and_is_kept_in_the_url(tab):
+    tab.open("search.html")
+    years = sorted({int(o.split()[0]) for o in tab.page.locator("#search-to option").all_text_contents()[1:]})
+    assert len(years) >= 3
+    low, high = years[1], years[-2]
+    tab.page.select_option("#search-from", str(low))
+    tab.page.select_option("#search-to", str(high))
+    tab.page.wait_for_function(f"location.search === '?from={low}&to={high}'")
+    tab.page.wait_for_function("!document.querySelector('#search-results').hasAttribute('aria-busy')")
+    found = years_of_results(tab)
+    assert found and all(low <= year <= high for year in found)
+    assert low in found and high in found
+    tab.page.reload()
+    tab.page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    assert years_of_results(tab) == found
+    tab.open(f"search.html?from={high}&to={low}")  # the wrong way round: the same range
+    tab.page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    assert years_of_results(tab) == found
+    tab.open(f"search.html?from={high}")  # open-ended
+    tab.page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    assert all(year >= high for year in years_of_results(tab))
+    assert max(years) in years_of_results(tab)
+
+
+def test_query_gene_symbols_are_highlighted_in_the_results(tab):
+    tab.open("search.html?q=tnf")
+    tab.wait_for_status("2 figures found")
+    both, human = tab.page.locator("#search-results li").all()
+    # TNF is a gene of the first figure (its longer symbols, TNFRSF1A..., are not listed then) and
+    # in its title; the second has it only as a paper keyword: no gene line
+    assert both.locator(".search-genes mark").all_text_contents() == ["TNF"]
+    assert both.locator("a mark").all_text_contents() == ["TNF-α"]  # as the title writes it
+    assert human.locator(".search-genes").count() == 0
+    tab.open("search.html?q=ripk")  # a prefix only: the symbols it begins
+    tab.page.wait_for_function("document.querySelectorAll('#search-results .search-genes').length > 0")
+    genes = tab.page.locator("#search-results li").first.locator(".search-genes mark").all_text_contents()
+    assert set(genes) >= {"RIPK1", "RIPK3"}
+
+
+def test_words_that_are_not_gene_symbols_are_marked_in_titles_only(tab):
+    tab.open("search.html?q=necroptosis")
+    tab.page.wait_for_function("document.querySelectorAll('#search-results li').length > 0")
+    assert tab.page.locator("#search-results .search-genes").count() == 0
+    marks = tab.page.locator("#search-results a mark").all_text_contents()
+    assert marks and all(m.lower() == "necroptosis" for m in marks)
 
 
 def test_typing_searches_and_updates_the_url(tab):
@@ -136,7 +190,7 @@ def test_header_box_on_another_page_submits_to_the_search_page(tab):
 
 def test_the_form_is_labelled_and_the_count_is_announced(tab):
     tab.open("search.html?q=signaling")
-    for control in ("search-q", "search-organism", "search-year"):
+    for control in ("search-q", "search-organism", "search-from", "search-to"):
         assert tab.page.locator(f"label[for={control}]").is_visible()
     assert tab.page.get_attribute(STATUS, "role") == "status"
     assert tab.page.locator("#search-results").get_attribute("aria-label") == "Search results"

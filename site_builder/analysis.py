@@ -1,0 +1,224 @@
+"""Gene-set enrichment data for the Analyse page and the related figures (static/analyse-worker.js).
+
+The question is PFOCR's main use: "which published pathway figures match my list of genes?".
+The browser answers it with the hypergeometric test, so the build writes, beside the search
+index (under <output>/search/, reusing its doc ids and its docs/ files for titles and URLs):
+
+    analysis.json         the organisms (figures, background genes, member file), all figures
+                          (figures, background genes), the sizes file and the gene shard table
+    analysis/<hash>.bin   sizes: varint(number of genes) of every doc, in doc id order
+    analysis/<hash>.bin   an organism's members: varint gaps between the doc ids of its figures
+                          that have genes (the first counted from -1)
+    analysis/<hash>.bin   gene shards: runs of the sorted keys with their postings
+
+The model. A figure's gene set is its distinct gene symbols (the genes table wins over the
+record's keywords, as in the GMT download), compared without regard to case: the key of a
+symbol is ``symbol.upper()``. A figure belongs to the organisms of its paper and those of its
+genes table's rows. For an organism, the figures tested are its figures with genes and the
+background is every key they hold. NCBI Gene IDs (unique across species) name keys, from the
+genes tables.
+
+A gene shard entry, the key front-coded against the previous entry of the shard:
+
+    varint(shared prefix length) varint(suffix length) suffix-utf8 varint(count << 2 | spelling)
+
+count > 0, a gene symbol: spelling 0 = the key itself, 1 = first letter then lower case
+("Trp53"), 2 = lower case, 3 = ``varint(len) spelling-utf8`` follows; then ``count`` varint gaps
+between the doc ids holding it (the first counted from -1).
+count == 0, an NCBI Gene ID (digits): ``varint(number of keys)`` then each key it names,
+``varint(len) key-utf8``.
+
+Organisms are per figure rather than per table row, and every figure's genes are counted once:
+per-row organisms would repeat the genes of a figure naming several species (at 10k generated
+figures, 7.4 MB instead of ~1 MB). Search's term postings do not fit: their terms are folded
+(hyphens, Greek letters, words split at hyphens) and their scores do not say which field held a
+term, so gene sets would not be exact. Their doc ids and doc files are shared.
+"""
+from __future__ import annotations
+
+from array import array
+from collections import defaultdict
+from itertools import chain
+from operator import sub
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+if TYPE_CHECKING:
+    from .search import IndexWriter, SearchRecord
+
+FORMAT = 2
+SHARD_BYTES = 12_000  # a shard closes once it holds this much (one gene may exceed it alone)
+MANIFEST = "analysis.json"
+# Every figure page loads it: related figures (from this data) and the citation (from the page).
+FIGURE_SCRIPT = "static/figure-tools.js"
+
+
+def gene_key(symbol: str) -> str:
+    """Symbols are matched in any case; static/analyse-worker.js uses toUpperCase()."""
+    return symbol.upper()
+
+
+def set_symbols(record: "SearchRecord") -> tuple[str, ...]:
+    return record.genes if record.gene_count < 0 else record.genes[:record.gene_count]
+
+
+def gene_set(record: "SearchRecord") -> list[str]:
+    """The distinct keys of a figure's genes, in the record's order."""
+    return list(dict.fromkeys(gene_key(symbol) for symbol in set_symbols(record)))
+
+
+def member_organisms(record: "SearchRecord") -> list[str]:
+    return list(dict.fromkeys(record.organisms + record.gene_organisms))
+
+
+def gene_ids(record: "SearchRecord") -> Iterator[tuple[int, str]]:
+    """(NCBI Gene ID, key) pairs of the figure's genes table."""
+    pairs = array("I")
+    pairs.frombytes(record.gene_ids)
+    for i in range(0, len(pairs), 2):
+        yield pairs[i + 1], gene_key(record.genes[pairs[i]])
+
+
+def spelling_code(key: str, spelling: str) -> int:
+    if spelling == key:
+        return 0
+    if key.isascii() and spelling == key[:1] + key[1:].lower():
+        return 1
+    if key.isascii() and spelling == key.lower():
+        return 2
+    return 3
+
+
+def fast_varints(values: Iterable[int]) -> bytes:
+    from .search import _SHORT_VARINTS, _TWO_BYTES, varint
+
+    table = _SHORT_VARINTS
+    return b"".join([table[value] if value < _TWO_BYTES else varint(value) for value in values])
+
+
+class Collection:
+    """Everything the files hold, gathered in one pass over the records (doc id order)."""
+
+    def __init__(self, records: list["SearchRecord"]):
+        self.docs: dict[str, array] = {}  # key -> doc ids
+        self.spellings: dict[str, str] = {}  # key -> how it is shown: the key itself if any figure writes it so, else the first seen
+        self.ids: dict[int, str | tuple[str, ...]] = {}  # NCBI Gene ID -> key (rarely several)
+        self.sizes = array("H")
+        self.members: defaultdict[str, array] = defaultdict(lambda: array("i"))
+        docs, spellings = self.docs, self.spellings
+        for doc, record in enumerate(records):
+            symbols = set_symbols(record)
+            keys = {}
+            for symbol in symbols:
+                key = symbol.upper()
+                if key in keys:
+                    continue
+                keys[key] = None
+                found = docs.get(key)
+                if found is None:
+                    docs[key] = array("i", (doc,))
+                    spellings[key] = symbol
+                else:
+                    found.append(doc)
+                    if symbol == key:
+                        spellings[key] = key
+            for symbol in symbols:  # a later spelling equal to the key wins
+                if symbol not in keys and symbol.upper() == symbol:
+                    spellings[symbol] = symbol
+            self.sizes.append(min(len(keys), 65535))
+            if not keys:
+                continue
+            for organism in member_organisms(record):
+                self.members[organism].append(doc)
+            if record.gene_ids:
+                for number, key in gene_ids(record):
+                    known = self.ids.get(number)
+                    if known is None:
+                        self.ids[number] = key
+                    elif key != known and (isinstance(known, str) or key not in known):
+                        self.ids[number] = tuple(sorted({*((known,) if isinstance(known, str) else known), key}))
+
+    def background(self) -> dict[str, int]:
+        """organism -> how many keys its figures hold. Figures naming the same organisms share a
+        group: a key counts for the organisms of the groups of its figures."""
+        groups: dict[tuple[str, ...], int] = {(): 0}
+        organisms_of: dict[int, tuple[str, ...]] = {}
+        for organism, docs in sorted(self.members.items()):
+            for doc in docs:
+                organisms_of[doc] = organisms_of.get(doc, ()) + (organism,)
+        group_of = [0] * len(self.sizes)
+        for doc, names in organisms_of.items():
+            group_of[doc] = groups.setdefault(names, len(groups))
+        names_of = list(groups)
+        counts: defaultdict[str, int] = defaultdict(int)
+        seen: dict[frozenset, tuple[str, ...]] = {}
+        for docs in self.docs.values():
+            found = frozenset(map(group_of.__getitem__, docs))
+            if found not in seen:
+                seen[found] = tuple(set().union(*(names_of[g] for g in found)))
+            for organism in seen[found]:
+                counts[organism] += 1
+        return counts
+
+    def entries(self) -> Iterator[tuple[str, bytes]]:
+        """(key, entry without its key) in the order the browser compares keys (UTF-16 units)."""
+        from .search import _utf16, varint
+
+        keys = list(self.docs) + [str(number) for number in self.ids if str(number) not in self.docs]
+        for key in sorted(keys, key=_utf16):
+            if key in self.docs:
+                docs, spelling = self.docs[key], self.spellings[key]
+                code = spelling_code(key, spelling)
+                shown = varint(len(spelling.encode("utf-8"))) + spelling.encode("utf-8") if code == 3 else b""
+                gaps = map(sub, docs, chain((-1,), docs))
+                yield key, varint(len(docs) << 2 | code) + shown + fast_varints(gaps)
+            else:
+                targets = self.ids[int(key)]
+                targets = (targets,) if isinstance(targets, str) else targets
+                yield key, b"".join([varint(0), varint(len(targets)), *(varint(len(t.encode("utf-8"))) + t.encode("utf-8") for t in targets)])
+
+
+def shards(entries: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+    """(first key, shard bytes), keys front-coded against the previous key of their shard."""
+    from .search import varint
+
+    first, parts, size, previous = "", [], 0, b""
+    for key, entry in entries:
+        name = key.encode("utf-8")
+        if not parts:
+            first, previous = key, b""
+        shared = 0
+        while shared < min(len(name), len(previous)) and name[shared] == previous[shared]:
+            shared += 1
+        while shared and (name[shared] & 0xC0) == 0x80:  # never split a character
+            shared -= 1
+        part = varint(shared) + varint(len(name) - shared) + name[shared:] + entry
+        parts.append(part)
+        size += len(part)
+        previous = name
+        if size >= SHARD_BYTES:
+            yield first, b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield first, b"".join(parts)
+
+
+def write_analysis(records: list["SearchRecord"], writer: "IndexWriter") -> dict:
+    """Write the analysis files; returns the manifest (written as analysis.json)."""
+    from .search import deltas, to_json, varints
+
+    data = Collection(records)
+    background = data.background()
+    organisms = [
+        [name, len(docs), background[name], writer.write("analysis", varints(deltas(docs)), ".bin")]
+        for name, docs in sorted(data.members.items())
+    ]
+    manifest = {
+        "format": FORMAT,
+        "docs": len(records),
+        "all": [sum(1 for size in data.sizes if size), len(data.docs)],
+        "organisms": organisms,
+        "sizes": writer.write("analysis", varints(data.sizes), ".bin"),
+        "genes": [[first, writer.write("analysis", shard, ".bin")] for first, shard in shards(data.entries())],
+    }
+    writer.write_named(MANIFEST, to_json(manifest))
+    return manifest
