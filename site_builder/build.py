@@ -526,7 +526,7 @@ def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: fl
 def existing_nav(config: SiteConfig, index: SiteIndex) -> SiteConfig:
     """Drop default nav links to content pages the site does not have (e.g. no about.md)."""
     page_paths = {f"{page.slug}.html" for page in index.pages}
-    built_in = {"search.html", "downloads.html", "statistics.html", "index.html"}
+    built_in = {"search.html", "analyse.html", "downloads.html", "statistics.html", "index.html"}
     keep = tuple(
         link for link in config.nav
         if "/" in link.url or link.url in page_paths or link.url in built_in or "://" in link.url
