@@ -34,6 +34,20 @@ def base(example_site: Path) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a test module. Module scope, not session: Playwright's sync API
+    keeps an asyncio loop running on this thread while it is open, which would break other
+    modules' asyncio.run()."""
+    from playwright.sync_api import sync_playwright
+    from screenshots import launch
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
 def record_text(fields: dict[str, Any], body: str = "") -> str:
     """A figure record: YAML front matter between '---' lines, then the markdown body."""
     front = yaml.safe_dump(fields, sort_keys=False, allow_unicode=True, width=1000)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from screenshots import CHROMIUM, PAGE_TYPES, VIEWPORTS, launch, local_only
+from screenshots import CHROMIUM, PAGE_TYPES, VIEWPORTS, local_only
 
 pytestmark = [
     pytest.mark.browser,
@@ -67,18 +67,6 @@ def axe_script() -> str:
 @pytest.fixture(scope="session")
 def axe() -> str:
     return axe_script()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Module scope, not session: Playwright's sync API keeps an asyncio loop running on this
-    thread while it is open, which would break other modules' asyncio.run()."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, base: str, scheme: str = "light", device: str = "desktop", image: bytes | None = None):

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from conftest import CORPUS, needs_corpus
-from screenshots import CHROMIUM, VIEWPORTS, launch, local_only, serve
+from screenshots import CHROMIUM, VIEWPORTS, local_only, serve
 
 pytestmark = [
     pytest.mark.browser,
@@ -127,16 +127,6 @@ def corpus_base(corpus_site: Path):
 @pytest.fixture(scope="module")
 def reference() -> Reference:
     return Reference(CORPUS)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 class Page:

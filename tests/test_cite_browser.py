@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from screenshots import CHROMIUM, VIEWPORTS, launch, local_only
+from screenshots import CHROMIUM, VIEWPORTS, local_only
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,16 +20,6 @@ pytestmark = [
 
 FIGURE = "figures/PMC9900003__joe-226-0123-g006.html"  # J Endocrinol. 2015 Aug;226(2):123-137.
 RELATED = "figures/PMC9900001__ijms-25-01234-g002.html"  # shares genes with other figures
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 def open_figure(browser, base: str, path: str = FIGURE, **context):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, needs_corpus, write_record, write_table, minimal_fields
-from site_builder import downloads, json_api
+from site_builder import downloads
 from site_builder.build import BuildOptions, build
 from site_builder.config import SiteConfig
 from site_builder.load import load_figure

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from screenshots import CHROMIUM, build_example_site, launch, local_only, serve
+from screenshots import CHROMIUM, build_example_site, local_only, serve
 from site_builder.search import SearchRecord, query_terms, write_search_index
 
 pytestmark = [
@@ -20,16 +20,6 @@ pytestmark = [
 TNF_BOTH = "figures/PMC9900001__ijms-25-01234-g002.html"  # Homo sapiens, Mus musculus
 TNF_HUMAN = "figures/PMC9900001__ijms-25-01234-g005.html"  # Homo sapiens
 STATUS = "#search-status"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        yield browser
-        browser.close()
 
 
 class Page:
