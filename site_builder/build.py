@@ -384,13 +384,14 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     static_dirs = theme_dirs(project, "static")
     template_dirs = theme_dirs(project, "templates")
     cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
+    recovered = False
     if not check_only:
         config_dir = (options.config_path or project / "site.yml").parent
         protected = (content_dir, project, config_dir, cache_dir, *template_dirs, *static_dirs)
         check_output_dir(output, OutputRules(project, content_dir, protected, config.output if options.output_dir is None else None, options.force))
         if options.force:
             claim_output(output)
-        recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
+        recovered = recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
     sources = discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
@@ -400,7 +401,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     started_at = time.time()
     stamps = input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
-    head = None if options.clean or check_only else cache.load_head(cache_dir, output)
+    head = None if options.clean or check_only or recovered else cache.load_head(cache_dir, output)
     if head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS:
         return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)

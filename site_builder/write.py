@@ -359,14 +359,19 @@ def remove_empty_parents(output: Path, removed: list[str]) -> None:
             folder = folder.parent
 
 
-def recover_interrupted_swap(output: Path, journal: Path) -> None:
-    """Undo what an interrupted build left: staging folders, or an output moved aside."""
+def recover_interrupted_swap(output: Path, journal: Path) -> bool:
+    """Undo what an interrupted build left: staging folders, or an output moved aside.
+    True when the output changed (the last build's manifest no longer describes it)."""
+    changed = False
     if journal.exists():
         apply_journal(journal, output)  # an incremental commit was cut short: finish it
+        changed = True
     for leftover in output.parent.glob(f".{output.name}.staging-*"):
         remove_ours(leftover)
     for old in sorted(output.parent.glob(f".{output.name}.old-*")):
         if not output.exists():
             os.replace(old, output)
+            changed = True
         else:
             remove_ours(old)
+    return changed

@@ -52,9 +52,14 @@
     return found || {};
   }
 
+  // the paper's PMCID: an identifier of the citation (older pages: of the dataset)
   function pmcid(data) {
-    var id = (data.identifier || []).find(function (item) { return item && item.propertyID === "PMCID"; });
-    return id ? id.value : "";
+    var ids = [].concat((data.citation || {}).identifier || [], data.identifier || []);
+    for (var i = 0; i < ids.length; i++) {
+      if (typeof ids[i] === "string" && /^PMC\d+$/.test(ids[i])) return ids[i];
+      if (ids[i] && ids[i].propertyID === "PMCID") return ids[i].value;
+    }
+    return "";
   }
 
   // "Marie W. Wooten, Jane Doe, et al. Mol Cell Biol. 2001 Dec;21(24):8414-8427."

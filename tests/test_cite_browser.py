@@ -42,7 +42,7 @@ def citation(page, fmt: str) -> str:
 def record(example_site: Path) -> dict:
     html = (example_site / FIGURE).read_text(encoding="utf-8")
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html).group(1))
-    return next(item for item in data["@graph"] if item["@type"] == "Dataset")
+    return next(item for item in data.get("@graph", [data]) if item["@type"] == "Dataset")
 
 
 def test_plain_text_citation_names_the_paper_and_the_figure(browser, base, example_site):

@@ -92,9 +92,27 @@ def gene_symbols(raw: dict) -> list[str]:
         symbols = [row.get("ncbigene_symbol") or row.get("match") or "" for row in known]
     elif isinstance(raw.get("genes"), list) and raw["genes"]:
         symbols = [str(item.get("hgnc_symbol") or item.get("symbol") or "") for item in raw["genes"]]
-    else:
+    else:  # issue 14: a keyword that is one of the record's chemicals or diseases is no gene
+        terms = annotation_terms(raw)
         symbols = [str(k).strip() for k in (raw.get("schema-jsonld") or {}).get("keywords") or []]
+        symbols = [s for s in symbols if s.casefold() not in terms]
     return list(dict.fromkeys(s for s in symbols if s != "NA" and GENE_SYMBOL.match(s)))
+
+
+def annotation_terms(raw: dict) -> set[str]:
+    """Every word, match and name of the record's chemicals and diseases (tables or inline), folded."""
+    terms: set[str] = set()
+    for kind in ("chemicals", "diseases"):
+        table = CORPUS / "data" / f"{raw['figid']}-{kind}.tsv"
+        rows: list = []
+        if table.exists():
+            with table.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle, delimiter="\t"))
+        elif isinstance(raw.get(kind), list):
+            rows = [row for row in raw[kind] if isinstance(row, dict)]
+        for row in rows:
+            terms |= {str(row.get(column) or "").strip().casefold() for column in ("word", "match", "name")}
+    return terms - {"", "na"}
 
 
 @needs_corpus
