@@ -238,7 +238,7 @@ class Renderer:
             annotations=annotations,
             notes=notes,
             notes_titled=notes_titled,
-            scripts=[*scripts, analysis.FIGURE_SCRIPT],
+            scripts=scripts or [analysis.FIGURE_SCRIPT],  # figure.js loads figure-tools.js itself
             resources=resource_links(figure),
             edit_url=links.edit_url(config, figure),
             # No trail (Home > Figures > figid): shown, it would add ~19 MB to a 100k-figure site, and

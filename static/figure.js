@@ -255,4 +255,10 @@
     dialog.showModal();
     close.focus();
   });
+
+  // Cite this figure and related figures live in figure-tools.js; loading it from here saves
+  // a script tag on each of 100k figure pages (~5 MB).
+  var tools = document.createElement("script");
+  tools.src = new URL("figure-tools.js", document.currentScript.src).href;
+  document.body.appendChild(tools);
 })();
