@@ -384,6 +384,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     static_dirs = theme_dirs(project, "static")
     template_dirs = theme_dirs(project, "templates")
     cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
+    cache.check_cache_dir(cache_dir)
     recovered = False
     if not check_only:
         config_dir = (options.config_path or project / "site.yml").parent

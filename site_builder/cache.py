@@ -74,8 +74,30 @@ def read_entry(path: Path, kind: Any) -> Any:
         return None
 
 
-def write_entry(path: Path, value: Any, kind: Any) -> None:
+def free_of_links(root: Path, path: Path) -> bool:
+    """Whether no part of path below root (path included) is a symbolic link."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return True
+
+
+def check_cache_dir(cache_dir: Path) -> None:
+    """A repository may ship a `.site-cache`: refuse one that is a symbolic link (the build
+    would write wherever it points)."""
+    if cache_dir.is_symlink() or (cache_dir.exists() and not cache_dir.is_dir()):
+        raise BuildError([Problem(str(cache_dir), 0, "", "refusing to use this build cache: it is a symbolic link or a file; "
+                                  "delete it and build again")])
+
+
+def write_entry(path: Path, value: Any, kind: Any, root: Path) -> None:
+    """Write a cache entry at path, a file under the cache folder `root`; a symbolic link
+    inside the cache never leads the write out of it."""
     data = CODEC.dumps(value, kind)
+    if not free_of_links(root, path):
+        raise BuildError([Problem(str(path), 0, "", "refusing to write a cache entry through a symbolic link out of the cache")])
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
@@ -125,7 +147,7 @@ class ChunkStore:
 
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:
-            write_entry(self.path(key, kind), value, self.schemas[kind])
+            write_entry(self.path(key, kind), value, self.schemas[kind], self.folder)
         self.remember(key, kind, value)
 
     def touch(self, keys: Iterable[str]) -> None:
@@ -227,8 +249,8 @@ def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
 
 
 def save_manifest(cache_dir: Path, output: Path, manifest: Manifest) -> None:
-    write_entry(manifest_path(cache_dir, output), manifest, Manifest)
-    write_entry(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest), ManifestHead)
+    write_entry(manifest_path(cache_dir, output), manifest, Manifest, cache_dir)
+    write_entry(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest), ManifestHead, cache_dir)
 
 
 def forget_manifest(cache_dir: Path, output: Path) -> None:

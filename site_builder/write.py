@@ -280,8 +280,13 @@ def journal_path(cache_dir: Path, output: Path) -> Path:
 def write_journal(journal: Path, staging: Path, output: Path, staged: list[str], removed: list[str]) -> None:
     text = json.dumps({"staging": staging.name, "output": str(output.resolve()), "staged": staged, "removed": removed})
     journal.parent.mkdir(parents=True, exist_ok=True)
+    if journal.parent.is_symlink():  # the cache came with the repository: never write through its links
+        raise BuildError([Problem(str(journal.parent), 0, "", "refusing to write the build journal through a symbolic link")])
     temporary = journal.with_name(journal.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.unlink(missing_ok=True)  # a link planted here goes, not what it points to
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
     os.replace(temporary, journal)  # from here on, the next build completes this commit
 
 

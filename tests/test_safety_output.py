@@ -224,3 +224,36 @@ def test_a_record_that_alone_adds_a_large_share_of_the_site_is_warned_about(tmp_
     messages = [str(w) for w in report.warnings]
     assert any("PMC2__b.md" in m and "alone adds 2,000 gene pages" in m for m in messages), messages
     assert not any("PMC1__a.md" in m for m in messages)
+
+
+# --- a cache whose links lead elsewhere -------------------------------------------------------------
+
+
+def test_a_cache_folder_that_is_a_link_is_refused(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / cache.CACHE_DIR_NAME).symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(BuildError) as error:
+        build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    assert "refusing to use this build cache" in str(error.value)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_links_inside_the_cache_never_lead_writes_out_of_it(tmp_path: Path) -> None:
+    project, output, journal = incremental_project(tmp_path)
+    cache_dir = project / cache.CACHE_DIR_NAME
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(cache_dir / "chunks")
+    (cache_dir / "chunks").symlink_to(elsewhere, target_is_directory=True)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.with_name(journal.name + ".tmp").symlink_to(victim)
+    record = project / "content" / "figures" / "PMC9900001__ijms-25-01234-g005.md"
+    record.write_text(record.read_text().replace("figtitle: ", "figtitle: Edited ", 1))
+    with pytest.raises(BuildError) as error:
+        build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    assert "symbolic link" in str(error.value)
+    assert list(elsewhere.iterdir()) == [] and victim.read_text() == "mine"
