@@ -14,17 +14,14 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from conftest import REPO
+from screenshots import CHROMIUM, local_only
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--no-first-run", "--disable-sync"]
 WAIT = 30.0  # seconds, for the server to come up and for each change to show
 # A record without tables (deleting its one file deletes it) on the Homo sapiens page with others.
 FIGID = "PMC9900007__mb2200001005"
@@ -48,21 +45,14 @@ def fetch(url: str) -> bytes | None:
 
 
 @pytest.fixture
-def browser_page():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian chromium at /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(WAIT * 1000)
-            # figure images live on other hosts: never fetched (the test needs no network)
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1")
-                       else route.abort())
-            yield page
-        finally:
-            browser.close()
+def browser_page(browser):
+    """A page of the shared headless Chromium (conftest) that fetches nothing but the local server."""
+    context = browser.new_context()
+    local_only(context, "http://127.0.0.1")  # figure images live on other hosts
+    page = context.new_page()
+    page.set_default_timeout(WAIT * 1000)
+    yield page
+    context.close()
 
 
 @pytest.fixture
