@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import cache, downloads
 from . import pages as site_pages
@@ -69,13 +69,45 @@ class BuildOptions:
 
 
 @dataclass(slots=True)
+class LiveSite:
+    """The model of the last good build, kept by `serve` for its edit path (live.py): the
+    inputs found, each chunk's files, stamp and result, the index, the templates compiled."""
+
+    options: BuildOptions
+    config: SiteConfig  # as read (existing_nav applies the site's pages)
+    config_warnings: tuple[Problem, ...]
+    code: str
+    site_key: str
+    env: Any  # the jinja2 environment the pages were rendered with
+    sources: SourceFiles
+    chunks: list[tuple[Path, ...]]
+    stamps: list[str]  # chunk_stamp of each chunk
+    results: list[ChunkResult]
+    index: SiteIndex
+    output: Path
+    cache_dir: Path
+    search: Any = None  # search_live.LiveSearch, made on the first edit that needs it
+    chunk_of: dict[str, int] | None = None  # absolute path of a record or table -> its chunk (live.chunk_numbers)
+    pending: set[Path] = field(default_factory=set)  # files saved since this build (live.apply_edit)
+
+
+@dataclass(slots=True)
 class WarmState:
     """What a long-running caller (`serve`) keeps in memory from one build to the next, so that
-    a rebuild reads from disk only what changed: the cache entries it used and the manifest of
-    the output. Only the process that made it may use it; the disk cache stays the reference."""
+    a rebuild reads from disk only what changed: the cache entries it used, the manifest of
+    the output and the model (`live`). Only the process that made it may use it; the disk
+    cache stays the reference: `unsaved` says the manifest on disk is behind (see flush)."""
 
     entries: dict[tuple[str, str], object] = field(default_factory=dict)
     manifest: cache.Manifest | None = None
+    live: LiveSite | None = None
+    unsaved: bool = False
+
+    def flush(self) -> None:
+        """Save the manifest an edit made (after the browser was told: it is not on the way)."""
+        if self.unsaved and self.live is not None and self.manifest is not None:
+            cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
+        self.unsaved = False
 
 
 @dataclass(slots=True)
@@ -92,6 +124,7 @@ class BuildReport:
     written: int = 0  # files whose bytes changed (all of them on a clean build)
     removed: int = 0
     up_to_date: bool = False  # nothing changed since the last build: nothing was done
+    edited: bool = False  # done by serve's edit path (live.apply_edit), not a build
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +234,7 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
     results = []
     for paths in chunks:
         inputs = [record_inputs(job, path) for path in paths]
-        key = cache.digest(job.code, job.config.site_url, *(
-            part for name, data, tables in inputs for part in (name, data, *(p for t in tables.values() for p in t))
-        ))
+        key = chunk_key(job, inputs)
         found = job.store.get(key, "result") if job.reuse else None
         if isinstance(found, ChunkResult) and job.store.has(key):
             job.store.touch([key])
@@ -215,6 +246,16 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
         job.store.put(key, "result", result)
         results.append(result)
     return results
+
+
+RecordInputs = tuple[str, bytes, dict[str, tuple[str, bytes]]]  # (name, bytes, kind -> (table name, bytes))
+
+
+def chunk_key(job: LoadJob, inputs: Sequence[RecordInputs]) -> str:
+    """A chunk's content key: its files' names and bytes, the code and the site URL."""
+    return cache.digest(job.code, job.config.site_url, *(
+        part for name, data, tables in inputs for part in (name, data, *(p for t in tables.values() for p in t))
+    ))
 
 
 Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
@@ -242,9 +283,20 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
     return shared
 
 
-def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult, Records]:
+def parse_chunk(key: str, inputs: Sequence[RecordInputs], config: SiteConfig,
+                known: tuple[ChunkResult, Records] | None = None) -> tuple[ChunkResult, Records]:
+    """known: an earlier result and records of the chunk; a record whose files kept their
+    bytes is taken from them with its warnings instead of being parsed again."""
     errors, warnings, skipped, figures, digests = [], [], [], [], []
+    earlier = dict((digest, figure) for digest, figure in known[1]) if known else {}
     for name, data, tables in inputs:
+        digest = cache.digest(name, data, *(part for table in tables.values() for part in table))
+        if digest in earlier:
+            files = {name, *(table_name for table_name, _ in tables.values())}
+            warnings += [problem for problem in known[0].warnings if problem.path in files]
+            figures.append(earlier[digest])
+            digests.append(digest)
+            continue
         loaded = load_figure(data, name, tables)
         errors += loaded.errors
         warnings += loaded.warnings
@@ -252,7 +304,7 @@ def parse_chunk(key: str, inputs: list, config: SiteConfig) -> tuple[ChunkResult
             skipped.append(name)
         else:
             figures.append(loaded.figure)
-            digests.append(cache.digest(name, data, *(part for table in tables.values() for part in table)))
+            digests.append(digest)
     result = ChunkResult(
         key, tuple(errors), tuple(warnings), tuple(skipped),
         summaries=tuple(FigureSummary.of(f) for f in figures),
@@ -435,8 +487,11 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
     if not check_only:
-        site_job = SiteJob(config, code, site_key, templates, sources, output, jobs, store, manifest, progress,
+        env = make_environment(templates)
+        site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,
                            journal_path(cache_dir, output))
+        if warm is not None:
+            warm.live, warm.unsaved = None, False  # this build saves a manifest of its own
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
         written = write_site(site_job, index, results, report)
         written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
@@ -446,6 +501,9 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         store.prune({r.key for r in results})
         if warm is not None:
             warm.manifest = written
+            if not report.errors and len(results) == len(chunks):
+                warm.live = LiveSite(options, config, tuple(config_warnings), code, site_key, env, sources, chunks,
+                                     [stamp for stamp, _ in known], results, index, output, cache_dir)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -543,7 +601,7 @@ class SiteJob:
     config: SiteConfig
     code: str  # cache.code_version()
     site_key: str
-    templates: Mapping[str, tuple[str, str]]  # name -> (text, file), the texts hashed into site_key
+    env: Any  # jinja2 environment of the templates hashed into site_key (make_environment)
     sources: SourceFiles
     output: Path
     jobs: int
@@ -561,7 +619,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     config = existing_nav(config, index)
     previous = manifest.files if manifest else None
     previous_keys = manifest.keys if manifest else None
-    renderer = Renderer(make_environment(site_job.templates), config, index, site_key, previous_keys)
+    renderer = Renderer(site_job.env, config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
     with StagedSite(output, site_job.journal, previous) as site:
         todo = []

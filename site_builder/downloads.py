@@ -128,11 +128,17 @@ def tsv(columns: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return "\t".join(columns) + "\n" + "".join("\t".join(row) + "\n" for row in rows)
 
 
-def figure_tables(figure: Figure) -> Iterator[tuple[str, bytes]]:
-    """The figure's genes/chemicals/diseases tables as gzipped TSV files beside its page (linked from it)."""
+def figure_tables(figure: Figure, data: bool = True) -> Iterator[tuple[str, bytes]]:
+    """The figure's genes/chemicals/diseases tables as gzipped TSV files beside its page (linked
+    from it); data=False: their paths only (with empty bytes)."""
     for kind, columns in TABLE_COLUMNS.items():
         if getattr(figure, kind):
-            yield "figures/" + table_name(figure.figid, kind), gzipped(tsv(columns, table_rows(figure, kind)))
+            yield "figures/" + table_name(figure.figid, kind), gzipped(tsv(columns, table_rows(figure, kind))) if data else b""
+
+
+def table_paths(figid: str) -> list[str]:
+    """Where the tables of a figure would be, whichever it has."""
+    return ["figures/" + table_name(figid, kind) for kind in TABLE_COLUMNS]
 
 
 def gmt_line(figure: Figure, config: SiteConfig) -> str:

@@ -28,16 +28,14 @@ def render_site_pages(r: Renderer) -> Iterator[Rendered]:
 def site_page_jobs(r: Renderer) -> list[PageJob]:
     """Every page but the figure pages, as jobs that render one page each (workers share them out)."""
     index = r.index
-    jobs: list[PageJob] = [r.home]
-    everything = Listing("All figures", "index", index.newest_first)
-    jobs.append(partial(r.listing_page, "figures", everything, "All figures", "Every figure in the collection, newest first."))
+    jobs: list[PageJob] = [r.home, all_figures_job(r)]
     jobs.append(partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."))
-    jobs += [partial(r.listing_page, "organisms", l, l.key) for l in index.organisms]
+    jobs += [organism_job(r, l) for l in index.organisms]
     jobs += gene_page_jobs(r)
     jobs.append(partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."))
-    jobs += [partial(r.listing_page, "years", l, f"Figures from {l.key}") for l in index.years]
+    jobs += [year_job(r, l) for l in index.years]
     jobs.append(partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."))
-    jobs += [partial(r.listing_page, "journals", l, l.key) for l in index.journals]
+    jobs += [journal_job(r, l) for l in index.journals]
     jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
     jobs += [partial(r.content_page, page) for page in index.pages]
     jobs += [
@@ -52,6 +50,44 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
         partial(json_api_page, r),
     ]
     jobs += browse_page_jobs(r)
+    return jobs
+
+
+def all_figures_job(r: Renderer) -> PageJob:
+    everything = Listing("All figures", "index", r.index.newest_first)
+    return partial(r.listing_page, "figures", everything, "All figures", "Every figure in the collection, newest first.")
+
+
+def organism_job(r: Renderer, listing: Listing) -> PageJob:
+    return partial(r.listing_page, "organisms", listing, listing.key)
+
+
+def year_job(r: Renderer, listing: Listing) -> PageJob:
+    return partial(r.listing_page, "years", listing, f"Figures from {listing.key}")
+
+
+def journal_job(r: Renderer, listing: Listing) -> PageJob:
+    return partial(r.listing_page, "journals", listing, listing.key)
+
+
+def gene_job(r: Renderer, listing: Listing) -> PageJob:
+    return partial(r.listing_page, "genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)),
+                   shown=GENE_PAGE_SHOWN)
+
+
+def pages_showing(r: Renderer, figure: FigureSummary) -> list[PageJob]:
+    """The jobs of the pages that show a figure's entry (title, year, organisms) without
+    being its own page: home, the lists it is in, the browse pages of its identifiers. An edit
+    of the figure that keeps its place in every list touches no other page but its own (and
+    the feed and the data files, see data_files)."""
+    index = r.index
+    organisms, symbols = set(figure.known_organisms), set(figure.symbols)
+    jobs: list[PageJob] = [r.home, all_figures_job(r)]
+    jobs += [organism_job(r, l) for l in index.organisms if l.key in organisms]
+    jobs += [year_job(r, l) for l in index.years if l.key == figure.year]
+    jobs += [journal_job(r, l) for l in index.journals if l.key == figure.journal_title]
+    jobs += [gene_job(r, l) for l in index.genes if l.key in symbols]
+    jobs += [job for browse in BROWSE if getattr(figure, browse.field) for job in browse_jobs(r, browse)]
     return jobs
 
 
@@ -95,14 +131,13 @@ def browse_path(browse: Browse, page: int) -> str:
 
 def browse_page_jobs(r: Renderer) -> list[PageJob]:
     """Every figure with the identifier, newest first, per_page at a time (the first page always exists)."""
-    jobs: list[PageJob] = []
-    for browse in BROWSE:
-        figids = tuple(f for f in r.index.newest_first if getattr(r.index.figures[f], browse.field))
-        per_page = r.config.per_page
-        pages = max(1, -(-len(figids) // per_page))
-        for page in range(1, pages + 1):
-            jobs.append(partial(browse_page, r, browse, figids, page, pages))
-    return jobs
+    return [job for browse in BROWSE for job in browse_jobs(r, browse)]
+
+
+def browse_jobs(r: Renderer, browse: Browse) -> list[PageJob]:
+    figids = tuple(f for f in r.index.newest_first if getattr(r.index.figures[f], browse.field))
+    pages = max(1, -(-len(figids) // r.config.per_page))
+    return [partial(browse_page, r, browse, figids, page, pages) for page in range(1, pages + 1)]
 
 
 def browse_page(r: Renderer, browse: Browse, figids: tuple[str, ...], page: int, pages: int) -> Rendered:
@@ -175,16 +210,15 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
             letters=[(l, f"{slugify(l)}.html", l == letter) for l in letters],
             groups=[(g.key, f"../genes/{g.slug}.html", len(g.figids)) for g in by_letter[letter]],
         ))
-    jobs += [
-        partial(r.listing_page, "genes", l, l.key, external=("NCBI Gene", ncbi_gene_search_url(l.key)),
-                shown=GENE_PAGE_SHOWN)
-        for l in r.index.genes
-    ]
+    jobs += [gene_job(r, l) for l in r.index.genes]
     jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(r.index.genes)]
     return jobs
 
 
-def data_files(r: Renderer) -> Iterator[tuple[str, str]]:
-    yield from feeds.sitemaps(r.index, r.config)
-    yield "robots.txt", feeds.robots(r.config)
+def data_files(r: Renderer, *, urls: bool = True) -> Iterator[tuple[str, str]]:
+    """The sitemaps, robots.txt and the feed; urls=False: the feed only (the others follow the
+    site's pages and config alone, which an edit that keeps every figure in place leaves as they were)."""
+    if urls:
+        yield from feeds.sitemaps(r.index, r.config)
+        yield "robots.txt", feeds.robots(r.config)
     yield "feed.xml", feeds.atom_feed(r.index, r.config)

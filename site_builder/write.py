@@ -185,6 +185,7 @@ class StagedSite:
         self.files: dict[str, Entry] = {}  # every file of the new site
         self.keys: dict[str, str] = {}  # page path -> digest of its inputs
         self.staged: list[str] = []  # the files that changed
+        self.carried: set[str] = set()  # files of the previous build not written again yet (carry_over)
 
     def __enter__(self) -> "StagedSite":
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -206,22 +207,33 @@ class StagedSite:
             stats.add(path, size)
         return stats
 
-    def claim(self, path: str) -> None:
+    def carry_over(self, files: dict[str, Entry], keys: dict[str, str]) -> None:
+        """Start from the previous build's files (an edit then writes what it changed, once each)."""
+        self.files, self.keys, self.carried = dict(files), dict(keys), set(files)
+
+    def drop(self, path: str) -> None:
+        """A file carried over that the site no longer has (commit deletes it)."""
+        self.files.pop(path, None)
+        self.keys.pop(path, None)
+        self.carried.discard(path)
+
+    def check(self, path: str) -> None:
         problem = check_output_path(path)
-        if problem is None and path in self.files:
+        if problem is None and path in self.files and path not in self.carried:
             problem = f"two pages write the same file {path!r}"
         if problem:
             raise BuildError([Problem(path, 0, "output", problem)])
 
     def write(self, path: str, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        self.claim(path)
+        self.check(path)
         entry, staged = stage_file(self.staging, self.previous, path, data)
         self.record(path, entry, staged)
 
     def record(self, path: str, entry: Entry, staged: bool) -> None:
         """Account for a file written (or found unchanged) elsewhere, e.g. by a worker."""
-        self.claim(path)
+        self.check(path)
+        self.carried.discard(path)
         self.files[path] = entry
         if staged:
             self.staged.append(path)

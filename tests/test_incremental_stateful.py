@@ -48,6 +48,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from conftest import CORPUS, REPO, record_text
 from site_builder import build as build_module
 from site_builder.build import RACY_SECONDS, BuildOptions, build, WarmState
+from site_builder.serve.loop import Rebuilder
 from site_builder.errors import BuildError
 
 EXAMPLES = int(os.environ.get("SITE_BUILDER_STATEFUL_EXAMPLES", "0"))
@@ -182,7 +183,7 @@ class ProcessDriver:
         self.env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH,
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH", "")]))}
 
-    def build(self) -> tuple[bool, str]:
+    def build(self, changed: frozenset[Path] = frozenset()) -> tuple[bool, str]:
         run = subprocess.run([sys.executable, "-m", "site_builder", "build", "-q", "--content", "content", "--output", "_site"],
                              cwd=self.project, env=self.env, capture_output=True, text=True, timeout=BUILD_TIMEOUT)
         assert run.returncode in (0, 1), f"exit status {run.returncode}:\n{run.stdout}\n{run.stderr}"
@@ -199,11 +200,35 @@ class InProcessDriver:
         self.options = BuildOptions(project_dir=project, content_dir=project / "content", output_dir=self.output, jobs=1)
         self.state = WarmState()  # the in-memory build state kept between builds, as serve keeps it
 
-    def build(self) -> tuple[bool, str]:
+    def build(self, changed: frozenset[Path] = frozenset()) -> tuple[bool, str]:
         try:
             build(self.options, warm=self.state)
         except BuildError as error:
             return False, str(error)
+        return True, ""
+
+
+class ServeDriver:
+    """What `serve` runs after each save: its Rebuilder, told which files were saved (the edit
+    path, live.apply_edit, when the edit allows it; build() otherwise), then its flush."""
+
+    name = "serve"
+
+    def __init__(self, project: Path) -> None:
+        self.output = project / "_site"
+        self.options = BuildOptions(project_dir=project, content_dir=project / "content", output_dir=self.output, jobs=1)
+        self.rebuilder = Rebuilder()
+        self.edits = 0  # builds that took the edit path
+
+    def build(self, changed: frozenset[Path] = frozenset()) -> tuple[bool, str]:
+        try:
+            report = self.rebuilder(self.options, changed or None)
+        except BuildError as error:
+            return False, str(error)
+        finally:
+            self.rebuilder.flush()
+        self.edits += report.edited
+        event(f"serve: {'edit path' if report.edited else 'build'}")
         return True, ""
 
 
@@ -279,6 +304,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
         os.environ["SOURCE_DATE_EPOCH"] = EPOCH  # the in-process builds (and clean builds) read it
         self.driver = self.driver_class(self.project)
         self.last_good_build_end = 0.0  # time.time() after the last build that succeeded
+        self.saved: set[Path] = set()  # files written or deleted since the last build (what serve's watcher reports)
 
     def teardown(self) -> None:
         if self.saved_epoch is None:
@@ -292,8 +318,11 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
     def write(self, path: Path, text: str | None, mode: str = "now") -> None:
         """Write (or with None delete) a file; mode says what its modification time becomes."""
         if text is None:
+            if path.exists():
+                self.saved.add(path)
             path.unlink(missing_ok=True)
             return
+        self.saved.add(path)
         old = path.stat().st_mtime_ns if path.exists() else None
         same_size = old is not None and path.stat().st_size == len(text.encode("utf-8"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -336,7 +365,8 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
     def build_and_check(self) -> None:
         must_fail = bool(self.broken or self.orphans) or self.config_broken
         before = site_stamps(self.driver.output) if must_fail else None
-        ok, detail = self.driver.build()
+        ok, detail = self.driver.build(frozenset(self.saved))
+        self.saved.clear()
         if must_fail:
             assert not ok, (f"the build ({self.driver.name}) succeeded with broken YAML in {sorted(self.broken)}, "
                             f"site.yml broken: {self.config_broken}, tables without a record: {sorted(self.orphans)}")
@@ -613,11 +643,18 @@ class AcrossProcesses(EditsMatchCleanBuild):
     driver_class = ProcessDriver
 
 
+class Serving(EditsMatchCleanBuild):
+    driver_class = ServeDriver
+
+
 TestInProcess = InProcess.TestCase
 TestInProcess.settings = machine_settings(examples=5, steps=10)
 
 TestAcrossProcesses = AcrossProcesses.TestCase
 TestAcrossProcesses.settings = machine_settings(examples=3, steps=6)
+
+TestServing = Serving.TestCase
+TestServing.settings = machine_settings(examples=6, steps=12)
 
 
 # --- a targeted case: a save during a build, in the same tick of a coarse clock -------------------

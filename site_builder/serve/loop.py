@@ -1,9 +1,10 @@
 """The rebuild loop: take a batch of changed paths, rebuild, publish the outcome, notify.
 
 :class:`Rebuilder` is the one place that builds. It receives the batch of changed paths (None
-for the first build) and runs ``build`` with a :class:`~site_builder.build.WarmState` kept in
-memory from one save to the next: the cache entries and the manifest of the last build, so a
-rebuild decodes from disk only what changed.
+for the first build) and keeps a :class:`~site_builder.build.WarmState` in memory from one save
+to the next: the cache entries, the manifest and the model of the last build. An edit of
+records that leaves the site's structure as it was goes through ``live.apply_edit`` (work in
+proportion to the edit); anything else runs ``build``, which reads from disk only what changed.
 
 Rebuilds run in the server's process, on the builder thread. ``parallel.map_chunks`` never
 forks while other threads run (forking a process whose threads may hold locks can deadlock
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..build import BuildOptions, BuildReport, WarmState, build
+from ..live import apply_edit
 from .state import BuildState, describe_failure
 from .watch import Coalescer
 
@@ -37,7 +39,11 @@ class Rebuilder:
         self.warm = WarmState()
 
     def __call__(self, options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
-        return build(options, warm=self.warm)
+        return apply_edit(options, self.warm, changed) or build(options, warm=self.warm)
+
+    def flush(self) -> None:
+        """Save what the last edit left in memory only (the manifest); run after the browser was told."""
+        self.warm.flush()
 
 
 def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
@@ -100,6 +106,9 @@ class RebuildLoop:
             self.state = state
             self._done.notify_all()
         self.on_built(state)
+        flush = getattr(self.rebuild, "flush", None)
+        if flush is not None:
+            flush()
         return state
 
     def _failed(self, previous: BuildState, exc: Exception, seconds: float) -> BuildState:

@@ -1,0 +1,259 @@
+"""The edit path of `serve`: after a save, bring the output up to date from the model the last
+build left in memory (build.LiveSite), doing work in proportion to the edit.
+
+It takes edits of existing record files and their tables that leave every figure where it was
+in every list: same figid, year, PMC id, journal, organisms, gene symbols, identifiers and
+aliases (a changed title, caption, paper, body or table rows). Then:
+
+- only the changed records' chunks are read; a record whose files kept their bytes is taken
+  from the cache instead of being parsed (build.parse_chunk);
+- the new summaries replace the old ones in the index;
+- the figure's page and tables are rendered, and the pages that show its entry
+  (pages.pages_showing): home, its lists, its browse pages. Each page is still compared by
+  the key of its inputs, as a build compares it, and each file by its bytes;
+- the feed, the downloads and the search shards holding the figure's terms and doc row are
+  written again (search_live.py);
+- the files go in with the journal a build commits with, and the manifest in memory is
+  updated; WarmState.flush saves it after the browser was told.
+
+Anything else returns None, and the caller runs build(): a file added or removed, a template,
+static file, page or config edit, a record with errors, a figure that moves in a list, a
+change of genes or organisms (which move the search and analysis data).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+from . import cache, downloads
+from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, WarmState, chunk_key, chunk_stamp,
+                    download_parts, existing_nav, figure_key, kept_by, outsized_records, parse_chunk, record_inputs, render_key,
+                    search_key, search_records, shared_strings, CHUNK_ENTRIES)
+from .model import FigureSummary
+from .pages import data_files, pages_showing
+from .render import Renderer
+from .search import SearchRecord, oldest_first
+from .search_live import LiveSearch, Unusable
+from .write import StagedSite, journal_path, stage_page
+
+# What may change in a figure's summary while it keeps its place in every list and page name.
+EDITABLE = frozenset({"title", "caption_start", "lines"})
+# What may change in its search record while its doc id and analysis data stay.
+SEARCH_EDITABLE = frozenset({"title", "caption", "genes", "keywords"})
+
+
+def apply_edit(options: BuildOptions, warm: WarmState, changed: frozenset[Path] | None) -> BuildReport | None:
+    """Bring the output up to date after `changed` (files saved since the last build), or
+    None when the edit is not one this path takes (then run build())."""
+    live = warm.live
+    if live is None or not changed or options != live.options or warm.manifest is None or options.strict:
+        return None
+    started = time.perf_counter()
+    live.pending |= changed  # with the saves since the last good build (one may have failed)
+    numbers = chunks_of(live, frozenset(live.pending))
+    if numbers is None:
+        return None
+    try:
+        report = edit(live, warm, numbers, started)
+        if report is not None:
+            live.pending.clear()
+        return report
+    except Exception:  # noqa: BLE001 - whatever went wrong, a build from the disk cache gets it right
+        warm.live = None  # the model may be half-updated: the next build makes a new one
+        if not isinstance(sys.exc_info()[1], Unusable):
+            traceback.print_exc()
+        return None
+
+
+def chunks_of(live: LiveSite, changed: frozenset[Path]) -> set[int] | None:
+    """The chunks holding the changed files, None if one is not an existing record or table."""
+    where = chunk_numbers(live)
+    found = set()
+    for path in changed:
+        number = where.get(os.path.abspath(path))
+        if number is None or not os.path.isfile(path):
+            return None
+        found.add(number)
+    return found
+
+
+def chunk_numbers(live: LiveSite) -> dict[str, int]:
+    """Absolute path of each record file and table -> its chunk (made once per build)."""
+    if live.chunk_of is None:
+        live.chunk_of = {}
+        for number, paths in enumerate(live.chunks):
+            for path in paths:
+                live.chunk_of[os.path.abspath(path)] = number
+                for table in live.sources.tables.get(path.stem, {}).values():
+                    live.chunk_of[os.path.abspath(table)] = number
+    return live.chunk_of
+
+
+def edit(live: LiveSite, warm: WarmState, numbers: set[int], started: float) -> BuildReport | None:
+    store = cache.ChunkStore(live.cache_dir, CHUNK_ENTRIES, memo=warm.entries)
+    job = LoadJob(live.sources, Path.cwd(), live.config, store, True, live.code)
+    updates: dict[int, tuple[ChunkResult, tuple, str]] = {}  # chunk -> (result, records, stamp)
+    for number in sorted(numbers):
+        paths = live.chunks[number]
+        stamps = file_stamps(live, paths)
+        inputs = [record_inputs(job, path) for path in paths]
+        key = chunk_key(job, inputs)
+        old = live.results[number]
+        if key == old.key:
+            continue
+        earlier = store.get(old.key, "records")
+        result, records = parse_chunk(key, inputs, live.config, (old, earlier) if earlier is not None else None)
+        if result.errors or result.skipped != old.skipped or not same_places(live, old, result):
+            return None
+        updates[number] = (result, records, chunk_stamp(job, paths, stamps)[0])
+    if not updates:
+        return None  # nothing a page is made from changed (e.g. the file was saved as it was)
+    return commit_edit(live, warm, store, updates, started)
+
+
+def file_stamps(live: LiveSite, paths: tuple[Path, ...]) -> dict[Path, tuple[int, int]]:
+    """Stamps taken before the files are read: a file saved again meanwhile is read again next time."""
+    stamps = {}
+    for path in paths:
+        for file in (path, *live.sources.tables.get(path.stem, {}).values()):
+            stat = file.stat()
+            stamps[file] = (stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+def same_places(live: LiveSite, old: ChunkResult, new: ChunkResult) -> bool:
+    """Whether every figure of the chunk keeps its place in the index, its pages' names and its
+    search doc id and analysis data."""
+    if len(old.summaries) != len(new.summaries):
+        return False
+    for before, after, search_before, search_after in zip(old.summaries, new.summaries, old.search, new.search):
+        if before == after and search_before == search_after:
+            continue
+        if not kept_by(live.index, before):
+            return False
+        if differs(before, after, FigureSummary, EDITABLE) or differs(search_before, search_after, SearchRecord, SEARCH_EDITABLE):
+            return False
+        if search_before.genes[:search_before.gene_count] != search_after.genes[:search_after.gene_count]:
+            return False  # the gene set of the analysis data (genes past it are keywords, searched as terms)
+    return True
+
+
+def differs(before: object, after: object, kind: type, editable: frozenset[str]) -> bool:
+    return any(getattr(before, name) != getattr(after, name) for name in kind.__slots__ if name not in editable)
+
+
+def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
+                updates: dict[int, tuple[ChunkResult, tuple, str]], started: float) -> BuildReport:
+    manifest = warm.manifest
+    results = list(live.results)
+    figures = dict(live.index.figures)
+    changed: list[tuple[FigureSummary, object, str]] = []  # (new summary, record, record digest)
+    search_pairs: list[tuple[SearchRecord, SearchRecord]] = []
+    for number, (result, records, _) in updates.items():
+        for kind, value in (("records", records), ("downloads", downloads.download_parts([f for _, f in records], live.config)),
+                            ("result", result)):
+            store.put(result.key, kind, value)
+        old = results[number]
+        result = shared_strings(store, result)
+        results[number] = result
+        for before, after, search_before, search_after, (digest, figure) in zip(
+                old.summaries, result.summaries, old.search, result.search, records):
+            if kept_by(live.index, before):
+                figures[after.figid] = after  # the index holds the chunk's summaries themselves (build.kept_by)
+            if before != after or search_before != search_after:
+                changed.append((after, figure, digest))
+                search_pairs.append((search_before, search_after))
+    index = replace(live.index, figures=figures)
+    config = existing_nav(live.config, index)
+    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys)
+    old_renderer = Renderer(live.env, config, live.index, live.site_key)
+    search = live_search(live, warm)
+    output = live.output
+    cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
+    with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
+        site.carry_over(manifest.files, manifest.keys)
+        chunks = dict(manifest.chunks)
+        for number, (result, _, _) in updates.items():
+            chunks.pop(render_key(old_renderer, live.results[number]), None)
+        write_figures(site, renderer, changed)
+        for number, (result, records, _) in updates.items():
+            chunks[render_key(renderer, result)] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
+        write_pages_showing(site, renderer, [summary for summary, _, _ in changed])
+        for path, data in data_files(renderer, urls=False):
+            site.write(path, data)
+        for path, data in downloads.collection_files(partial(download_parts, results, index, store, config)):
+            site.write(path, data)
+        update = search.update(search_pairs)
+        for path, data in update.written.items():
+            site.write(path, data)
+        for path in update.removed:
+            site.drop(path)
+        site.commit()
+    for number in updates:
+        forget_chunk(warm, live.results[number].key)
+    chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in {live.stamps[n] for n in updates}}
+    for number, (result, _, stamp) in updates.items():
+        live.stamps[number] = stamp
+        chunk_keys[stamp] = result.key
+    live.results, live.index = results, index
+    warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
+    warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
+                                   site.keys, search_key(live.code, results, index), chunk_keys, manifest.started_at)
+    warm.unsaved = True
+    report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
+                         warnings=warnings, written=len(site.staged), removed=len(set(manifest.files) - set(site.files)),
+                         edited=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def live_search(live: LiveSite, warm: WarmState) -> LiveSearch:
+    """The search index of the output in memory, read from its files on the first edit."""
+    if live.search is None:
+        live.search = LiveSearch(live.output / "search", oldest_first(search_records(live.results, live.index)))
+    return live.search
+
+
+def write_figures(site: StagedSite, renderer: Renderer, changed: list[tuple[FigureSummary, object, str]]) -> None:
+    """The changed figures' pages and tables (a table the record no longer has is removed)."""
+    for _, figure, digest in changed:
+        site.record_all([stage_page(site.staging, site.previous, renderer.figure_page(figure, figure_key(renderer, digest, figure)))])
+        tables = dict(downloads.figure_tables(figure))
+        for path in downloads.table_paths(figure.figid):
+            if path in tables:
+                site.write(path, tables[path])
+            else:
+                site.drop(path)
+
+
+def chunk_files(index, records) -> list[str]:
+    """The files of a chunk's figures (build.render_chunks writes them): a figure's page and tables,
+    unless the index dropped the record (a duplicate figid)."""
+    paths = []
+    for _, figure in records:
+        kept = index.figures.get(figure.figid)
+        if kept is not None and kept.source == figure.source:
+            paths.append(figure.url)
+            paths += [path for path, _ in downloads.figure_tables(figure, data=False)]
+    return paths
+
+
+def write_pages_showing(site: StagedSite, renderer: Renderer, summaries: list[FigureSummary]) -> None:
+    done: set[str] = set()
+    for summary in summaries:
+        for job in pages_showing(renderer, summary):
+            page = job()
+            if page.path not in done:
+                done.add(page.path)
+                site.record_all([stage_page(site.staging, site.previous, page)])
+
+
+def forget_chunk(warm: WarmState, key: str) -> None:
+    """Drop a replaced chunk's entries from memory (serve's memory stays flat)."""
+    for kind in (*CHUNK_ENTRIES, "shared"):
+        warm.entries.pop((key, kind), None)

@@ -1,0 +1,170 @@
+"""The search index in memory, for `serve`: an edit that keeps every figure's doc id rewrites only
+the term and doc shards it touches, and the result is the same bytes a clean build writes.
+
+The state starts from the files the last build wrote (their names are hashes of their bytes,
+so a file that does not match its name is refused): each term shard is split into its terms'
+entries, left encoded. An edit re-scores the changed records (search.term_scores), decodes
+the posting lists of the terms whose score changed, puts the new scores in, and encodes them
+again; the shards are then cut as search.term_shards cuts them, and only shards with new bytes
+are written. Edits that move doc ids (a figure added, removed, or given another year) are the
+clean build's to do.
+"""
+from __future__ import annotations
+
+import bisect
+import json
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, doc_row, encode_postings, term_scores,
+                     term_shards, to_json, varint)
+
+MANIFEST = "manifest.json"
+
+
+class Unusable(Exception):
+    """The files on disk are not the index this state expects: rebuild it the clean way."""
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def split_entries(data: bytes) -> list[tuple[str, bytes]]:
+    """A term shard's (term, entry) pairs, entries as encoded."""
+    found, pos = [], 0
+    while pos < len(data):
+        start = pos
+        size, pos = read_varint(data, pos)
+        term = data[pos:pos + size].decode("utf-8")
+        pos += size
+        _, pos = read_varint(data, pos)  # postings count
+        size, pos = read_varint(data, pos)
+        pos += size
+        if pos > len(data):
+            raise Unusable("a term shard ends inside an entry")
+        found.append((term, data[start:pos]))
+    return found
+
+
+def decode_postings(entry: bytes) -> list[int]:
+    """doc << 4 | score of each posting of an encoded entry (search.encode_postings reversed)."""
+    size, pos = read_varint(entry, 0)
+    pos += size
+    count, pos = read_varint(entry, pos)
+    _, pos = read_varint(entry, pos)
+    values, previous = [], -1 << 4
+    for _ in range(count):
+        coded, pos = read_varint(entry, pos)
+        previous = coded + (previous & -16)
+        values.append(previous)
+    return values
+
+
+def encode_entry(term: str, values: list[int]) -> bytes:
+    name, data = term.encode("utf-8"), encode_postings(array("i", values))
+    return b"".join((varint(len(name)), name, varint(len(values)), varint(len(data)), data))
+
+
+@dataclass
+class SearchFiles:
+    """What an update changed under search/: files to write (path -> bytes) and paths to remove."""
+
+    written: dict[str, bytes]
+    removed: list[str]
+
+
+class LiveSearch:
+    """The term entries and doc shards of one output's search index, in doc id order."""
+
+    def __init__(self, folder: Path, records: list[SearchRecord]):
+        """folder: <output>/search as the last build left it; records: in doc id order."""
+        try:
+            self.manifest = json.loads((folder / MANIFEST).read_bytes())
+            self.terms: list[str] = []
+            self.entries: list[bytes] = []
+            for _, name in self.manifest["termShards"]:
+                data = (folder / "terms" / f"{name}.bin").read_bytes()
+                if content_name(data) != name:
+                    raise Unusable(f"search/terms/{name}.bin does not hold what its name says")
+                for term, entry in split_entries(data):
+                    self.terms.append(term)
+                    self.entries.append(entry)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+            raise Unusable(str(exc)) from exc
+        self.keys = [_utf16(term) for term in self.terms]
+        if self.keys != sorted(self.keys) or self.manifest.get("docs") != len(records):
+            raise Unusable("the search index on disk is not this site's")
+        self.records = records
+        self.doc_of = {record.url: doc for doc, record in enumerate(records)}
+        self.organism_ids = {row[0]: number for number, row in enumerate(self.manifest["organisms"])}
+
+    def update(self, changed: list[tuple[SearchRecord, SearchRecord]]) -> SearchFiles:
+        """Apply (old, new) record pairs that keep their doc ids (same url, year, PMC id and
+        organisms); returns the files to write and remove."""
+        docs: set[int] = set()
+        for old, new in changed:
+            doc = self.doc_of[old.url]
+            docs.add(doc)
+            self.records[doc] = new
+            before, after = term_scores(old), term_scores(new)
+            for term in before.keys() | after.keys():
+                if before.get(term) != after.get(term):
+                    self.set_score(term, doc, after.get(term, 0))
+        old_terms = [name for _, name in self.manifest["termShards"]]
+        old_docs = list(self.manifest["docShards"])
+        self.drop_empty()
+        written: dict[str, bytes] = {}
+        term_files = []
+        for first, data in term_shards(zip(self.terms, self.entries)):
+            name = content_name(data)
+            term_files.append([first, name])
+            if name not in old_terms:
+                written[f"{INDEX_DIR}/terms/{name}.bin"] = data
+        doc_files = list(old_docs)
+        for shard in sorted({doc // DOCS_PER_SHARD for doc in docs}):
+            start = shard * DOCS_PER_SHARD
+            rows = [doc_row(r, self.organism_ids) for r in self.records[start:start + DOCS_PER_SHARD]]
+            data = to_json(rows)
+            doc_files[shard] = content_name(data)
+            written[f"{INDEX_DIR}/docs/{doc_files[shard]}.json"] = data
+        self.manifest = {**self.manifest, "termShards": term_files, "docShards": doc_files}
+        written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(self.manifest)
+        kept_terms, kept_docs = {name for _, name in term_files}, set(doc_files)
+        removed = [f"{INDEX_DIR}/terms/{name}.bin" for name in old_terms if name not in kept_terms]
+        removed += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
+        return SearchFiles(written, sorted(set(removed)))
+
+    def set_score(self, term: str, doc: int, score: int) -> None:
+        """Give doc this score for term (0: take the doc out of the term's list)."""
+        key = _utf16(term)
+        position = bisect.bisect_left(self.keys, key)
+        if position < len(self.terms) and self.terms[position] == term:
+            values = decode_postings(self.entries[position])
+        else:
+            self.terms.insert(position, term)
+            self.keys.insert(position, key)
+            self.entries.insert(position, b"")
+            values = []
+        at = bisect.bisect_left(values, doc << 4)
+        if at < len(values) and values[at] >> 4 == doc:
+            del values[at]
+        if score:
+            values.insert(at, doc << 4 | score)
+        self.entries[position] = encode_entry(term, values) if values else b""
+
+    def drop_empty(self) -> None:
+        if all(self.entries):
+            return
+        kept = [i for i, entry in enumerate(self.entries) if entry]
+        self.terms = [self.terms[i] for i in kept]
+        self.keys = [self.keys[i] for i in kept]
+        self.entries = [self.entries[i] for i in kept]
