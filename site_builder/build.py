@@ -89,6 +89,7 @@ class LiveSite:
     search: Any = None  # search_live.LiveSearch, made on the first edit that needs it
     chunk_of: dict[str, int] | None = None  # absolute path of a record or table -> its chunk (live.chunk_numbers)
     pending: set[Path] = field(default_factory=set)  # files saved since this build (live.apply_edit)
+    renderer: Any = None  # a render.Renderer of the build's index: its page names (made on the first edit)
 
 
 @dataclass(slots=True)
@@ -102,9 +103,18 @@ class WarmState:
     manifest: cache.Manifest | None = None
     live: LiveSite | None = None
     unsaved: bool = False
+    unwritten: list[tuple[cache.ChunkStore, str, str, object]] = field(default_factory=list)  # (store, key, kind, value)
+    later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
 
     def flush(self) -> None:
-        """Save the manifest an edit made (after the browser was told: it is not on the way)."""
+        """Finish what an edit left for later: the files nobody looks at right after a save
+        (downloads), its chunks' cache entries and the manifest. serve runs this once the
+        browser was told; a build runs it first."""
+        while self.later:
+            self.later.pop(0)()
+        for store, key, kind, value in self.unwritten:
+            store.put(key, kind, value)
+        self.unwritten.clear()
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False
@@ -286,9 +296,12 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
 def parse_chunk(key: str, inputs: Sequence[RecordInputs], config: SiteConfig,
                 known: tuple[ChunkResult, Records] | None = None) -> tuple[ChunkResult, Records]:
     """known: an earlier result and records of the chunk; a record whose files kept their
-    bytes is taken from them with its warnings instead of being parsed again."""
-    errors, warnings, skipped, figures, digests = [], [], [], [], []
-    earlier = dict((digest, figure) for digest, figure in known[1]) if known else {}
+    bytes is taken from them (with its summary, search record and warnings) instead of being
+    parsed again."""
+    errors, warnings, skipped, digests = [], [], [], []
+    figures: list[tuple[Figure, FigureSummary | None, SearchRecord | None]] = []
+    earlier = {digest: (figure, summary, search) for (digest, figure), summary, search
+               in zip(known[1], known[0].summaries, known[0].search)} if known else {}
     for name, data, tables in inputs:
         digest = cache.digest(name, data, *(part for table in tables.values() for part in table))
         if digest in earlier:
@@ -303,14 +316,14 @@ def parse_chunk(key: str, inputs: Sequence[RecordInputs], config: SiteConfig,
         if loaded.figure is None:
             skipped.append(name)
         else:
-            figures.append(loaded.figure)
+            figures.append((loaded.figure, None, None))
             digests.append(digest)
     result = ChunkResult(
         key, tuple(errors), tuple(warnings), tuple(skipped),
-        summaries=tuple(FigureSummary.of(f) for f in figures),
-        search=tuple(search_record(f) for f in figures),
+        summaries=tuple(summary or FigureSummary.of(f) for f, summary, _ in figures),
+        search=tuple(search or search_record(f) for f, _, search in figures),
     )
-    return result, tuple(zip(digests, figures))
+    return result, tuple(zip(digests, (f for f, _, _ in figures)))
 
 
 def read_content(sources: SourceFiles, display_root: Path, jobs: int = 1) -> Loaded:
@@ -426,6 +439,8 @@ def render_pages(state: tuple[list[site_pages.PageJob], Path, dict[str, Entry] |
 
 def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None) -> BuildReport:
     started = time.perf_counter()
+    if warm is not None:
+        warm.flush()  # what the last edit left unsaved (the cache below reads the disk)
     config, config_warnings = resolve_config(options)
     project = options.project_dir
     content_dir = options.content_dir or project / "content"

@@ -11,10 +11,12 @@ aliases (a changed title, caption, paper, body or table rows). Then:
 - the figure's page and tables are rendered, and the pages that show its entry
   (pages.pages_showing): home, its lists, its browse pages. Each page is still compared by
   the key of its inputs, as a build compares it, and each file by its bytes;
-- the feed, the downloads and the search shards holding the figure's terms and doc row are
-  written again (search_live.py);
+- the feed and the search shards holding the figure's terms and doc row are written again
+  (search_live.py);
 - the files go in with the journal a build commits with, and the manifest in memory is
-  updated; WarmState.flush saves it after the browser was told.
+  updated. What nobody looks at right after a save waits for WarmState.flush, which serve
+  runs once the browser was told: the downloads and JSON API (a second commit), the chunks'
+  cache entries and the manifest on disk.
 
 Anything else returns None, and the caller runs build(): a file added or removed, a template,
 static file, page or config edit, a record with errors, a figure that moves in a list, a
@@ -155,9 +157,9 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     changed: list[tuple[FigureSummary, object, str]] = []  # (new summary, record, record digest)
     search_pairs: list[tuple[SearchRecord, SearchRecord]] = []
     for number, (result, records, _) in updates.items():
-        for kind, value in (("records", records), ("downloads", downloads.download_parts([f for _, f in records], live.config)),
-                            ("result", result)):
-            store.put(result.key, kind, value)
+        for kind, value in (("records", records), ("result", result)):
+            store.remember(result.key, kind, value)
+            warm.unwritten.append((store, result.key, kind, value))
         old = results[number]
         result = shared_strings(store, result)
         results[number] = result
@@ -170,8 +172,10 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
                 search_pairs.append((search_before, search_after))
     index = replace(live.index, figures=figures)
     config = existing_nav(live.config, index)
-    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys)
-    old_renderer = Renderer(live.env, config, live.index, live.site_key)
+    if live.renderer is None:
+        live.renderer = Renderer(live.env, config, live.index, live.site_key)
+    # the same lists: the same page names, so the same render keys for the chunks' old results
+    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=live.renderer)
     search = live_search(live, warm)
     output = live.output
     cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
@@ -179,14 +183,12 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
         site.carry_over(manifest.files, manifest.keys)
         chunks = dict(manifest.chunks)
         for number, (result, _, _) in updates.items():
-            chunks.pop(render_key(old_renderer, live.results[number]), None)
+            chunks.pop(render_key(renderer, live.results[number]), None)
         write_figures(site, renderer, changed)
         for number, (result, records, _) in updates.items():
             chunks[render_key(renderer, result)] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
         write_pages_showing(site, renderer, [summary for summary, _, _ in changed])
         for path, data in data_files(renderer, urls=False):
-            site.write(path, data)
-        for path, data in downloads.collection_files(partial(download_parts, results, index, store, config)):
             site.write(path, data)
         update = search.update(search_pairs)
         for path, data in update.written.items():
@@ -205,6 +207,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
                                    site.keys, search_key(live.code, results, index), chunk_keys, manifest.started_at)
     warm.unsaved = True
+    new_chunks = [(result.key, records) for result, records, _ in updates.values()]
+    warm.later.append(partial(write_downloads, live, warm, store, new_chunks, partial(download_parts, results, index, store, config)))
     report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
                          warnings=warnings, written=len(site.staged), removed=len(set(manifest.files) - set(site.files)),
                          edited=True)
@@ -257,3 +261,20 @@ def forget_chunk(warm: WarmState, key: str) -> None:
     """Drop a replaced chunk's entries from memory (serve's memory stays flat)."""
     for kind in (*CHUNK_ENTRIES, "shared"):
         warm.entries.pop((key, kind), None)
+
+
+def write_downloads(live: LiveSite, warm: WarmState, store: cache.ChunkStore, new_chunks: list[tuple[str, tuple]], parts) -> None:
+    """The collection's downloads and JSON API after an edit: a second commit, once the pages
+    are in place (they take longest to make, and nobody looks at them right after a save).
+    new_chunks: (key, records) of the chunks the edit made, whose parts are made here."""
+    for key, records in new_chunks:
+        value = downloads.download_parts([figure for _, figure in records], live.config)
+        store.remember(key, "downloads", value)
+        warm.unwritten.append((store, key, "downloads", value))
+    manifest = warm.manifest
+    with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
+        site.carry_over(manifest.files, manifest.keys)
+        for path, data in downloads.collection_files(parts):
+            site.write(path, data)
+        site.commit()
+    manifest.files = site.files

@@ -157,14 +157,18 @@ class Renderer:
     """Renders every page kind for one (index, config) pair."""
 
     def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex,
-                 site_key: str = "", previous_keys: Mapping[str, str] | None = None):
+                 site_key: str = "", previous_keys: Mapping[str, str] | None = None, *, lists_of: "Renderer | None" = None):
         """site_key digests the templates, config and code; with previous_keys (path -> key of
-        the page the output holds), a page whose inputs did not change is not rendered again."""
+        the page the output holds), a page whose inputs did not change is not rendered again.
+        lists_of: a renderer of an index with the same lists (organisms, genes): its page names are reused."""
         self.env, self.config, self.index = env, config, index
         self.site_key, self.previous_keys = site_key, previous_keys or {}
         # what every page depends on: templates, code and the config as rendered (its nav
         # follows the site's pages, so it can differ from the config in site_key)
         self.site_inputs = digest_parts(site_key, repr(config))
+        if lists_of is not None and lists_of.index.organisms is index.organisms and lists_of.index.genes is index.genes:
+            self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
+            return
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}
         # static/figure.js names a gene's page by the symbol (gene_page_name); a page named otherwise
         # would be marked in the HTML (data-slug). index.py names every gene page by that rule.

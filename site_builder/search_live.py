@@ -106,6 +106,7 @@ class LiveSearch:
         self.records = records
         self.doc_of = {record.url: doc for doc, record in enumerate(records)}
         self.organism_ids = {row[0]: number for number, row in enumerate(self.manifest["organisms"])}
+        self.emptied = False  # a term lost its last posting (drop_empty takes it out)
 
     def update(self, changed: list[tuple[SearchRecord, SearchRecord]]) -> SearchFiles:
         """Apply (old, new) record pairs that keep their doc ids (same url, year, PMC id and
@@ -160,10 +161,12 @@ class LiveSearch:
         if score:
             values.insert(at, doc << 4 | score)
         self.entries[position] = encode_entry(term, values) if values else b""
+        self.emptied = self.emptied or not values
 
     def drop_empty(self) -> None:
-        if all(self.entries):
+        if not self.emptied:
             return
+        self.emptied = False
         kept = [i for i, entry in enumerate(self.entries) if entry]
         self.terms = [self.terms[i] for i in kept]
         self.keys = [self.keys[i] for i in kept]
