@@ -172,11 +172,10 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
                 search_pairs.append((search_before, search_after))
     index = replace(live.index, figures=figures)
     config = existing_nav(live.config, index)
-    if live.renderer is None:
-        live.renderer = Renderer(live.env, config, live.index, live.site_key)
+    prepare(live)
     # the same lists: the same page names, so the same render keys for the chunks' old results
     renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=live.renderer)
-    search = live_search(live, warm)
+    search = live.search
     output = live.output
     cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
     with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
@@ -205,22 +204,26 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     live.results, live.index = results, index
     warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
-                                   site.keys, search_key(live.code, results, index), chunk_keys, manifest.started_at)
+                                   site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_downloads
     warm.unsaved = True
     new_chunks = [(result.key, records) for result, records, _ in updates.values()]
     warm.later.append(partial(write_downloads, live, warm, store, new_chunks, partial(download_parts, results, index, store, config)))
     report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
-                         warnings=warnings, written=len(site.staged), removed=len(set(manifest.files) - set(site.files)),
+                         warnings=warnings, written=len(site.staged), removed=len(site.removed()),
                          edited=True)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def live_search(live: LiveSite, warm: WarmState) -> LiveSearch:
-    """The search index of the output in memory, read from its files on the first edit."""
+def prepare(live: LiveSite) -> None:
+    """Make what the edit path needs besides the build's model (serve runs it right after a
+    build, while nobody waits): where each record is, the page names, the search index."""
+    config = existing_nav(live.config, live.index)
+    chunk_numbers(live)
+    if live.renderer is None:
+        live.renderer = Renderer(live.env, config, live.index, live.site_key)
     if live.search is None:
         live.search = LiveSearch(live.output / "search", oldest_first(search_records(live.results, live.index)))
-    return live.search
 
 
 def write_figures(site: StagedSite, renderer: Renderer, changed: list[tuple[FigureSummary, object, str]]) -> None:
@@ -278,3 +281,4 @@ def write_downloads(live: LiveSite, warm: WarmState, store: cache.ChunkStore, ne
             site.write(path, data)
         site.commit()
     manifest.files = site.files
+    manifest.search_key = search_key(live.code, live.results, live.index)

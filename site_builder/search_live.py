@@ -15,6 +15,7 @@ import bisect
 import json
 from array import array
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, doc_row, encode_postings, term_scores,
@@ -112,6 +113,7 @@ class LiveSearch:
         """Apply (old, new) record pairs that keep their doc ids (same url, year, PMC id and
         organisms); returns the files to write and remove."""
         docs: set[int] = set()
+        touched: list[bytes] = []  # the changed terms' sort keys
         for old, new in changed:
             doc = self.doc_of[old.url]
             docs.add(doc)
@@ -120,16 +122,16 @@ class LiveSearch:
             for term in before.keys() | after.keys():
                 if before.get(term) != after.get(term):
                     self.set_score(term, doc, after.get(term, 0))
+                    touched.append(_utf16(term))
         old_terms = [name for _, name in self.manifest["termShards"]]
         old_docs = list(self.manifest["docShards"])
         self.drop_empty()
         written: dict[str, bytes] = {}
-        term_files = []
-        for first, data in term_shards(zip(self.terms, self.entries)):
-            name = content_name(data)
-            term_files.append([first, name])
-            if name not in old_terms:
+        term_files = self.cut(touched) if touched else [(first, name, b"") for first, name in self.manifest["termShards"]]
+        for first, name, data in term_files:
+            if data:
                 written[f"{INDEX_DIR}/terms/{name}.bin"] = data
+        term_files = [[first, name] for first, name, _ in term_files]
         doc_files = list(old_docs)
         for shard in sorted({doc // DOCS_PER_SHARD for doc in docs}):
             start = shard * DOCS_PER_SHARD
@@ -143,6 +145,24 @@ class LiveSearch:
         removed = [f"{INDEX_DIR}/terms/{name}.bin" for name in old_terms if name not in kept_terms]
         removed += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
         return SearchFiles(written, sorted(set(removed)))
+
+    def cut(self, touched: list[bytes]) -> list[tuple[str, str, bytes]]:
+        """(first term, name, bytes or b"" if unchanged) of each term shard. Shards before the
+        one holding the first changed term keep their bytes; from there the entries are cut as
+        search.term_shards cuts them, until a shard starts past the last changed term where an
+        old one started: from there on, the old shards are the new ones."""
+        old = self.manifest["termShards"]
+        old_keys = [_utf16(first) for first, _ in old]
+        starts = {first: number for number, (first, _) in enumerate(old)}
+        lowest, highest = min(touched), max(touched)
+        shard = max(0, bisect.bisect_right(old_keys, lowest) - 1)
+        start = bisect.bisect_left(self.keys, old_keys[shard]) if shard else 0
+        found = [(first, name, b"") for first, name in old[:shard]]
+        for first, data in term_shards(islice(zip(self.terms, self.entries), start, None)):
+            if first in starts and _utf16(first) > highest:
+                return found + [(first, name, b"") for first, name in old[starts[first]:]]
+            found.append((first, content_name(data), data))
+        return found
 
     def set_score(self, term: str, doc: int, score: int) -> None:
         """Give doc this score for term (0: take the doc out of the term's list)."""

@@ -186,6 +186,7 @@ class StagedSite:
         self.keys: dict[str, str] = {}  # page path -> digest of its inputs
         self.staged: list[str] = []  # the files that changed
         self.carried: set[str] = set()  # files of the previous build not written again yet (carry_over)
+        self.dropped: list[str] | None = None  # with carry_over: the files drop() took out
 
     def __enter__(self) -> "StagedSite":
         self.output.parent.mkdir(parents=True, exist_ok=True)
@@ -209,13 +210,20 @@ class StagedSite:
 
     def carry_over(self, files: dict[str, Entry], keys: dict[str, str]) -> None:
         """Start from the previous build's files (an edit then writes what it changed, once each)."""
-        self.files, self.keys, self.carried = dict(files), dict(keys), set(files)
+        self.files, self.keys, self.carried, self.dropped = dict(files), dict(keys), set(files), []
 
     def drop(self, path: str) -> None:
         """A file carried over that the site no longer has (commit deletes it)."""
-        self.files.pop(path, None)
+        if self.files.pop(path, None) is not None and self.previous and path in self.previous:
+            self.dropped.append(path)
         self.keys.pop(path, None)
         self.carried.discard(path)
+
+    def removed(self) -> list[str]:
+        """The previous build's files this site no longer has."""
+        if self.dropped is not None:  # carried over: only drop() removes
+            return sorted(path for path in self.dropped if path not in self.files)
+        return sorted(set(self.previous or ()) - set(self.files))
 
     def check(self, path: str) -> None:
         problem = check_output_path(path)
@@ -252,7 +260,7 @@ class StagedSite:
             if self.previous is None:
                 self.swap()
                 return
-            removed = sorted(set(self.previous) - set(self.files))
+            removed = self.removed()
             write_journal(self.journal, self.staging, self.output, sorted(self.staged), removed)
             apply_journal(self.journal, self.output)
 

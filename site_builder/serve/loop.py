@@ -16,11 +16,12 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 from ..build import BuildOptions, BuildReport, WarmState, build
-from ..live import apply_edit
+from ..live import apply_edit, prepare
 from .state import BuildState, describe_failure
 from .watch import Coalescer
 
@@ -39,7 +40,12 @@ class Rebuilder:
         self.warm = WarmState()
 
     def __call__(self, options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
-        return apply_edit(options, self.warm, changed) or build(options, warm=self.warm)
+        report = apply_edit(options, self.warm, changed)
+        if report is None:
+            report = build(options, warm=self.warm)
+            if self.warm.live is not None:
+                self.warm.later.append(partial(prepare, self.warm.live))  # for the next save's edit path
+        return report
 
     def flush(self) -> None:
         """Save what the last edit left in memory only (the manifest); run after the browser was told."""

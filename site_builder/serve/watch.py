@@ -25,10 +25,10 @@ from typing import Callable, Iterable
 
 import watchfiles
 
-QUIET_SECONDS = 0.05  # with watchfiles' own 50 ms: saves less than 0.1 s apart are one change
+QUIET_SECONDS = 0.02  # with watchfiles' own 30 ms: saves less than 50 ms apart are one change
 MAX_WAIT_SECONDS = 2.0  # ...but a never-ending stream of writes still rebuilds this often
 POLL_SECONDS = 0.3  # polling watcher only (network drives, containers without inotify)
-STEP_MS = 50  # watchfiles: a batch ends after this long without a new event
+STEP_MS = 30  # watchfiles: a batch ends after this long without a new event (an editor's save takes a few ms)
 ARMED_CHECK_MS = 250  # watchfiles yields (possibly empty batches) at least this often
 
 IGNORED_FILE = re.compile(r"(^\.#|~$|\.sw[a-p]$|^4913$|^\.DS_Store$|\.tmp$|\.pyc$)")
