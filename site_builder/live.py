@@ -49,6 +49,9 @@ EDITABLE = frozenset({"title", "caption_start", "lines"})
 SEARCH_EDITABLE = frozenset({"title", "caption", "genes", "keywords"})
 
 
+Update = tuple[ChunkResult, tuple, str, set[str]]  # a chunk's new result, records, stamp, and its old records' digests
+
+
 def apply_edit(options: BuildOptions, warm: WarmState, changed: frozenset[Path] | None) -> BuildReport | None:
     """Bring the output up to date after `changed` (files saved since the last build), or
     None when the edit is not one this path takes (then run build())."""
@@ -99,7 +102,7 @@ def chunk_numbers(live: LiveSite) -> dict[str, int]:
 def edit(live: LiveSite, warm: WarmState, numbers: set[int], started: float) -> BuildReport | None:
     store = cache.ChunkStore(live.cache_dir, CHUNK_ENTRIES, memo=warm.entries)
     job = LoadJob(live.sources, Path.cwd(), live.config, store, True, live.code)
-    updates: dict[int, tuple[ChunkResult, tuple, str]] = {}  # chunk -> (result, records, stamp)
+    updates: dict[int, Update] = {}
     for number in sorted(numbers):
         paths = live.chunks[number]
         stamps = file_stamps(live, paths)
@@ -109,10 +112,12 @@ def edit(live: LiveSite, warm: WarmState, numbers: set[int], started: float) -> 
         if key == old.key:
             continue
         earlier = store.get(old.key, "records")
-        result, records = parse_chunk(key, inputs, live.config, (old, earlier) if earlier is not None else None)
+        if earlier is None:
+            return None  # pruned by another process: a build reads the chunk anew
+        result, records = parse_chunk(key, inputs, live.config, (old, earlier))
         if result.errors or result.skipped != old.skipped or not same_places(live, old, result):
             return None
-        updates[number] = (result, records, chunk_stamp(job, paths, stamps)[0])
+        updates[number] = (result, records, chunk_stamp(job, paths, stamps)[0], {digest for digest, _ in earlier})
     if not updates:
         return None  # nothing a page is made from changed (e.g. the file was saved as it was)
     return commit_edit(live, warm, store, updates, started)
@@ -150,13 +155,13 @@ def differs(before: object, after: object, kind: type, editable: frozenset[str])
 
 
 def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
-                updates: dict[int, tuple[ChunkResult, tuple, str]], started: float) -> BuildReport:
+                updates: dict[int, Update], started: float) -> BuildReport:
     manifest = warm.manifest
     results = list(live.results)
     figures = dict(live.index.figures)
     changed: list[tuple[FigureSummary, object, str]] = []  # (new summary, record, record digest)
     search_pairs: list[tuple[SearchRecord, SearchRecord]] = []
-    for number, (result, records, _) in updates.items():
+    for number, (result, records, _, old_digests) in updates.items():
         for kind, value in (("records", records), ("result", result)):
             store.remember(result.key, kind, value)
             warm.unwritten.append((store, result.key, kind, value))
@@ -167,7 +172,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
                 old.summaries, result.summaries, old.search, result.search, records):
             if kept_by(live.index, before):
                 figures[after.figid] = after  # the index holds the chunk's summaries themselves (build.kept_by)
-            if before != after or search_before != search_after:
+            if digest not in old_digests:  # its files changed (a table's rows may show on its page only)
                 changed.append((after, figure, digest))
                 search_pairs.append((search_before, search_after))
     index = replace(live.index, figures=figures)
@@ -181,10 +186,10 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
         site.carry_over(manifest.files, manifest.keys)
         chunks = dict(manifest.chunks)
-        for number, (result, _, _) in updates.items():
+        for number, (result, _, _, _) in updates.items():
             chunks.pop(render_key(renderer, live.results[number]), None)
         write_figures(site, renderer, changed)
-        for number, (result, records, _) in updates.items():
+        for number, (result, records, _, _) in updates.items():
             chunks[render_key(renderer, result)] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
         write_pages_showing(site, renderer, [summary for summary, _, _ in changed])
         for path, data in data_files(renderer, urls=False):
@@ -198,7 +203,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     for number in updates:
         forget_chunk(warm, live.results[number].key)
     chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in {live.stamps[n] for n in updates}}
-    for number, (result, _, stamp) in updates.items():
+    for number, (result, _, stamp, _) in updates.items():
         live.stamps[number] = stamp
         chunk_keys[stamp] = result.key
     live.results, live.index = results, index
@@ -206,7 +211,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
                                    site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_downloads
     warm.unsaved = True
-    new_chunks = [(result.key, records) for result, records, _ in updates.values()]
+    new_chunks = [(result.key, records) for result, records, _, _ in updates.values()]
     warm.later.append(partial(write_downloads, live, warm, store, new_chunks, partial(download_parts, results, index, store, config)))
     report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
                          warnings=warnings, written=len(site.staged), removed=len(site.removed()),

@@ -1,0 +1,142 @@
+"""serve's edit path (live.apply_edit): which saves it takes, and that it gives a clean build's bytes.
+
+The stateful test (test_incremental_stateful.py, ServeDriver) runs random edits through the
+same Rebuilder; these cases pin down the decisions one by one.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from site_builder.build import BuildOptions, build
+from site_builder.errors import BuildError
+from site_builder.serve.loop import Rebuilder
+
+EPOCH = "1700000000"
+
+
+def site_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    return tmp_path
+
+
+class Serve:
+    """A Rebuilder as serve runs it: told the saved files, flushed after each build."""
+
+    def __init__(self, project: Path):
+        self.project = project
+        self.options = BuildOptions(project_dir=project, content_dir=project / "content", output_dir=project / "out", jobs=1)
+        self.rebuilder = Rebuilder()
+        self.rebuilder(self.options, None)
+        self.rebuilder.flush()
+
+    def save(self, *paths: Path):
+        try:
+            return self.rebuilder(self.options, frozenset(paths))
+        finally:
+            self.rebuilder.flush()
+
+    def matches_clean_build(self) -> None:
+        clean = self.project / "clean"
+        shutil.rmtree(clean, ignore_errors=True)
+        build(BuildOptions(project_dir=self.project, content_dir=self.project / "content", output_dir=clean / "site",
+                           cache_dir=clean / "cache", clean=True, jobs=1))
+        got, want = site_files(self.project / "out"), site_files(clean / "site")
+        assert sorted(got) == sorted(want)
+        assert [path for path in want if got[path] != want[path]] == []
+
+
+def record(project: Path, number: int = 0) -> Path:
+    return sorted((project / "content" / "figures").glob("*.md"))[number]
+
+
+def edit(path: Path, pattern: str, replacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed = re.sub(pattern, replacement, text, count=1, flags=re.M)
+    assert changed != text
+    path.write_text(changed, encoding="utf-8")
+
+
+def test_a_title_edit_takes_the_edit_path_and_shows_everywhere(project):
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Zebra-striped \1")
+    report = serve.save(path)
+    assert report.edited and report.written > 0
+    out = project / "out"
+    assert "Zebra-striped" in (out / f"figures/{path.stem}.html").read_text(encoding="utf-8")
+    assert "Zebra-striped" in (out / "index.html").read_text(encoding="utf-8")  # home lists the newest
+    assert any(b"zebra" in p.read_bytes() for p in (out / "search" / "terms").glob("*.bin"))  # searchable
+    serve.matches_clean_build()
+
+
+def test_a_table_edit_takes_the_edit_path(project):
+    serve = Serve(project)
+    table = next((project / "content" / "data").glob("*-chemicals.tsv"))
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    table.write_text("".join(lines[:-1]), encoding="utf-8")  # one row fewer
+    report = serve.save(table)
+    assert report.edited
+    serve.matches_clean_build()
+
+
+@pytest.mark.parametrize("pattern, replacement", [
+    (r"^year: .*$", "year: '1999'"),  # moves the figure in every list
+    (r"^(organisms:)", r"\1\n- Danio rerio\n"),  # another organism page
+])
+def test_an_edit_that_moves_a_figure_runs_a_build(project, pattern, replacement):
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, pattern, replacement)
+    report = serve.save(path)
+    assert not report.edited
+    serve.matches_clean_build()
+
+
+def test_a_new_file_runs_a_build(project):
+    serve = Serve(project)
+    source = record(project, 1)
+    copy = source.with_name("PMC9999999__new-g001.md")
+    text = re.sub(r"^(figid_alias|redirect_from):.*\n(  - .*\n|- .*\n)*", "", source.read_text(encoding="utf-8"), flags=re.M)
+    copy.write_text(text.replace(source.stem, copy.stem), encoding="utf-8")
+    report = serve.save(copy)
+    assert not report.edited
+    assert (project / "out" / "figures" / f"{copy.stem}.html").exists()
+    serve.matches_clean_build()
+
+
+def test_a_save_after_a_failed_build_still_sees_the_broken_record(project):
+    """Broken YAML in one record fails the build; saving another record must fail too (the
+    edit path keeps every file saved since the last good build, not only the last batch)."""
+    serve = Serve(project)
+    broken, other = record(project, 0), record(project, 1)
+    original = broken.read_text(encoding="utf-8")
+    broken.write_text(original.replace("figtitle:", "figtitle: [unclosed", 1), encoding="utf-8")
+    with pytest.raises(BuildError):
+        serve.save(broken)
+    edit(other, r"^figtitle: (.*)$", r"figtitle: Later \1")
+    with pytest.raises(BuildError):
+        serve.save(other)
+    broken.write_text(original, encoding="utf-8")
+    serve.save(broken)
+    assert "Later" in (project / "out" / f"figures/{other.stem}.html").read_text(encoding="utf-8")
+    serve.matches_clean_build()
+
+
+def test_a_file_saved_unchanged_changes_nothing(project):
+    serve = Serve(project)
+    path = record(project, 1)
+    path.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    report = serve.save(path)
+    assert report.written == 0
+    serve.matches_clean_build()
