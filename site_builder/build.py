@@ -106,15 +106,18 @@ class WarmState:
     unwritten: list[tuple[cache.ChunkStore, str, str, object]] = field(default_factory=list)  # (store, key, kind, value)
     later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
 
-    def flush(self) -> None:
+    def flush(self, manifest: bool = True) -> None:
         """Finish what an edit left for later: the files nobody looks at right after a save
-        (downloads), its chunks' cache entries and the manifest. serve runs this once the
-        browser was told; a build runs it first."""
+        (downloads), its chunks' cache entries and (with manifest) the manifest, whose size
+        follows the site's (~2 s at 100k figures). serve runs this once the browser was told,
+        and saves the manifest when no save came for a while; a build runs it all first."""
         while self.later:
             self.later.pop(0)()
         for store, key, kind, value in self.unwritten:
             store.put(key, kind, value)
         self.unwritten.clear()
+        if not manifest:
+            return
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False

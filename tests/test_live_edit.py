@@ -140,3 +140,16 @@ def test_a_file_saved_unchanged_changes_nothing(project):
     report = serve.save(path)
     assert report.written == 0
     serve.matches_clean_build()
+
+
+def test_the_next_process_trusts_what_the_edit_path_saved(project):
+    """After edits and serve's idle save, a build in a new process (no state in memory) finds
+    the output up to date: the manifest and cache entries the edit path saved describe it."""
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Saved by serve \1")
+    assert serve.save(path).edited
+    serve.rebuilder.idle()
+    report = build(serve.options)
+    assert report.written == 0 and report.removed == 0
+    serve.matches_clean_build()

@@ -48,7 +48,11 @@ class Rebuilder:
         return report
 
     def flush(self) -> None:
-        """Save what the last edit left in memory only (the manifest); run after the browser was told."""
+        """Finish what the last edit left for later (downloads, cache entries); run after the browser was told."""
+        self.warm.flush(manifest=False)
+
+    def idle(self) -> None:
+        """Save the manifest of the last edits (when no save came for a while, and on exit)."""
         self.warm.flush()
 
 
@@ -78,13 +82,17 @@ class RebuildLoop:
         self._done = threading.Condition()
 
     def run_forever(self, stop: threading.Event) -> None:
+        idle = getattr(self.rebuild, "idle", lambda: None)
         while not stop.is_set():
             batch = self.coalescer.wait(timeout=0.5)
-            if batch and not stop.is_set():
-                try:
+            try:
+                if batch and not stop.is_set():
                     self.run_once(batch)
-                except Exception:  # noqa: BLE001 - a bug in reporting; the next save gets another chance
-                    traceback.print_exc()
+                else:
+                    idle()
+            except Exception:  # noqa: BLE001 - a bug in reporting; the next save gets another chance
+                traceback.print_exc()
+        idle()
 
     def run_once(self, changed: frozenset[Path] | None) -> BuildState:
         """Rebuild after ``changed``, update ``state``, print the outcome, call ``on_built``."""
