@@ -117,6 +117,9 @@ class ChunkStore:
     schemas: Mapping[str, Any]  # kind of entry ("result", "records", ...) -> its type
     writable: bool = True  # False: entries are read but never written (e.g. for `check`)
     memo: dict[tuple[str, str], Any] | None = None  # (key, kind) -> value, kept in memory by `serve`
+    # what the memo keeps of what is read: summaries and download parts (~1 KB a figure), not
+    # the full records (several KB a figure: 100k of them would not fit serve's memory)
+    memo_kinds: frozenset[str] = frozenset({"result", "downloads"})
 
     def path(self, key: str, kind: str) -> Path:
         return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
@@ -125,7 +128,7 @@ class ChunkStore:
         if self.memo is not None and (key, kind) in self.memo:
             return self.memo[key, kind]
         value = read_entry(self.path(key, kind), self.schemas[kind])
-        if self.memo is not None and value is not None:
+        if self.memo is not None and value is not None and kind in self.memo_kinds:
             self.memo[key, kind] = value
         return value
 
@@ -148,7 +151,8 @@ class ChunkStore:
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:
             write_entry(self.path(key, kind), value, self.schemas[kind], self.folder)
-        self.remember(key, kind, value)
+        if kind in self.memo_kinds:
+            self.remember(key, kind, value)
 
     def touch(self, keys: Iterable[str]) -> None:
         if not self.writable:
