@@ -105,19 +105,24 @@ class WarmState:
     unsaved: bool = False
     unwritten: list[tuple[cache.ChunkStore, str, str, object]] = field(default_factory=list)  # (store, key, kind, value)
     later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
+    when_idle: Any = None  # the last edit's collection-wide work (a callable): the downloads and JSON API
 
-    def flush(self, manifest: bool = True) -> None:
-        """Finish what an edit left for later: the files nobody looks at right after a save
-        (downloads), its chunks' cache entries and (with manifest) the manifest, whose size
-        follows the site's (~2 s at 100k figures). serve runs this once the browser was told,
-        and saves the manifest when no save came for a while; a build runs it all first."""
+    def flush(self, idle: bool = True) -> None:
+        """Finish what an edit left for later. serve runs it once the browser was told (the
+        cache entries, the download parts of the chunks it changed) and, with idle, when no
+        save came for a while: then also the work whose cost follows the site's size (at
+        100k figures, the downloads and JSON API take seconds, the manifest ~2 s), once for
+        any number of edits. A build runs it all first."""
         while self.later:
             self.later.pop(0)()
         for store, key, kind, value in self.unwritten:
             store.put(key, kind, value)
         self.unwritten.clear()
-        if not manifest:
+        if not idle:
             return
+        if self.when_idle is not None:
+            self.when_idle, task = None, self.when_idle
+            task()
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False

@@ -212,7 +212,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
                                    site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_downloads
     warm.unsaved = True
     new_chunks = [(result.key, records) for result, records, _, _ in updates.values()]
-    warm.later.append(partial(write_downloads, live, warm, store, new_chunks, partial(download_parts, results, index, store, config)))
+    warm.later.append(partial(store_download_parts, live, warm, store, new_chunks))
+    warm.when_idle = partial(write_downloads, live, warm, partial(download_parts, results, index, store, config))
     report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
                          warnings=warnings, written=len(site.staged), removed=len(site.removed()),
                          edited=True)
@@ -271,14 +272,18 @@ def forget_chunk(warm: WarmState, key: str) -> None:
         warm.entries.pop((key, kind), None)
 
 
-def write_downloads(live: LiveSite, warm: WarmState, store: cache.ChunkStore, new_chunks: list[tuple[str, tuple]], parts) -> None:
-    """The collection's downloads and JSON API after an edit: a second commit, once the pages
-    are in place (they take longest to make, and nobody looks at them right after a save).
-    new_chunks: (key, records) of the chunks the edit made, whose parts are made here."""
+def store_download_parts(live: LiveSite, warm: WarmState, store: cache.ChunkStore, new_chunks: list[tuple[str, tuple]]) -> None:
+    """The download parts of the chunks an edit made ((key, records) each), for the cache."""
     for key, records in new_chunks:
         value = downloads.download_parts([figure for _, figure in records], live.config)
         store.remember(key, "downloads", value)
         warm.unwritten.append((store, key, "downloads", value))
+
+
+def write_downloads(live: LiveSite, warm: WarmState, parts) -> None:
+    """The collection's downloads and JSON API after edits: a commit of their own, once the
+    pages are in place and no save came for a while (at 100k figures they take seconds to
+    make, and nobody looks at them right after a save)."""
     manifest = warm.manifest
     with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
         site.carry_over(manifest.files, manifest.keys)

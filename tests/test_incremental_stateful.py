@@ -219,18 +219,15 @@ class ServeDriver:
         self.options = BuildOptions(project_dir=project, content_dir=project / "content", output_dir=self.output, jobs=1)
         self.rebuilder = Rebuilder()
         self.edits = 0  # builds that took the edit path
-        self.builds = 0
 
     def build(self, changed: frozenset[Path] = frozenset()) -> tuple[bool, str]:
-        self.builds += 1
         try:
             report = self.rebuilder(self.options, changed or None)
         except BuildError as error:
             return False, str(error)
         finally:
-            self.rebuilder.flush()
-            if self.builds % 2:  # serve saves the manifest when no save came for a while
-                self.rebuilder.idle()
+            self.rebuilder.flush()  # after the browser was told
+            self.rebuilder.idle()  # no save came for a while (the output is then whole)
         self.edits += report.edited
         event(f"serve: {'edit path' if report.edited else 'build'}")
         return True, ""

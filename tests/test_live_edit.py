@@ -47,6 +47,7 @@ class Serve:
             self.rebuilder.flush()
 
     def matches_clean_build(self) -> None:
+        self.rebuilder.idle()  # no save came for a while: the downloads and manifest follow
         clean = self.project / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         build(BuildOptions(project_dir=self.project, content_dir=self.project / "content", output_dir=clean / "site",
@@ -152,4 +153,18 @@ def test_the_next_process_trusts_what_the_edit_path_saved(project):
     serve.rebuilder.idle()
     report = build(serve.options)
     assert report.written == 0 and report.removed == 0
+    serve.matches_clean_build()
+
+
+def test_saves_in_quick_succession_write_the_downloads_once_idle(project):
+    serve = Serve(project)
+    first, second = record(project, 1), record(project, 2)
+    edit(first, r"^figtitle: (.*)$", r"figtitle: Quick one \1")
+    assert serve.save(first).edited
+    edit(second, r"^figtitle: (.*)$", r"figtitle: Quick two \1")
+    assert serve.save(second).edited
+    api = project / "out" / "json" / "getFigureInfo.json"
+    assert "Quick" not in api.read_text(encoding="utf-8")  # not yet: no pause between the saves
+    serve.rebuilder.idle()
+    assert "Quick one" in api.read_text(encoding="utf-8") and "Quick two" in api.read_text(encoding="utf-8")
     serve.matches_clean_build()

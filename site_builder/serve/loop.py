@@ -49,7 +49,7 @@ class Rebuilder:
 
     def flush(self) -> None:
         """Finish what the last edit left for later (downloads, cache entries); run after the browser was told."""
-        self.warm.flush(manifest=False)
+        self.warm.flush(idle=False)
 
     def idle(self) -> None:
         """Save the manifest of the last edits (when no save came for a while, and on exit)."""
