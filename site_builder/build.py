@@ -90,6 +90,9 @@ class LiveSite:
     chunk_of: dict[str, int] | None = None  # absolute path of a record or table -> its chunk (live.chunk_numbers)
     pending: set[Path] = field(default_factory=set)  # files saved since this build (live.apply_edit)
     renderer: Any = None  # a render.Renderer of the build's index: its page names (made on the first edit)
+    lists: dict | None = None  # list kind -> key -> Listing, of the organisms and genes (live.live_lists)
+    rank: dict[str, int] | None = None  # figid -> its place in the site's order (live.live_rank)
+    analysis_stale: bool = False  # an edit changed the Analyse page's data; written when idle
 
 
 @dataclass(slots=True)
@@ -295,7 +298,15 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
                 journal_title=sys.intern(s.journal_title))
         for s in result.summaries
     )
-    shared = replace(result, summaries=summaries)
+    search = result.search
+    if store.memo is not None:  # serve keeps the search records too: the same strings, once
+        search = tuple(
+            replace(r, genes=names(r.genes), organisms=s.known_organisms if r.organisms == s.known_organisms else names(r.organisms),
+                    title=s.title if r.title == s.title else r.title, year=s.year if r.year == s.year else r.year,
+                    gene_organisms=names(r.gene_organisms), keywords=names(r.keywords))
+            for s, r in zip(summaries, result.search)
+        )
+    shared = replace(result, summaries=summaries, search=search)
     store.remember(result.key, "result", shared)
     store.remember(result.key, "shared", shared)
     return shared
@@ -478,9 +489,12 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     stamps = input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
     head = None if options.clean or check_only or recovered else cache.load_head(cache_dir, output)
-    if head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS:
+    up_to_date = head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS
+    if up_to_date and (warm is None or warm.live is not None):
         return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)
+    # serve starting on an output that is up to date: nothing to write, but the model to load
+    up_to_date = up_to_date and manifest is not None
 
     memo = warm.entries if warm is not None and not check_only else None
     store = cache.ChunkStore(cache_dir, CHUNK_ENTRIES, writable=not check_only, memo=memo)  # `check` writes nothing
@@ -509,6 +523,12 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         report.warnings = []
     if report.errors and not options.keep_going:
         raise BuildError(report.errors, report.warnings)
+    if up_to_date and warm is not None and not report.errors:
+        warm.manifest, warm.unsaved = manifest, False
+        report.warnings = []  # the last build's, as it saved them (below)
+        warm.live = LiveSite(options, config, tuple(config_warnings), code, site_key, make_environment(templates), sources,
+                             chunks, [stamp for stamp, _ in known], results, index, output, cache_dir)
+        return up_to_date_report(report, head, started)
     if not check_only:
         env = make_environment(templates)
         site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,

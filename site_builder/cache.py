@@ -117,9 +117,10 @@ class ChunkStore:
     schemas: Mapping[str, Any]  # kind of entry ("result", "records", ...) -> its type
     writable: bool = True  # False: entries are read but never written (e.g. for `check`)
     memo: dict[tuple[str, str], Any] | None = None  # (key, kind) -> value, kept in memory by `serve`
-    # what the memo keeps of what is read: summaries and download parts (~1 KB a figure), not
-    # the full records (several KB a figure: 100k of them would not fit serve's memory)
-    memo_kinds: frozenset[str] = frozenset({"result", "downloads"})
+    # what the memo keeps of what is read: the summaries and search records (~1 KB a figure),
+    # not the download parts nor the full records (read when the downloads are written, when
+    # serve is idle; at 100k figures they would take ~0.2 and several GB)
+    memo_kinds: frozenset[str] = frozenset({"result"})
 
     def path(self, key: str, kind: str) -> Path:
         return self.folder / "chunks" / key[:2] / f"{key}.{kind}"

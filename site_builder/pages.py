@@ -29,13 +29,12 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
     """Every page but the figure pages, as jobs that render one page each (workers share them out)."""
     index = r.index
     jobs: list[PageJob] = [r.home, all_figures_job(r)]
-    jobs.append(partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."))
     jobs += [organism_job(r, l) for l in index.organisms]
-    jobs += gene_page_jobs(r)
-    jobs.append(partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."))
+    jobs += [gene_job(r, l) for l in index.genes]
+    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(index.genes)]
     jobs += [year_job(r, l) for l in index.years]
-    jobs.append(partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."))
     jobs += [journal_job(r, l) for l in index.journals]
+    jobs += counting_page_jobs(r)
     jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
     jobs += [partial(r.content_page, page) for page in index.pages]
     jobs += [
@@ -43,14 +42,27 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
         partial(r.simple, "analyse.html", "analyse.html", "Analyse a gene list",
                 "Find the published pathway figures that match a list of genes: an enrichment analysis in your browser."),
         partial(r.simple, "404.html", "404.html", "Page not found"),
-        partial(r.simple, "downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
-                files=downloads.catalogue(index), gene_sets=downloads.gene_set_catalogue(index), min_genes=MIN_GENES,
-                api=json_api.DOCS_PAGE),
-        partial(statistics_page, r),
         partial(json_api_page, r),
     ]
     jobs += browse_page_jobs(r)
     return jobs
+
+
+def counting_page_jobs(r: Renderer) -> list[PageJob]:
+    """The pages that count figures per organism, gene, year or journal, or gene sets per
+    species: group indexes, statistics, downloads. (An edit that changes a figure's organisms
+    or genes makes them stale, and no other page but those listing the figure.)"""
+    index = r.index
+    jobs: list[PageJob] = [
+        partial(r.group_index, "organisms", "Organisms", index.organisms, "Species named in the figures' papers, with the number of figures."),
+        partial(r.group_index, "years", "Years", index.years, "Figures by the year their paper was published."),
+        partial(r.group_index, "journals", "Journals", index.journals, "Figures by the journal that published their paper."),
+        partial(r.simple, "downloads.html", "downloads.html", "Downloads", "The collection's data in formats other tools read.",
+                files=downloads.catalogue(index), gene_sets=downloads.gene_set_catalogue(index), min_genes=MIN_GENES,
+                api=json_api.DOCS_PAGE),
+        partial(statistics_page, r),
+    ]
+    return jobs + gene_index_jobs(r)
 
 
 def all_figures_job(r: Renderer) -> PageJob:
@@ -189,7 +201,7 @@ def gene_letter(symbol: str) -> str:
     return first if first.isalpha() else "0-9"
 
 
-def gene_page_jobs(r: Renderer) -> list[PageJob]:
+def gene_index_jobs(r: Renderer) -> list[PageJob]:
     """The genes index links to one page per first character; each lists its symbols."""
     by_letter: dict[str, list[Listing]] = {}
     for listing in r.index.genes:
@@ -210,8 +222,6 @@ def gene_page_jobs(r: Renderer) -> list[PageJob]:
             letters=[(l, f"{slugify(l)}.html", l == letter) for l in letters],
             groups=[(g.key, f"../genes/{g.slug}.html", len(g.figids)) for g in by_letter[letter]],
         ))
-    jobs += [gene_job(r, l) for l in r.index.genes]
-    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(r.index.genes)]
     return jobs
 
 

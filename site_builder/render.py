@@ -160,13 +160,14 @@ class Renderer:
                  site_key: str = "", previous_keys: Mapping[str, str] | None = None, *, lists_of: "Renderer | None" = None):
         """site_key digests the templates, config and code; with previous_keys (path -> key of
         the page the output holds), a page whose inputs did not change is not rendered again.
-        lists_of: a renderer of an index with the same lists (organisms, genes): its page names are reused."""
+        lists_of: a renderer of an index whose organisms and genes have the same names and page
+        names (their members may differ): its page names are reused."""
         self.env, self.config, self.index = env, config, index
         self.site_key, self.previous_keys = site_key, previous_keys or {}
         # what every page depends on: templates, code and the config as rendered (its nav
         # follows the site's pages, so it can differ from the config in site_key)
         self.site_inputs = digest_parts(site_key, repr(config))
-        if lists_of is not None and lists_of.index.organisms is index.organisms and lists_of.index.genes is index.genes:
+        if lists_of is not None:
             self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
             return
         self.organism_slugs = {listing.key: listing.slug for listing in index.organisms}

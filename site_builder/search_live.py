@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 
-from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, doc_row, encode_postings, term_scores,
-                     term_shards, to_json, varint)
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, encode_postings,
+                     term_scores, term_shards, to_json, varint, varints)
 
 MANIFEST = "manifest.json"
 
@@ -101,8 +101,8 @@ class LiveSearch:
                     self.entries.append(entry)
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise Unusable(str(exc)) from exc
-        self.keys = [_utf16(term) for term in self.terms]
-        if self.keys != sorted(self.keys) or self.manifest.get("docs") != len(records):
+        in_order = all(_utf16(a) < _utf16(b) for a, b in zip(self.terms, self.terms[1:]))
+        if not in_order or self.manifest.get("docs") != len(records):
             raise Unusable("the search index on disk is not this site's")
         self.records = records
         self.doc_of = {record.url: doc for doc, record in enumerate(records)}
@@ -139,12 +139,31 @@ class LiveSearch:
             data = to_json(rows)
             doc_files[shard] = content_name(data)
             written[f"{INDEX_DIR}/docs/{doc_files[shard]}.json"] = data
-        self.manifest = {**self.manifest, "termShards": term_files, "docShards": doc_files}
+        old_organisms = [name for _, _, name in self.manifest["organisms"]]
+        organism_rows = self.organism_rows({o for old, new in changed for o in set(old.organisms) ^ set(new.organisms)}, written)
+        self.manifest = {**self.manifest, "termShards": term_files, "docShards": doc_files, "organisms": organism_rows}
         written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(self.manifest)
         kept_terms, kept_docs = {name for _, name in term_files}, set(doc_files)
+        kept_organisms = {name for _, _, name in organism_rows}
         removed = [f"{INDEX_DIR}/terms/{name}.bin" for name in old_terms if name not in kept_terms]
         removed += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
+        removed += [f"{INDEX_DIR}/organisms/{name}.bin" for name in old_organisms if name not in kept_organisms]
         return SearchFiles(written, sorted(set(removed)))
+
+    def organism_rows(self, organisms: set[str], written: dict[str, bytes]) -> list[list]:
+        """The manifest's [name, count, file] rows, the given organisms' doc lists made anew
+        (search.organism_table); an organism the index does not have yet is a build's work."""
+        if organisms - self.organism_ids.keys():
+            raise Unusable("a new organism in the search index")
+        rows = []
+        for name, count, file in self.manifest["organisms"]:
+            if name in organisms:
+                docs = [doc for doc, record in enumerate(self.records) if name in record.organisms]
+                data = varints(deltas(docs))
+                count, file = len(docs), content_name(data)
+                written[f"{INDEX_DIR}/organisms/{file}.bin"] = data
+            rows.append([name, count, file])
+        return rows
 
     def cut(self, touched: list[bytes]) -> list[tuple[str, str, bytes]]:
         """(first term, name, bytes or b"" if unchanged) of each term shard. Shards before the
@@ -156,7 +175,7 @@ class LiveSearch:
         starts = {first: number for number, (first, _) in enumerate(old)}
         lowest, highest = min(touched), max(touched)
         shard = max(0, bisect.bisect_right(old_keys, lowest) - 1)
-        start = bisect.bisect_left(self.keys, old_keys[shard]) if shard else 0
+        start = bisect.bisect_left(self.terms, old_keys[shard], key=_utf16) if shard else 0
         found = [(first, name, b"") for first, name in old[:shard]]
         for first, data in term_shards(islice(zip(self.terms, self.entries), start, None)):
             if first in starts and _utf16(first) > highest:
@@ -167,12 +186,11 @@ class LiveSearch:
     def set_score(self, term: str, doc: int, score: int) -> None:
         """Give doc this score for term (0: take the doc out of the term's list)."""
         key = _utf16(term)
-        position = bisect.bisect_left(self.keys, key)
+        position = bisect.bisect_left(self.terms, key, key=_utf16)
         if position < len(self.terms) and self.terms[position] == term:
             values = decode_postings(self.entries[position])
         else:
             self.terms.insert(position, term)
-            self.keys.insert(position, key)
             self.entries.insert(position, b"")
             values = []
         at = bisect.bisect_left(values, doc << 4)
@@ -189,5 +207,4 @@ class LiveSearch:
         self.emptied = False
         kept = [i for i, entry in enumerate(self.entries) if entry]
         self.terms = [self.terms[i] for i in kept]
-        self.keys = [self.keys[i] for i in kept]
         self.entries = [self.entries[i] for i in kept]

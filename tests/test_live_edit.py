@@ -92,8 +92,30 @@ def test_a_table_edit_takes_the_edit_path(project):
 
 
 @pytest.mark.parametrize("pattern, replacement", [
+    (r"^(organisms:)", r"\1\n- Danio rerio"),  # joins an organism's list that exists
+    (r"^- Mus musculus\n", ""),  # leaves one that keeps other figures
+])
+def test_an_edit_that_moves_a_figure_between_lists_takes_the_edit_path(project, pattern, replacement):
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, pattern, replacement)
+    report = serve.save(path)
+    assert report.edited
+    serve.matches_clean_build()
+
+
+def test_new_genes_and_gene_lists_that_stay_take_the_edit_path(project):
+    serve = Serve(project)
+    path = next((project / "content" / "data").glob("*-genes.tsv"))
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:-2]), encoding="utf-8")  # two genes fewer
+    report = serve.save(path)
+    serve.matches_clean_build()
+
+
+@pytest.mark.parametrize("pattern, replacement", [
     (r"^year: .*$", "year: '1999'"),  # moves the figure in every list
-    (r"^(organisms:)", r"\1\n- Danio rerio\n"),  # another organism page
+    (r"^(organisms:)", r"\1\n- Xenopus laevis"),  # a new organism page
 ])
 def test_an_edit_that_moves_a_figure_runs_a_build(project, pattern, replacement):
     serve = Serve(project)
