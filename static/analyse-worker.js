@@ -108,8 +108,9 @@ function parseShard(bytes) {
     }
     var display = spelling === 0 ? key : spelling === 1 ? key.charAt(0) + key.slice(1).toLowerCase()
       : spelling === 2 ? key.toLowerCase() : reader.text();
-    entries.set(key, { count: count, display: display, bytes: bytes, start: reader.pos });
-    for (var j = 0; j < count; j++) { while (bytes[reader.pos++] & 0x80); } // skip the postings
+    var rice = bytes[reader.pos++], size = reader.varint();
+    entries.set(key, { count: count, display: display, bytes: bytes, start: reader.pos, rice: rice });
+    reader.pos += size; // the postings, decoded when asked for
   }
   return entries;
 }
@@ -149,11 +150,15 @@ function lookUp(base, table, keys) {
   });
 }
 
-// the doc ids holding a gene, those of the organism only
+// the doc ids holding a gene, those of the organism only: Rice-coded gaps (site_builder/analysis.py)
 function postings(entry, member) {
-  var reader = new Reader(entry.bytes, entry.start), doc = -1, ids = [];
+  var bytes = entry.bytes, b = entry.rice, bit = entry.start * 8, doc = -1, ids = [];
   for (var i = 0; i < entry.count; i++) {
-    doc += reader.varint();
+    var high = 0, low = 0;
+    while ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1) { high++; bit++; }
+    bit++;
+    for (var j = 0; j < b; j++, bit++) low = low * 2 + ((bytes[bit >> 3] >> (7 - (bit & 7))) & 1);
+    doc += high * (1 << b) + low + 1;
     if (!member || member[doc]) ids.push(doc);
   }
   return ids;
