@@ -6,8 +6,8 @@
 //                 start loading the manifests, the sizes and what an analysis of these genes
 //                 needs, at once; analysis: search/analysis.json as the page has it; files:
 //                 urls the page fetches itself and hands over (it has them sooner than a
-//                 worker that is still starting), each in a message {type: "file", url, bytes
-//                 (transferred) or error} that needs no answer
+//                 worker that is still starting), each in a message {type: "file", url, data (an
+//                 ArrayBuffer, transferred, or a manifest's JSON) or error} that needs no answer
 //               {id, type: "analyse", base, genes: "TP53, stat3 7157...", organism ("" for all), docs: 50, ahead: 0, exclude: "figures/x.html"}:
 //                 the result names its first `docs` rows (and starts fetching the docs of `ahead`
 //                 more); the worker keeps the ranking of the last few analyses
@@ -40,7 +40,7 @@ function expect(urls) {
 function receive(message) {
   var waiting = handedOver.get(message.url);
   handedOver.delete(message.url);
-  if (waiting && message.bytes) waiting.resolve(new Uint8Array(message.bytes));
+  if (waiting && message.data) waiting.resolve(message.data instanceof ArrayBuffer ? new Uint8Array(message.data) : message.data);
   else if (waiting) waiting.reject(new Error(message.error + " for " + message.url));
 }
 

@@ -296,13 +296,14 @@
       if (index >= 0) names.add("analysis/" + analysis.genes[index][1] + ".bin");
     });
     var urls = Array.from(names, function (name) { return new URL(name, base).href; });
-    ask(base, { type: "prepare", analysis: analysis, files: urls }).catch(function () { /* the analysis reports it */ });
-    urls.forEach(function (url) {
-      fetch(url).then(function (response) {
+    var search = new URL("manifest.json", base).href; // for the titles: first, before the shards queue up
+    ask(base, { type: "prepare", analysis: analysis, files: [search].concat(urls) }).catch(function () { /* the analysis reports it */ });
+    [search].concat(urls).forEach(function (url) {
+      fetch(url, url === search ? { cache: "no-cache" } : undefined).then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.arrayBuffer();
-      }).then(function (bytes) {
-        if (worker) worker.postMessage({ type: "file", url: url, bytes: bytes }, [bytes]);
+        return url === search ? response.json() : response.arrayBuffer();
+      }).then(function (data) {
+        if (worker) worker.postMessage({ type: "file", url: url, data: data }, url === search ? [] : [data]);
       }, function (error) {
         if (worker) worker.postMessage({ type: "file", url: url, error: String(error && error.message || error) });
       });
