@@ -5,6 +5,7 @@
   "use strict";
 
   var PAGE_SIZE = 25; // rows named (titles fetched) at a time
+  var FIRST_ROWS = 10; // of the first page, shown as soon as they are named (each may need a docs file)
   var DEFAULT_ORGANISM = "Homo sapiens";
   var FAILED = "The analysis failed: part of its data could not be loaded. Please try again.";
 
@@ -92,8 +93,7 @@
   }
 
   // --- results --------------------------------------------------------------------------------
-  function row(result, index, doc) {
-    var data = result.rows[index];
+  function row(data, index, doc) {
     var tr = document.createElement("tr");
     tr.setAttribute("data-figid", figid(doc[0]));
     tr.setAttribute("data-p", String(data.p));
@@ -123,17 +123,23 @@
     return tr;
   }
 
-  function showRows(result, docs, start) {
-    docs.forEach(function (doc, i) { body.appendChild(row(result, start + i, doc)); });
-    more.hidden = body.children.length >= result.rows.length;
+  function showRows(result, rows, docs, start, moreToCome) {
+    var fragment = document.createDocumentFragment();
+    docs.forEach(function (doc, i) { fragment.appendChild(row(rows[i], start + i, doc)); });
+    body.appendChild(fragment);
+    more.hidden = moreToCome || body.children.length >= result.total;
+  }
+
+  // rows start .. start + count of the shown result, named (the worker keeps the ranking)
+  function rowsOf(result, start, count) {
+    return ask({ type: "rows", analysis: result.analysis, start: start, count: count });
   }
 
   function showMore() {
     var result = current, start = body.children.length;
-    var ids = result.rows.slice(start, start + PAGE_SIZE).map(function (r) { return r.doc; });
-    return ask({ type: "docs", ids: ids }).then(function (docs) {
+    return rowsOf(result, start, PAGE_SIZE).then(function (more) {
       if (result !== current) return;
-      showRows(result, docs, start);
+      showRows(result, more.rows, more.docs, start);
       if (body.children[start]) body.children[start].querySelector("a").focus();
     }).catch(function () { say(FAILED); });
   }
@@ -145,10 +151,11 @@
   function saveTsv() {
     var result = current;
     if (!result) return;
-    return ask({ type: "docs", ids: result.rows.map(function (r) { return r.doc; }) }).then(function (docs) {
+    return rowsOf(result, 0, result.total).then(function (all) {
+      var docs = all.docs;
       var lines = [["rank", "figid", "title", "year", "url", "overlap", "figure_genes", "query_genes", "background_genes",
         "p_value", "fdr_bh", "odds_ratio", "overlapping_genes"].join("\t")];
-      result.rows.forEach(function (r, i) {
+      all.rows.forEach(function (r, i) {
         lines.push([i + 1, figid(docs[i][0]), docs[i][1], docs[i][2], new URL(root + docs[i][0], document.baseURI).href,
           r.k, r.n, result.query, result.background, r.p, r.q, r.odds === Infinity ? "inf" : r.odds, r.genes.join(",")].map(tsvCell).join("\t"));
       });
@@ -167,8 +174,8 @@
     var text = plural(result.query, "gene", "genes") + " of your list " + (result.query === 1 ? "is" : "are") + " known " +
       organismText(result.organism) + " (background: " + plural(result.background, "gene", "genes") + " in " +
       plural(result.tested, "figure", "figures") + "). ";
-    if (!result.rows.length) return text + "No figure holds any of them.";
-    return text + plural(result.rows.length, "figure holds", "figures hold") + " at least one of them, best match first.";
+    if (!result.total) return text + "No figure holds any of them.";
+    return text + plural(result.total, "figure holds", "figures hold") + " at least one of them, best match first.";
   }
 
   // --- running --------------------------------------------------------------------------------
@@ -201,26 +208,68 @@
     }
     say("Analysing…");
     output.setAttribute("aria-busy", "true");
-    return ask({ type: "analyse", genes: textarea.value, organism: select.value, docs: PAGE_SIZE }).then(function (result) {
+    return ask({ type: "analyse", genes: textarea.value, organism: select.value, docs: FIRST_ROWS, ahead: PAGE_SIZE - FIRST_ROWS }).then(function (result) {
       if (number !== latest) return;
-      output.removeAttribute("aria-busy");
       clear();
       current = result;
       output.setAttribute("data-timing", JSON.stringify(result.timing));
       showProblems(result);
       if (!result.query) {
+        output.removeAttribute("aria-busy");
         say("None of the genes in your list is known " + organismText(result.organism) + " in this collection. " +
           "Check the organism, or use official gene symbols or NCBI Gene IDs.");
         return;
       }
       caption.textContent = "Figures holding genes of your list, " + (result.organism || "all organisms") + ", by p-value";
-      output.hidden = !result.rows.length;
-      showRows(result, result.docs, 0);
+      output.hidden = !result.total;
+      var rest = Math.min(result.total, PAGE_SIZE) - FIRST_ROWS;
+      showRows(result, result.rows, result.docs, 0, rest > 0);
       say(summary(result));
+      if (rest <= 0) return output.removeAttribute("aria-busy");
+      return rowsOf(result, FIRST_ROWS, rest).then(function (next) { // the rest of the first page
+        if (result !== current) return;
+        showRows(result, next.rows, next.docs, FIRST_ROWS, false);
+        output.removeAttribute("aria-busy");
+      });
     }).catch(function () {
       if (number !== latest) return;
       output.removeAttribute("aria-busy");
       say(FAILED);
+    });
+  }
+
+  // --- fetching ahead -------------------------------------------------------------------------
+  // A worker takes a while to start, so the page itself fetches the files an analysis of the
+  // list will need as soon as it has the manifest (the sizes, the organism's figures, the
+  // shards of the list's keys), and hands them over; the worker is told first which will come.
+  function shardOf(table, key) { // as static/analyse-worker.js finds a key's shard
+    var low = 0, high = table.length - 1, found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (table[middle][0] <= key) { found = middle; low = middle + 1; } else { high = middle - 1; }
+    }
+    return found;
+  }
+
+  function fetchAhead(analysis, genes, organism) {
+    var names = new Set(["analysis/" + analysis.sizes + ".bin"]);
+    analysis.organisms.forEach(function (row) { if (row[0] === organism) names.add("analysis/" + row[3] + ".bin"); });
+    genes.split(/[\s,;]+/).filter(Boolean).forEach(function (token) {
+      var index = shardOf(analysis.genes, /^\d+$/.test(token) ? token : token.toUpperCase());
+      if (index >= 0) names.add("analysis/" + analysis.genes[index][1] + ".bin");
+    });
+    var urls = Array.from(names, function (name) { return new URL(name, base).href; });
+    var search = new URL("manifest.json", base).href; // for the titles: first, before the shards queue up
+    ask({ type: "prepare", analysis: analysis, files: [search].concat(urls) }).catch(function () { /* the analysis reports it */ });
+    [search].concat(urls).forEach(function (url) {
+      fetch(url, url === search ? { cache: "no-cache" } : undefined).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return url === search ? response.json() : response.arrayBuffer();
+      }).then(function (data) {
+        worker.postMessage({ type: "file", url: url, data: data }, url === search ? [] : [data]);
+      }, function (error) {
+        worker.postMessage({ type: "file", url: url, error: String(error && error.message || error) });
+      });
     });
   }
 
@@ -240,6 +289,7 @@
     if (known(params.get("organism"))) select.value = params.get("organism");
     else if (known(DEFAULT_ORGANISM)) select.value = DEFAULT_ORGANISM;
     textarea.value = (params.get("genes") || "").split(",").filter(Boolean).join("\n");
+    fetchAhead(analysis, textarea.value, select.value);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       run();
@@ -251,7 +301,6 @@
     say("Paste a gene list and choose Analyse. " + plural(analysis.docs, "figure", "figures") + " to match.");
   }
 
-  ask({ type: "prepare" }).catch(function () { /* the analysis reports it */ });
   var ready = fetch(new URL("analysis.json", base).href, { cache: "no-cache" }).then(function (response) {
     if (!response.ok) throw new Error("HTTP " + response.status);
     return response.json();

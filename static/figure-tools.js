@@ -237,6 +237,7 @@
     node.appendChild(status);
     var organisms = Array.prototype.map.call(document.querySelectorAll(".orgs li"), function (li) { return li.textContent.trim(); });
     var base = new URL("search/", root).href;
+    startWorker(); // it starts while the manifest loads
     fetch(new URL("analysis.json", base).href, { cache: "no-cache" }).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
@@ -244,6 +245,7 @@
       // the page's organisms that the analysis knows, else all organisms
       var known = analysis.organisms.map(function (row) { return row[0]; });
       var candidates = organisms.filter(function (name) { return known.indexOf(name) >= 0; }).slice(0, 2).concat([""]);
+      fetchAhead(base, analysis, genes, candidates[0]);
       var exclude = "figures/" + pageFigid() + ".html";
       function attempt(index) {
         return ask(base, { type: "analyse", genes: genes.join(" "), organism: candidates[index], docs: RELATED, exclude: exclude })
@@ -264,15 +266,52 @@
 
   var worker = null, asked = 0, pending = new Map();
 
-  function ask(base, message) {
-    if (!worker) {
-      worker = new Worker(new URL("static/analyse-worker.js", root).href);
-      worker.onmessage = function (event) {
-        var done = pending.get(event.data.id);
-        pending.delete(event.data.id);
-        if (done) event.data.ok ? done.resolve(event.data.result) : done.reject(new Error(event.data.error));
-      };
+  function startWorker() {
+    if (worker) return;
+    worker = new Worker(new URL("static/analyse-worker.js", root).href);
+    worker.onmessage = function (event) {
+      var done = pending.get(event.data.id);
+      pending.delete(event.data.id);
+      if (done) event.data.ok ? done.resolve(event.data.result) : done.reject(new Error(event.data.error));
+    };
+  }
+
+  // The page fetches the files the analysis will need (the sizes, the organism's figures, the
+  // shards of the genes' keys) and hands them to the worker, which takes a while to start: as
+  // static/analyse.js does.
+  function shardOf(table, key) { // as static/analyse-worker.js finds a key's shard
+    var low = 0, high = table.length - 1, found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (table[middle][0] <= key) { found = middle; low = middle + 1; } else { high = middle - 1; }
     }
+    return found;
+  }
+
+  function fetchAhead(base, analysis, genes, organism) {
+    var names = new Set(["analysis/" + analysis.sizes + ".bin"]);
+    analysis.organisms.forEach(function (row) { if (row[0] === organism) names.add("analysis/" + row[3] + ".bin"); });
+    genes.join(" ").split(/[\s,;]+/).filter(Boolean).forEach(function (token) { // the worker's tokens
+      var index = shardOf(analysis.genes, /^\d+$/.test(token) ? token : token.toUpperCase());
+      if (index >= 0) names.add("analysis/" + analysis.genes[index][1] + ".bin");
+    });
+    var urls = Array.from(names, function (name) { return new URL(name, base).href; });
+    var search = new URL("manifest.json", base).href; // for the titles: first, before the shards queue up
+    ask(base, { type: "prepare", analysis: analysis, files: [search].concat(urls) }).catch(function () { /* the analysis reports it */ });
+    [search].concat(urls).forEach(function (url) {
+      fetch(url, url === search ? { cache: "no-cache" } : undefined).then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return url === search ? response.json() : response.arrayBuffer();
+      }).then(function (data) {
+        if (worker) worker.postMessage({ type: "file", url: url, data: data }, url === search ? [] : [data]);
+      }, function (error) {
+        if (worker) worker.postMessage({ type: "file", url: url, error: String(error && error.message || error) });
+      });
+    });
+  }
+
+  function ask(base, message) {
+    startWorker();
     message.id = ++asked;
     message.base = base;
     return new Promise(function (resolve, reject) {

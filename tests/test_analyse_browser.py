@@ -287,6 +287,29 @@ def test_the_work_runs_in_a_worker(browser, corpus_base):
     page.close()
 
 
+@needs_corpus
+@pytest.mark.parametrize("page_kind", ("analyse", "figure"))
+def test_each_data_file_is_fetched_once(browser, corpus_base, page_kind):
+    """The page fetches the list's files ahead and hands them to the worker, which must not fetch
+    them again; the first rows show before the rest of the first page is named."""
+    page = Page(browser, corpus_base)
+    requested = []
+    page.context.on("request", lambda request: requested.append(request.url))
+    if page_kind == "analyse":
+        page.analyse("TP53,STAT3,AKT1,MAPK1,IL6,TNF,EGFR,SRC,7157")
+        total = int(re.search(r"([\d,]+) figures hold", page.page.inner_text(STATUS)).group(1).replace(",", ""))
+        assert total > 10 and len(page.rows()) == min(total, 25)  # the first 10, then the rest of the first page
+        assert page.page.locator("#analyse-more").is_visible() == (total > 25)
+    else:
+        page.page.goto(corpus_base + f"figures/{RELATED_FIGURES[0]}.html")
+        page.page.wait_for_selector("#related ol.related li")
+    data = [url for url in requested if "/search/" in url]
+    assert any("/search/analysis/" in url for url in data)
+    assert len(data) == len(set(data)), sorted(url for url in data if data.count(url) > 1)
+    assert page.errors == [] or all("ERR_FAILED" in e for e in page.errors)  # a figure page's aborted image
+    page.close()
+
+
 # --- accessibility and validity with results shown --------------------------------------------------
 @needs_corpus
 @pytest.mark.parametrize("scheme", ("light", "dark"))

@@ -35,6 +35,23 @@ class Reader:
         return self.data[self.pos - size:self.pos].decode("utf-8")
 
 
+def rice_gaps(data: bytes, count: int, b: int) -> list[int]:
+    """The doc ids of `count` Rice-coded gaps (parameter b), as static/analyse-worker.js reads them."""
+    bits = "".join(format(byte, "08b") for byte in data)
+    docs, doc, at = [], -1, 0
+    for _ in range(count):
+        high = 0
+        while bits[at] == "1":
+            high, at = high + 1, at + 1
+        at += 1
+        low = int(bits[at:at + b], 2) if b else 0
+        at += b
+        doc += (high << b) + low + 1
+        docs.append(doc)
+    assert len(bits) - at < 8 and set(bits[at:]) <= {"0"}, "the padding is under a byte of zero bits"
+    return docs
+
+
 def read_index(folder: Path) -> dict:
     """{"all", "organisms": {name: (figures, background, member docs)}, "sizes": [...],
     "genes": {key: (spelling, [docs])}, "ids": {id: [keys]}, "firsts": [first key of each shard]}"""
@@ -69,10 +86,17 @@ def read_index(folder: Path) -> dict:
             spelling = [key, key[:1] + key[1:].lower(), key.lower(), None][code]
             if spelling is None:
                 spelling = reader.text()
-            docs, doc = [], -1
-            for _ in range(count):
-                doc += reader.varint()
-                docs.append(doc)
+            if manifest["format"] == 2:  # varint gaps (sites built before format 3: for benchmarks/analyse_scale.py)
+                docs, doc = [], -1
+                for _ in range(count):
+                    doc += reader.varint()
+                    docs.append(doc)
+            else:
+                b = reader.data[reader.pos]
+                reader.pos += 1
+                size = reader.varint()
+                docs = rice_gaps(reader.data[reader.pos:reader.pos + size], count, b)
+                reader.pos += size
             genes[key] = (spelling, docs)
         firsts.append(first)
         order.append(None)  # shard boundary
@@ -158,6 +182,34 @@ def test_large_organisms_are_sharded_in_key_order(tmp_path, monkeypatch):
     built = read_index(tmp_path)
     assert len(built["firsts"]) > 5  # read_index checks the order across shards
     assert len(built["genes"]) == 60
+
+
+def test_postings_are_rice_coded_compactly():
+    docs = [0, 1, 2, 7, 900, 901, 60_000, 99_999]  # gaps from 1 to ~59k: short and long unary runs
+    gaps = [d - p for d, p in zip(docs, [-1] + docs)]
+    for b in range(0, 18):
+        assert rice_gaps(analysis.rice(gaps, b), len(docs), b) == docs
+    common = list(range(0, 100_000, 10))  # a gene in every tenth figure: ~5 bits a posting, not 8
+    b = analysis.rice_parameter(len(common), 100_000)
+    coded = analysis.rice([10] * len(common), b)
+    assert rice_gaps(coded, len(common), b) == [9 + 10 * i for i in range(len(common))]
+    assert len(coded) < 0.7 * len(common)
+
+
+def test_shard_boundaries_are_content_defined(monkeypatch):
+    """A gene's change rewrites its own shard and maybe a neighbour, not every later one."""
+    monkeypatch.setattr(analysis, "SHARD_BYTES", 400)
+    entries = [(f"G{i:05d}", bytes([4 * (1 + i % 23)]) + bytes(i % 37)) for i in range(3000)]
+    before = dict(analysis.shards(entries))
+    assert 50 < len(before) < 200
+    sizes = [len(shard) for shard in before.values()]
+    assert max(sizes) <= 2 * 400 + 60 and sorted(sizes)[len(sizes) // 2] >= 300
+    changed = list(entries)
+    changed[1500] = (changed[1500][0], changed[1500][1] + bytes(150))  # one gene in more figures
+    after = dict(analysis.shards(changed))
+    assert len(set(after.items()) - set(before.items())) <= 3
+    removed = entries[:1200] + entries[1201:]  # one gene gone
+    assert len(set(dict(analysis.shards(removed)).items()) - set(before.items())) <= 3
 
 
 def test_output_is_deterministic(tmp_path):
