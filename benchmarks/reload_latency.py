@@ -40,6 +40,10 @@ The clock starts just before the file is written and stops when an HTTP poll (ev
   organisms  an organism with ~20 figures added to a record's organisms; that organism's
              page lists the record
 
+An edit that a server rebuilt for, and then still did not show after --stale-after seconds
+of quiet, "never showed" (hugo server 0.111 sometimes keeps a deleted record on a taxonomy
+page); medians are of the other runs, and the report says how many.
+
 Also from each server's log: `detect` (save -> the server says it is rebuilding) and `build`
 (the rebuild time it reports: site-builder "Built ... in X s", hugo "Total in X ms"), and
 `reload` (save -> a livereload client receives the reload message). With Chromium
