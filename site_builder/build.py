@@ -110,12 +110,13 @@ class WarmState:
     later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
     when_idle: Any = None  # the last edit's collection-wide work (a callable): the downloads and JSON API
 
-    def flush(self, idle: bool = True) -> None:
+    def flush(self, idle: bool = True, interrupted: Any = lambda: False) -> None:
         """Finish what an edit left for later. serve runs it once the browser was told (the
         cache entries, the download parts of the chunks it changed) and, with idle, when no
         save came for a while: then also the work whose cost follows the site's size (at
         100k figures, the downloads and JSON API take seconds, the manifest ~2 s), once for
-        any number of edits. A build runs it all first."""
+        any number of edits; interrupted() says a save is waiting: the idle work stops (and
+        is done the next time). A build runs it all first."""
         while self.later:
             self.later.pop(0)()
         for store, key, kind, value in self.unwritten:
@@ -124,8 +125,11 @@ class WarmState:
         if not idle:
             return
         if self.when_idle is not None:
-            self.when_idle, task = None, self.when_idle
-            task()
+            if not self.when_idle(interrupted):
+                return
+            self.when_idle = None
+        if interrupted():
+            return
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False

@@ -348,22 +348,34 @@ def store_download_parts(live: LiveSite, warm: WarmState, store: cache.ChunkStor
         warm.unwritten.append((store, key, "downloads", value))
 
 
-def write_collection_files(live: LiveSite, warm: WarmState, parts) -> None:
+class GiveWay(Exception):
+    """A save is waiting: the idle work stops before its commit."""
+
+
+def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=lambda: False) -> bool:
     """The collection's downloads and JSON API (and the Analyse page's data when genes or
     organisms changed) after edits: a commit of their own, once the pages are in place and no
     save came for a while (at 100k figures they take seconds to make, and nobody looks at
     them right after a save)."""
     manifest = warm.manifest
-    with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
-        site.carry_over(manifest.files, manifest.keys)
-        for path, data in downloads.collection_files(parts):
-            site.write(path, data)
-        if live.analysis_stale:
-            write_analysis_files(site, live.search.records)
-            live.analysis_stale = False
-        site.commit()
+    try:
+        with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
+            site.carry_over(manifest.files, manifest.keys)
+            for path, data in downloads.collection_files(parts):
+                site.write(path, data)
+                if interrupted():
+                    raise GiveWay
+            if live.analysis_stale:
+                write_analysis_files(site, live.search.records)
+            if interrupted():
+                raise GiveWay
+            site.commit()
+    except GiveWay:
+        return False  # nothing was committed: done the next time serve is idle
+    live.analysis_stale = False
     manifest.files = site.files
     manifest.search_key = search_key(live.code, live.results, live.index)
+    return True
 
 
 def write_analysis_files(site: StagedSite, records: list[SearchRecord]) -> None:

@@ -190,3 +190,16 @@ def test_saves_in_quick_succession_write_the_downloads_once_idle(project):
     serve.rebuilder.idle()
     assert "Quick one" in api.read_text(encoding="utf-8") and "Quick two" in api.read_text(encoding="utf-8")
     serve.matches_clean_build()
+
+
+def test_idle_work_gives_way_to_a_save_and_is_done_later(project):
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Waiting \1")
+    assert serve.save(path).edited
+    api = project / "out" / "json" / "getFigureInfo.json"
+    serve.rebuilder.idle(lambda: True)  # a save is waiting all along: nothing is committed
+    assert "Waiting" not in api.read_text(encoding="utf-8")
+    serve.rebuilder.idle()
+    assert "Waiting" in api.read_text(encoding="utf-8")
+    serve.matches_clean_build()

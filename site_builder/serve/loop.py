@@ -57,9 +57,10 @@ class Rebuilder:
         """Finish what the last edit left for later (downloads, cache entries); run after the browser was told."""
         self.warm.flush(idle=False)
 
-    def idle(self) -> None:
-        """Save the manifest of the last edits (when no save came for a while, and on exit)."""
-        self.warm.flush()
+    def idle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
+        """When no save came for a while (and on exit): the downloads and the manifest of the
+        last edits. A save meanwhile (interrupted()) stops the work; the next idle time does it."""
+        self.warm.flush(interrupted=interrupted)
 
 
 def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
@@ -88,17 +89,18 @@ class RebuildLoop:
         self._done = threading.Condition()
 
     def run_forever(self, stop: threading.Event) -> None:
-        idle = getattr(self.rebuild, "idle", lambda: None)
+        idle = getattr(self.rebuild, "idle", None)
         while not stop.is_set():
             batch = self.coalescer.wait(timeout=0.5)
             try:
                 if batch and not stop.is_set():
                     self.run_once(batch)
-                else:
-                    idle()
+                elif idle is not None:
+                    idle(lambda: stop.is_set() or self.coalescer.pending())
             except Exception:  # noqa: BLE001 - a bug in reporting; the next save gets another chance
                 traceback.print_exc()
-        idle()
+        if idle is not None:
+            idle()
 
     def run_once(self, changed: frozenset[Path] | None) -> BuildState:
         """Rebuild after ``changed``, update ``state``, print the outcome, call ``on_built``."""

@@ -75,6 +75,11 @@ class Coalescer:
                 return None
             return max(0.0, min(self._last + self.quiet, self._first + self.max_wait) - now)
 
+    def pending(self) -> bool:
+        """Whether a change is waiting (the builder's idle work gives way to it)."""
+        with self._cond:
+            return bool(self._pending)
+
     def take(self, now: float | None = None) -> frozenset[Path] | None:
         """The pending batch if it is due (and forget it), else None."""
         with self._cond:
