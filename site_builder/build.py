@@ -299,7 +299,7 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
 
     summaries = tuple(
         replace(s, symbols=names(s.symbols), known_organisms=names(s.known_organisms), year=sys.intern(s.year),
-                journal_title=sys.intern(s.journal_title))
+                journal_title=sys.intern(s.journal_title), lines=tuple((sys.intern(k), v) for k, v in s.lines))
         for s in result.summaries
     )
     search = result.search

@@ -126,6 +126,9 @@ def whole_number(text: str) -> int:
 FEED_CAPTION = 500  # characters of a caption the Atom feed shows
 
 
+SUMMARY_LINES = frozenset({"figid", "figid_alias", "redirect_from"})  # 100k figures' every field line took ~200 MB
+
+
 @dataclass(frozen=True, slots=True)
 class FigureSummary:
     """What the cross-record pages (listings, feeds, charts, redirects) need of a figure.
@@ -145,7 +148,7 @@ class FigureSummary:
     figid_alias: str = ""
     caption_start: str = ""  # the first FEED_CAPTION characters, '…' added when cut
     source: str = ""
-    lines: tuple[tuple[str, int], ...] = ()
+    lines: tuple[tuple[str, int], ...] = ()  # of the fields in SUMMARY_LINES (what the index's problems name)
     wpid: str = ""
     ndex: str = ""
     gene_set_species: tuple[str, ...] = ()  # species of its gene sets in the per-species GMT files
@@ -158,7 +161,8 @@ class FigureSummary:
         start = caption[:FEED_CAPTION] + ("…" if len(caption) > FEED_CAPTION else "")
         return cls(
             figure.figid, figure.title, figure.year, figure.pmcid, figure.journal_title, figure.known_organisms,
-            figure.symbols, figure.redirect_from, figure.figid_alias, start, figure.source, figure.lines,
+            figure.symbols, figure.redirect_from, figure.figid_alias, start, figure.source,
+            tuple((sys.intern(key), line) for key, line in figure.lines if key in SUMMARY_LINES),
             # one string object per species in a chunk: equal names then pickle (and load) once
             figure.wpid, figure.ndex, tuple(map(sys.intern, gene_sets(figure))),
         )
