@@ -162,6 +162,12 @@ class FieldReader:
     # --- typed readers -------------------------------------------------------------
     def text(self, key: str, *, required: bool = False, numbers: bool = False) -> str:
         value = self.raw.get(key)
+        if type(value) is str and value.isascii() and value.isprintable():
+            # what repaired() would keep as it is (mojibake is not ASCII; controls are not printable)
+            value = " ".join(value.split()) if key not in MULTILINE_FIELDS else value.strip()
+            if not value and required:
+                self.error(key, "must not be empty")
+            return value
         if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if value is not None and not isinstance(value, str):
@@ -212,7 +218,7 @@ class FieldReader:
             if not isinstance(item, str):
                 self.error(key, f"item {number}: expected a string, got {type_name(item)}")
                 continue
-            item = self.repaired(key, item.strip())
+            item = item.strip() if item.isascii() and item.isprintable() else self.repaired(key, item.strip())
             if item:
                 result.append(item)
         return tuple(dict.fromkeys(result))
@@ -478,7 +484,7 @@ def gene_keywords(keywords: list[str], term_rows: list[dict[str, str]]) -> tuple
     match or name of one of the record's chemical or disease rows (tables or inline; case
     ignored) is not a gene, and OCR noise ('Me  Me  Me', '[O]') is not a gene symbol either.
     (A GENE_SYMBOL holds no spaces, so spacing needs no folding.)"""
-    symbols = [k for k in dict.fromkeys(map(str.strip, keywords)) if gene_symbol(k)]
+    symbols = list(filter(GENE_SYMBOL.match, dict.fromkeys(map(str.strip, keywords))))
     if not symbols or not term_rows:
         return tuple(symbols)
     not_genes = {row[column].casefold() for row in term_rows for column in TERM_COLUMNS if row.get(column)}
@@ -518,7 +524,7 @@ def genes_from_cells(header: list[str], rows: list[list[str]]) -> tuple[GeneMent
             continue
         found.append(GeneMention(
             text,
-            symbol if gene_symbol(symbol) else "",
+            symbol if GENE_SYMBOL.match(symbol) else "",
             digits(values[ncbigene_id]) if ncbigene_id is not None else "",
             values[source] if source is not None else "",
             values[organism] if organism is not None else "",
@@ -526,19 +532,6 @@ def genes_from_cells(header: list[str], rows: list[list[str]]) -> tuple[GeneMent
             values[group] if group is not None else "",
         ))
     return tuple(found)
-
-
-_SYMBOLS: dict[str, bool] = {}  # GENE_SYMBOL's verdict on symbols seen (a few 10k at most a site)
-
-
-def gene_symbol(symbol: str) -> bool:
-    """Whether symbol is a gene symbol (GENE_SYMBOL), remembered: symbols repeat across records."""
-    known = _SYMBOLS.get(symbol)
-    if known is None:
-        if len(_SYMBOLS) > 200_000:
-            _SYMBOLS.clear()
-        known = _SYMBOLS[symbol] = GENE_SYMBOL.match(symbol) is not None
-    return known
 
 
 def gene_from_row(row: dict[str, str]) -> GeneMention | None:
