@@ -46,7 +46,7 @@ def timed(command: list[str], cwd: Path) -> dict:
     lines = result.pop("stdout").strip().splitlines()
     result.pop("stderr")
     result["summary"] = next((line for line in lines if line.startswith("Built site")), lines[-1] if lines else "")
-    result["peak_mb"] = result["peak_rss_mb"]  # the name of earlier results.json files
+    result["peak_mb"] = result["max_rss_mb"]  # as GNU time reported it for earlier results (largest process)
     result["load_before"] = load
     return result
 
