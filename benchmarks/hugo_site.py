@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from measure import load_average, run_measured  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_SITE = REPO.parent / "shared" / "bench" / "hugo-site"
+# ../shared/bench/hugo-site beside the repository; HUGO_SITE names another copy
+SHARED_SITE = Path(os.environ.get("HUGO_SITE") or REPO.parent / "shared" / "bench" / "hugo-site")
 HUGO = shutil.which("hugo") or "/usr/bin/hugo"
 LAYOUT = Path("layouts/figures/single.html")
 ORGANISMS_LOOP = ("{{ range .Params.organisms }}", "{{ range (slice | append .Params.organisms) }}")
