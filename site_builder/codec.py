@@ -8,12 +8,20 @@ Anything that does not fit the schema is refused as unreadable (the entry is the
 
 Dataclasses are written as lists of their field values, in field order: compact, and the
 decoders built once per type turn them back with one constructor call each.
+
+A cold build writes every chunk's records and reads them back in the render workers (~70 MB
+of JSON at 10k figures), so the encoder and decoder of each dataclass and fixed-length tuple
+are generated Python functions (built once per type from its type hints, never from data):
+one list display to write, and to read one unpacking with the primitive fields' type checks
+inline (`type(v) is str`), instead of a call per field. Values whose JSON form is the value
+itself (strings, numbers, tuples and lists of them) are handed to json as they are.
 """
 from __future__ import annotations
 
 import base64
 import dataclasses
 import datetime
+import gc
 import json
 import types
 import typing
@@ -43,7 +51,8 @@ class Codec:
 
     def dumps(self, value: Any, kind: Any) -> bytes:
         encoded = self.encoder(kind)(value)
-        return json.dumps(encoded, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        # ASCII (other characters as \u escapes): json's faster string writer, and no UTF-8 step
+        return json.dumps(encoded, ensure_ascii=True, separators=(",", ":"), allow_nan=False).encode("ascii")
 
     def encoder(self, kind: Any) -> Encoder:
         encoder = self._encoders.get(kind)
@@ -69,36 +78,65 @@ class Codec:
             raise TypeError(f"no cache encoder for {kind!r}")
         if origin is list:
             item = self.encoder(args[0])
-            return list if item is same else (lambda value: [item(v) for v in value])
+            return same if item is same else (lambda value: [item(v) for v in value])
         if origin is tuple:
             items = [self.encoder(a) for a in args if a is not Ellipsis]
+            if all(item is same for item in items):
+                return same  # json writes a tuple as an array
             if len(args) == 2 and args[1] is Ellipsis:
                 item = items[0]
-                return list if item is same else (lambda value: [item(v) for v in value])
+                return lambda value: [item(v) for v in value]
             return lambda value: [encode(v) for encode, v in zip(items, value, strict=True)]
         if origin in (dict, Mapping) or origin is typing.Mapping:
             item = self.encoder(args[1])
+            if item is same:
+                return string_keyed
             return lambda value: {string_key(k): item(v) for k, v in value.items()}
         if dataclasses.is_dataclass(kind):
-            hints = typing.get_type_hints(kind)
-            names = [f.name for f in dataclasses.fields(kind)]
-            parts: list[Encoder] = []
-            self._encoders[kind] = lambda value: [encode(getattr(value, name)) for encode, name in zip(parts, names)]
-            parts.extend(self.encoder(hints[name]) for name in names)
-            return self._encoders[kind]
+            return self._dataclass_encoder(kind)
         raise TypeError(f"no cache encoder for {kind!r}")
+
+    def _dataclass_encoder(self, kind: type) -> Encoder:
+        """def encode(value): return [value.a, e1(value.b), ...] (fields whose values json
+        writes as they are need no call)."""
+        hints = typing.get_type_hints(kind)
+        names = [f.name for f in dataclasses.fields(kind)]
+        made: list[Encoder] = []
+        self._encoders[kind] = lambda value: made[0](value)  # recursive types: until it is made
+        namespace: dict[str, Any] = {}
+        items = []
+        for number, name in enumerate(names):
+            encode = self.encoder(hints[name])
+            if encode is same:
+                items.append(f"value.{name}")
+            else:
+                namespace[f"e{number}"] = encode
+                items.append(f"e{number}(value.{name})")
+        source = f"def encode(value):\n    return [{', '.join(items)}]\n"
+        made.append(generated(source, namespace, "encode", kind))
+        self._encoders[kind] = made[0]
+        return made[0]
 
     # --- reading ---------------------------------------------------------------------------
 
     def loads(self, data: bytes, kind: Any) -> Any:
+        # A chunk's records are ~500k new objects and hold no reference cycles: the garbage
+        # collector, which would run every 700 of them and now and then look at every object
+        # of the process, is held off until they are made.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            raw = json.loads(data)
-        except (ValueError, RecursionError) as exc:
-            raise Unreadable(str(exc)) from None
-        try:
-            return self.decoder(kind)(raw)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
-            raise Unreadable(f"{exc.__class__.__name__}: {exc}") from None
+            try:
+                raw = json.loads(data)
+            except (ValueError, RecursionError) as exc:
+                raise Unreadable(str(exc)) from None
+            try:
+                return self.decoder(kind)(raw)
+            except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+                raise Unreadable(f"{exc.__class__.__name__}: {exc}") from None
+        finally:
+            if collecting:
+                gc.enable()
 
     def decoder(self, kind: Any) -> Decoder:
         decoder = self._decoders.get(kind)
@@ -122,10 +160,11 @@ class Codec:
             return lambda value: list(map(item, expect(value, list)))
         if origin is tuple:
             if len(args) == 2 and args[1] is Ellipsis:
+                if args[0] is str:
+                    return str_tuple
                 item = self.decoder(args[0])
                 return lambda value: tuple(map(item, expect(value, list)))
-            items = [self.decoder(arg) for arg in args]
-            return lambda value: tuple(d(v) for d, v in zip(items, expect_length(value, len(items)), strict=True))
+            return self._product_decoder(tuple, list(args))
         if kind is tuple:
             return lambda value: tuple(map(decode_plain, expect(value, list)))
         if origin in (dict, Mapping) or origin is typing.Mapping:
@@ -138,25 +177,113 @@ class Codec:
 
     def _dataclass_decoder(self, kind: type) -> Decoder:
         hints = typing.get_type_hints(kind)
-        fields = [f for f in dataclasses.fields(kind)]
-        parts: list[Decoder] = []
+        made: list[Decoder] = []
+        self._decoders[kind] = lambda value: made[0](value)  # recursive types: until it is made
+        made.append(self._product_decoder(kind, [hints[f.name] for f in dataclasses.fields(kind)]))
+        self._decoders[kind] = made[0]
+        return made[0]
 
-        def build(value: Any) -> Any:
-            return kind(*(decode(item) for decode, item in zip(parts, expect_length(value, len(fields)), strict=True)))
+    def _product_decoder(self, kind: type, types_: list[Any]) -> Decoder:
+        """A dataclass (kind, built with its constructor) or a fixed-length tuple (kind is tuple)
+        from a JSON list of exactly len(types_) values:
 
-        self._decoders[kind] = build  # recursive types find the decoder under construction
-        parts.extend(self.decoder(hints[f.name]) for f in fields)
-        return build
+            def decode(value):
+                if type(value) is not list or len(value) != 3: raise ValueError(...)
+                v0, v1, v2 = value
+                if type(v0) is not str: raise TypeError(...)
+                return Kind(v0, d1(v1), d2(v2))
+        """
+        namespace: dict[str, Any] = {"kind": kind, "wrong": wrong_type}
+        names = [f"v{number}" for number in range(len(types_))]
+        lines = [
+            "def decode(value):",
+            f"    if type(value) is not list or len(value) != {len(names)}:",
+            f"        raise ValueError('expected a list of {len(names)} values')",
+        ]
+        if names:
+            lines.append(f"    {', '.join(names)}, = value")
+        arguments = []
+        for name, kind_of_value in zip(names, types_):
+            check = inline_check(kind_of_value, name)
+            if check is not None:
+                lines += check
+                arguments.append(name)
+            else:
+                namespace[f"d_{name}"] = self.decoder(kind_of_value)
+                arguments.append(f"d_{name}({name})")
+        made = f"({', '.join(arguments)}{',' if len(arguments) == 1 else ''})" if kind is tuple else f"kind({', '.join(arguments)})"
+        lines.append(f"    return {made}")
+        return generated("\n".join(lines) + "\n", namespace, "decode", kind)
 
 
 def same(value: Any) -> Any:
     return value
 
 
+def generated(source: str, namespace: dict[str, Any], name: str, kind: Any) -> Callable[[Any], Any]:
+    """The function `name` defined by source (made from type hints, never from data)."""
+    exec(compile(source, f"<codec {getattr(kind, '__name__', kind)}>", "exec"), namespace)  # noqa: S102
+    return namespace[name]
+
+
+# Primitive types checked inline in generated decoders: (test that the value is wrong, conversion).
+INLINE = {
+    str: ("type({v}) is not str", None),
+    int: ("type({v}) is not int", None),  # a bool is not an int here (type(True) is bool)
+    bool: ("type({v}) is not bool", None),
+    float: ("type({v}) is not float", "float({v}) if type({v}) is int else {v}"),  # JSON writes 2.0 as 2.0, but accept 2
+    type(None): ("{v} is not None", None),
+}
+
+
+def inline_check(kind: Any, v: str) -> list[str] | None:
+    """Source lines that check (and for a float, convert) the variable v of a primitive type or
+    an optional one; None for any other type (its decoder is called instead)."""
+    optional = False
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(kind) if a is not type(None)]
+        if len(options) != 1 or len(typing.get_args(kind)) != 2:
+            return None
+        kind, optional = options[0], True
+    if kind not in INLINE:
+        return None
+    test, convert = INLINE[kind]
+    lines = [f"    {v} = {convert.format(v=v)}"] if convert else []
+    test = test.format(v=v)
+    if optional:
+        test = f"{v} is not None and {test}"
+    lines += [f"    if {test}:", f"        raise wrong({kind.__name__!r}, {v})"]
+    return lines
+
+
+def wrong_type(expected: str, value: Any) -> TypeError:
+    return TypeError(f"expected {expected}, got {type(value).__name__}")
+
+
+def str_tuple(value: Any) -> tuple[str, ...]:
+    """A JSON list of strings as a tuple; "".join checks every item's type at C speed."""
+    if type(value) is not list:
+        raise TypeError(f"expected list, got {type(value).__name__}")
+    "".join(value)  # TypeError for an item that is not a string
+    return tuple(value)
+
+
 def string_key(key: Any) -> str:
     if not isinstance(key, str):
         raise TypeError(f"cache mappings need string keys, not {type(key).__name__}")
     return key
+
+
+def string_keyed(value: Mapping[str, Any]) -> dict[str, Any]:
+    """A mapping whose values json writes as they are: only its keys are checked."""
+    data = dict(value)
+    try:
+        "".join(data)
+    except TypeError:
+        for key in data:
+            string_key(key)
+        raise
+    return data
 
 
 def expect(value: Any, kind: type) -> Any:

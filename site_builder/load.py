@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .markdown_render import render_markdown_safely
 from .model import Figure, FrozenMap, GeneMention, Page, Problem, TermMention
 from .text import fix_mojibake, looks_like_mojibake, remove_control_chars, removed_chars_message, without_control_chars
-from .yamlsupport import key_line, key_lines, parse_yaml
+from .yamlsupport import key_lines, parse_yaml
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_NAME = 200  # a figid or path part becomes a file name (255 bytes at most, with suffixes)
@@ -62,6 +63,9 @@ def decode(data: bytes, path: str) -> tuple[str, Problem | None]:
 
 OPENING = re.compile(r"---[ \t]*\n")
 CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# CLOSING from the newline before its line: a pattern that starts with a literal character is
+# searched for that character, where ^ in MULTILINE mode is tried at every position (~10x faster).
+NEWLINE_CLOSING = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|\Z)")
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, Problem | None]:
@@ -71,10 +75,10 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, Problem | None]:
     opening = OPENING.match(text)
     if opening is None:
         return "", "", Problem(path, 1, "", "no front matter: the file must start with a '---' line")
-    end = CLOSING.search(text, opening.end())
+    end = NEWLINE_CLOSING.search(text, opening.end() - 1)  # the opening line's newline
     if end is None:
         return "", "", Problem(path, 1, "", "front matter is not closed: add a '---' line after it")
-    return text[opening.end() : end.start()], text[end.end() :].lstrip("\n"), None
+    return text[opening.end() : end.start() + 1], text[end.end() :].lstrip("\n"), None
 
 
 Table = tuple[str, bytes]  # (path, bytes) of a TSV file
@@ -104,6 +108,25 @@ def read_figure(data: bytes, path: str, tables: Mapping[str, Table]) -> LoadResu
     reader.warnings += warnings
     figure = reader.figure(body, body_line(text, body), tables)
     return LoadResult(figure if not reader.errors else None, in_file_order(reader.errors), in_file_order(reader.warnings))
+
+
+def top_level_key_patterns(key: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """yamlsupport.key_line's pattern for the key on the first line, and after a newline (a
+    pattern that starts with a literal character is searched fast; see NEWLINE_CLOSING)."""
+    rest = rf"(['\"]?){re.escape(key)}\1:(?:\s|\Z)"
+    return re.compile(rest), re.compile("\n" + rest)
+
+
+KEY_PATTERNS = {key: top_level_key_patterns(key) for key in LOCATED_FIELDS}
+
+
+def top_level_line(text: str, key: str, first_line: int = 1) -> int:
+    """yamlsupport.key_line for a key of LOCATED_FIELDS: the line of the top-level key, 0 if absent."""
+    first, after_newline = KEY_PATTERNS[key]
+    if first.match(text):
+        return first_line
+    match = after_newline.search(text)
+    return first_line + text.count("\n", 0, match.start() + 1) if match else 0
 
 
 def in_file_order(problems: list[Problem]) -> tuple[Problem, ...]:
@@ -139,6 +162,12 @@ class FieldReader:
     # --- typed readers -------------------------------------------------------------
     def text(self, key: str, *, required: bool = False, numbers: bool = False) -> str:
         value = self.raw.get(key)
+        if type(value) is str and value.isascii() and value.isprintable():
+            # what repaired() would keep as it is (mojibake is not ASCII; controls are not printable)
+            value = " ".join(value.split()) if key not in MULTILINE_FIELDS else value.strip()
+            if not value and required:
+                self.error(key, "must not be empty")
+            return value
         if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if value is not None and not isinstance(value, str):
@@ -189,7 +218,7 @@ class FieldReader:
             if not isinstance(item, str):
                 self.error(key, f"item {number}: expected a string, got {type_name(item)}")
                 continue
-            item = self.repaired(key, item.strip())
+            item = item.strip() if item.isascii() and item.isprintable() else self.repaired(key, item.strip())
             if item:
                 result.append(item)
         return tuple(dict.fromkeys(result))
@@ -240,7 +269,7 @@ class FieldReader:
 
     def field_lines(self) -> tuple[tuple[str, int], ...]:
         """Lines of the fields that later stages (index.py) report problems about."""
-        found = ((key, key_line(self.front, key, first_line=2)) for key in LOCATED_FIELDS if key in self.raw)
+        found = ((key, top_level_line(self.front, key, first_line=2)) for key in LOCATED_FIELDS if key in self.raw)
         return tuple((key, line) for key, line in found if line)
 
     def body(self, body: str, first_line: int) -> str:
@@ -333,9 +362,12 @@ class FieldReader:
         return gene_keywords([k for k in keywords if isinstance(k, str)], self.term_rows)
 
     def genes(self, table: Table | None) -> tuple[GeneMention, ...]:
-        rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows("genes")
-        convert = gene_from_row if table is not None else inline_gene
-        converted = [convert(row) for row in rows]
+        if table is not None:
+            parsed = table_cells(table[1], table[0], ("word",))
+            self.errors.extend(parsed.errors)
+            self.warnings.extend(parsed.warnings)
+            return genes_from_cells(parsed.header, parsed.rows)
+        converted = [inline_gene(row) for row in self.inline_rows("genes")]
         return tuple(row for row in converted if row is not None)
 
     def terms(self, kind: str, table: Table | None) -> tuple[TermMention, ...]:
@@ -369,33 +401,68 @@ class ParsedTable:
     warnings: list[Problem]  # rows skipped or padded; the rest of the table is used
 
 
+@dataclass(frozen=True, slots=True)
+class TableCells:
+    """A table as parse_table reads it, before its rows become mappings: the cleaned header,
+    and each kept row's cells as they are in the file (not yet cleaned), padded to the header."""
+
+    header: list[str]
+    rows: list[list[str]]
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
 def parse_table(data: bytes, path: str, required: tuple[str, ...]) -> ParsedTable:
     """A tab-separated table with a header row. Quotes are literal (OCR text has stray ones)."""
+    cells = table_cells(data, path, required)
+    header = cells.header
+    rows = [dict(zip(header, map(clean_cell, row))) for row in cells.rows]
+    return ParsedTable(rows, cells.errors, cells.warnings)
+
+
+def table_cells(data: bytes, path: str, required: tuple[str, ...]) -> TableCells:
+    """parse_table's reading of a table (its problems included), cells left uncleaned."""
     text, problem = decode(data, path)
     if problem:
-        return ParsedTable([], [problem], [])
-    cleaned = remove_control_chars(text)
+        return TableCells([], [], [problem], [])
+    cleaned = text if free_of_controls(text) else remove_control_chars(text)
     warnings = []
     if cleaned != text:
         line = next(n for n, row in enumerate(text.split("\n"), 1) if remove_control_chars(row) != row)
         warnings.append(Problem(path, line, "", removed_chars_message(text)))
     lines = cleaned.split("\n")
     if not lines[0].strip():
-        return ParsedTable([], [], [*warnings, Problem(path, 1, "", "empty table (no header row); ignored")])
+        return TableCells([], [], [], [*warnings, Problem(path, 1, "", "empty table (no header row); ignored")])
     header = [clean_cell(h) for h in lines[0].split("\t")]
     missing = [column for column in required if column not in header]
     if missing:
-        return ParsedTable([], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")], warnings)
+        return TableCells([], [], [Problem(path, 1, "", f"missing column(s): {', '.join(missing)}")], warnings)
     rows = []
+    width = len(header)
     for number, line in enumerate(lines[1:], 2):
         if not line.strip():
             continue
-        cells = [clean_cell(cell) for cell in line.split("\t")]
-        if len(cells) != len(header):
-            warnings.append(Problem(path, number, "", column_count_message(len(cells), len(header))))
-        if len(cells) <= len(header):
-            rows.append(dict(zip(header, cells + [""] * (len(header) - len(cells)))))
-    return ParsedTable(rows, [], warnings)
+        cells = line.split("\t")
+        if len(cells) != width:
+            warnings.append(Problem(path, number, "", column_count_message(len(cells), width)))
+            if len(cells) > width:
+                continue
+            cells += [""] * (width - len(cells))
+        rows.append(cells)
+    return TableCells(header, rows, [], warnings)
+
+
+ASCII_CONTROLS = bytes([*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F])  # text.CONTROL_CHARS' ASCII part
+
+
+def free_of_controls(text: str) -> bool:
+    """True when remove_control_chars would leave the text as it is. Tabs and newlines make
+    str.isprintable (remove_control_chars' quick test) false for every table, so ASCII text is
+    checked here with bytes.translate instead of the character-class regex."""
+    if not text.isascii():
+        return text.isprintable()
+    data = text.encode("ascii")
+    return len(data.translate(None, ASCII_CONTROLS)) == len(data)
 
 
 def column_count_message(found: int, expected: int) -> str:
@@ -417,11 +484,54 @@ def gene_keywords(keywords: list[str], term_rows: list[dict[str, str]]) -> tuple
     match or name of one of the record's chemical or disease rows (tables or inline; case
     ignored) is not a gene, and OCR noise ('Me  Me  Me', '[O]') is not a gene symbol either.
     (A GENE_SYMBOL holds no spaces, so spacing needs no folding.)"""
-    symbols = [k for k in dict.fromkeys(k.strip() for k in keywords) if GENE_SYMBOL.match(k)]
+    symbols = list(filter(GENE_SYMBOL.match, dict.fromkeys(map(str.strip, keywords))))
     if not symbols or not term_rows:
         return tuple(symbols)
     not_genes = {row[column].casefold() for row in term_rows for column in TERM_COLUMNS if row.get(column)}
     return tuple(k for k in symbols if k.casefold() not in not_genes)
+
+
+GENE_COLUMNS = ("word", "ncbigene_id", "source", "organism_name", "organism_id", "organism_group")
+SYMBOL_COLUMNS = ("ncbigene_symbol", "match", "symbol")  # the first that is not empty names the gene
+
+
+def genes_from_cells(header: list[str], rows: list[list[str]]) -> tuple[GeneMention, ...]:
+    """gene_from_row for every row of a genes table, read by column position (a table has ~30
+    rows and a 100k-figure collection ~60k tables: mappings per row were most of the loading).
+    Where a column name repeats, its last column counts, as in parse_table's mappings. Cells
+    are cleaned as clean_cell does, written out (a call per cell cost more than the rest)."""
+    column = {name: number for number, name in enumerate(header)}
+    columns = [column.get(name) for name in GENE_COLUMNS]
+    present = [number for number in columns if number is not None]
+    if not present:
+        return ()
+    pick = itemgetter(*present)  # the cells of the columns the table has, in GENE_COLUMNS order
+    where = {name: present.index(number) if number is not None else None for name, number in zip(GENE_COLUMNS, columns)}
+    word, ncbigene_id, source, organism, organism_id, group = (where[name] for name in GENE_COLUMNS)
+    symbols = [column[name] for name in SYMBOL_COLUMNS if name in column]
+    found = []
+    for cells in rows:
+        symbol = ""
+        for number in symbols:
+            symbol = cells[number].strip()
+            if symbol and symbol != "NA":
+                break
+            symbol = ""
+        values = pick(cells)
+        values = [v if v != "NA" else "" for v in map(str.strip, values if len(present) > 1 else (values,))]
+        text = values[word]
+        if not text and not symbol:
+            continue
+        found.append(GeneMention(
+            text,
+            symbol if GENE_SYMBOL.match(symbol) else "",
+            digits(values[ncbigene_id]) if ncbigene_id is not None else "",
+            values[source] if source is not None else "",
+            values[organism] if organism is not None else "",
+            digits(values[organism_id]) if organism_id is not None else "",
+            values[group] if group is not None else "",
+        ))
+    return tuple(found)
 
 
 def gene_from_row(row: dict[str, str]) -> GeneMention | None:
@@ -450,10 +560,10 @@ def term_from_row(row: dict[str, str]) -> TermMention | None:
         return None
     return TermMention(
         word=row["word"],
-        mesh=prefixed_id(row.get("mesh", ""), "mesh:", r"[CD]\d+"),
+        mesh=prefixed_id(row.get("mesh", ""), "mesh:", MESH_ID),
         name=row.get("name") or row.get("match", ""),
-        chebi=prefixed_id(row.get("chebi", ""), "chebi:", r"\d+"),
-        doid=prefixed_id(row.get("doid", ""), "doid:", r"\d+"),
+        chebi=prefixed_id(row.get("chebi", ""), "chebi:", NUMBER_ID),
+        doid=prefixed_id(row.get("doid", ""), "doid:", NUMBER_ID),
     )
 
 
@@ -462,9 +572,13 @@ def inline_term(item: dict[str, str]) -> TermMention | None:
     return term_from_row({"word": item.get("word", ""), "mesh": item.get("identifier", "") if is_mesh else ""})
 
 
-def prefixed_id(value: str, prefix: str, pattern: str) -> str:
+MESH_ID = re.compile(r"[CD]\d+")
+NUMBER_ID = re.compile(r"\d+")
+
+
+def prefixed_id(value: str, prefix: str, pattern: re.Pattern[str]) -> str:
     value = value.removeprefix(prefix).removeprefix(prefix.upper())
-    return value if re.fullmatch(pattern, value) else ""
+    return value if pattern.fullmatch(value) else ""
 
 
 def digits(value: str) -> str:

@@ -1,0 +1,134 @@
+"""The cache's data format (codec.py): values come back exactly as they went in, and data of
+any other shape is refused (Unreadable), never half-read. Its decoders are generated from the
+dataclasses' type hints (issue 16), so these pin down what the hand-written ones did."""
+from __future__ import annotations
+
+import datetime
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from site_builder.build import CHUNK_ENTRIES, ChunkResult
+from site_builder.cache import Manifest, ManifestHead
+from site_builder.codec import Codec, Unreadable
+from site_builder.model import Figure, FigureSummary, FrozenMap, GeneMention, Problem, TermMention
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A recursive type: its decoder refers to itself."""
+
+    name: str
+    weight: float | None = None
+    children: tuple["Node", ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Single:
+    only: tuple[str, int]
+
+
+def figure() -> Figure:
+    return Figure(
+        figid="PMC1__f1", title="Ünïcode — title \u2028 with \"quotes\" and </script>", caption="a\nb",
+        organisms=("Homo sapiens", "Mus musculus"), keywords=(), automl_pathway=0.5,
+        redirect_from=("/figures/PMC1__F1",),
+        genes=(GeneMention("TP53", "TP53", "7157", "src", "Homo sapiens", "9606", "Primates"), GeneMention("x", "")),
+        chemicals=(TermMention("glucose", "D005947", "Glucose", "17234"),),
+        extra=FrozenMap({"nested": {"a": [1, 2.5, None, True]}, "pair": (1, "b"), "when": datetime.date(2020, 1, 2),
+                         "at": datetime.datetime(2020, 1, 2, 3, 4, 5), "raw": b"\x00\xff", "set": {3, 1},
+                         "~tuple": "a plain key that looks like a tag"}),
+        lines=(("figid", 2), ("redirect_from", 9)),
+    )
+
+
+@pytest.mark.parametrize("value, kind", [
+    ((("digest", figure()), ("other", Figure("PMC2__f2", "Two", automl_pathway=None))), CHUNK_ENTRIES["records"]),
+    (ChunkResult("key", (Problem("a.md", 3, "year", "bad", 4),), (), ("b.md",), (FigureSummary.of(figure()),), ()), ChunkResult),
+    (Manifest("/out", "f", 1.5, {"index.html": ("h", 10)}, {"k": (("a.html", "h", 3),)}, (), 2, {"a.html": "k"}), Manifest),
+    (ManifestHead("/out", "f", 1.0, 2.0, 3, (), {"figures/": [1, 2]}, ("a",)), ManifestHead),
+    (Node("root", 1.0, (Node("leaf"), Node("leaf2", None, (Node("deep", 0.25),)))), Node),
+    (Single(("a", 1)), Single),
+])
+def test_values_come_back_as_they_went_in(value, kind) -> None:
+    codec = Codec()
+    data = codec.dumps(value, kind)
+    assert data.isascii()
+    back = codec.loads(data, kind)
+    assert back == value
+    assert type(back) is type(value)
+    assert codec.dumps(back, kind) == data
+
+
+def test_tuples_come_back_as_tuples_and_mappings_as_frozen_maps() -> None:
+    codec = Codec()
+    back = codec.loads(codec.dumps(figure(), Figure), Figure)
+    assert isinstance(back.organisms, tuple) and isinstance(back.genes, tuple) and isinstance(back.lines[0], tuple)
+    assert isinstance(back.extra, FrozenMap)
+    assert back.extra["pair"] == (1, "b") and back.extra["set"] == {1, 3} and back.extra["raw"] == b"\x00\xff"
+
+
+def test_a_float_field_takes_a_whole_number() -> None:
+    assert Codec().loads(b'["n", 2, []]', Node) == Node("n", 2.0)
+
+
+def layout(value, kind=Node) -> bytes:
+    return json.dumps(value).encode()
+
+
+@pytest.mark.parametrize("raw", [
+    [],  # too few values
+    ["n", None],
+    ["n", None, [], "extra"],  # too many
+    {"name": "n"},  # not a list
+    [1, None, []],  # a number for a string
+    [None, None, []],
+    [True, None, []],
+    ["n", "1.5", []],  # a string for a float
+    ["n", True, []],  # true is not a number here
+    ["n", None, {}],  # not a list of children
+    ["n", None, [["child", None]]],  # a child of the wrong length
+    ["n", None, [["child", None, [], []]]],
+    ["n", None, "abc"],
+])
+def test_data_of_another_shape_is_refused(raw) -> None:
+    with pytest.raises(Unreadable):
+        Codec().loads(layout(raw), Node)
+
+
+@pytest.mark.parametrize("raw", [
+    [["a"]],  # a pair of one
+    [["a", 1, 2]],
+    [["a", "1"]],  # a string for an int
+    [["a", True]],  # a boolean for an int
+    [["a", 1.0]],
+    [[1, 1]],
+    ["a"],
+])
+def test_fixed_length_tuples_are_checked(raw) -> None:
+    with pytest.raises(Unreadable):
+        Codec().loads(layout(raw), Single)
+
+
+@pytest.mark.parametrize("organisms", [[1], ["a", None], "Homo sapiens", {"a": 1}, [["a"]]])
+def test_lists_of_strings_hold_only_strings(organisms) -> None:
+    codec = Codec()
+    raw = json.loads(codec.dumps(figure(), Figure))
+    raw[16] = organisms  # Figure.organisms
+    with pytest.raises(Unreadable):
+        codec.loads(json.dumps(raw).encode(), Figure)
+
+
+def test_not_json_is_refused() -> None:
+    with pytest.raises(Unreadable):
+        Codec().loads(b"\x80not json", Node)
+    with pytest.raises(Unreadable):
+        Codec().loads(b'["n", NaN, []]' + b"]", Node)
+
+
+def test_mappings_need_string_keys_to_be_written() -> None:
+    with pytest.raises(TypeError, match="string keys"):
+        Codec().dumps(Manifest("/out", files={1: ("h", 1)}), Manifest)
+    with pytest.raises(TypeError, match="string keys"):
+        Codec().dumps(ManifestHead("/o", "", 0.0, 0.0, 0, (), {("a",): [1]}, ()), ManifestHead)
