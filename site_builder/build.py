@@ -511,7 +511,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     with progress.stage("load", len(sources.figures)) as bar:
         bar.advance(sum(len(r.summaries) + len(r.skipped) for r in loaded if r is not None))
         parsed = map_chunks(load_chunks, job, [chunks[n] for n in todo], jobs=jobs, chunk_size=1)
-        for number, batch in zip(todo, parsed):
+        for number, batch in zip(todo, parsed, strict=True):  # strict: runs the generator to its end, which closes its pool
             loaded[number] = batch[0]
             bar.advance(len(batch[0].summaries) + len(batch[0].skipped))
     results = [shared_strings(store, result) for result in loaded if result is not None]

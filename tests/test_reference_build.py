@@ -147,9 +147,6 @@ def test_two_workers_give_the_same_bytes_as_one(tmp_path: Path, content: Path) -
     assert_same(one, two, "a cold build with 2 workers differs from one with 1 worker")
 
 
-@pytest.mark.xfail(reason="build.py's load stage reads its results with zip(todo, parsed), which stops before the "
-                          "map_chunks generator ends, so the load stage's pool (and its threads) stays open and every "
-                          "later stage runs in the main process (parallel.can_fork); see issue 16's benchmark notes")
 def test_render_stages_share_their_work_out_too(tmp_path: Path, content: Path) -> None:
     """Once they do, test_two_workers_give_the_same_bytes_as_one covers them as well."""
     _, log = small_chunks_build(content, tmp_path, jobs=2)
