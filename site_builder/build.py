@@ -90,8 +90,8 @@ class LiveSite:
     chunk_of: dict[str, int] | None = None  # absolute path of a record or table -> its chunk (live.chunk_numbers)
     pending: set[Path] = field(default_factory=set)  # files saved since this build (live.apply_edit)
     renderer: Any = None  # a render.Renderer of the build's index: its page names (made on the first edit)
-    lists: dict | None = None  # list kind -> key -> Listing, of the organisms and genes (live.live_lists)
     rank: dict[str, int] | None = None  # figid -> its place in the site's order (live.live_rank)
+    names: Any = None  # index.IndexNames: the folded figids and redirect claims (made on the first figure added)
     analysis_stale: bool = False  # an edit changed the Analyse page's data; written when idle
 
 

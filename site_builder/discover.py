@@ -162,3 +162,22 @@ def snapshot_templates(template_dirs: Sequence[Path]) -> dict[str, tuple[str, st
     if problems:
         raise BuildError(problems)
     return found
+
+
+def role_of(content_dir: Path, path: Path) -> tuple[str, Path, str, str] | None:
+    """What a file would be to discover(): ("record", path as discover names it, "", ""),
+    ("table", path, figid, kind), ("other", path, "", "") for a file of the record and table
+    folders that is neither (an editor's scratch file), None for anything else (a page ...)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    for kind, folders, suffix in (("record", FIGURE_DIRS, ".md"), ("table", DATA_DIRS, ".tsv")):
+        for name in folders:
+            if folder != os.path.abspath(content_dir / name):
+                continue
+            found = content_dir / name / path.name
+            if not path.name.endswith(suffix):
+                return "other", found, "", ""
+            if kind == "record":
+                return kind, found, "", ""
+            figid, table = split_table_name(path.name)
+            return (kind, found, figid, table) if table else ("other", found, "", "")
+    return None

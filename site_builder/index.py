@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Collection, Iterable, Mapping, Sequence
 
 from .model import Figure, FigureSummary, Listing, Page, Problem, SiteIndex, newest_first_key
 from .text import slugify
@@ -57,62 +58,82 @@ def figure_order(figure: FigureSummary) -> tuple:
     return newest_first_key(figure.year, figure.pmcid, figure.url)
 
 
+LIST_KINDS = ("organisms", "genes", "years", "journals")  # the SiteIndex fields holding browse lists
+
+
+def figure_lists(figure: FigureSummary) -> tuple[tuple[str, ...], ...]:
+    """The keys of the lists a figure is in, one tuple per LIST_KINDS: organisms, genes, year, journal."""
+    return (figure.known_organisms, figure.symbols, (figure.year,) if figure.year else (),
+            (figure.journal_title,) if figure.journal_title else ())
+
+
+def figid_problem(figure: FigureSummary, by_id: Mapping[str, FigureSummary], by_fold: Mapping[str, str]) -> Problem | None:
+    """Why a figure cannot have its page next to the figures already taken (by_fold: fold(figid) -> figid)."""
+    if fold(figure.figid) in RESERVED_FIGIDS:
+        message = f"figid {figure.figid!r} is taken by the page listing all figures; rename the record"
+        return Problem(figure.source, figure.line_of("figid"), "figid", message)
+    if figure.figid in by_id:
+        first = by_id[figure.figid].source
+        return Problem(figure.source, figure.line_of("figid"), "figid", f"duplicate figid {figure.figid!r}, also in {first}")
+    if (twin := by_fold.get(fold(figure.figid))) is not None:
+        # Figure URLs are stable (other databases link to them): neither page may be renamed,
+        # and on macOS and Windows the two pages (and their tables) would be one file.
+        message = (f"figid {figure.figid!r} differs only in case from {twin!r} in {by_id[twin].source}: "
+                   "their pages would be one file on case-insensitive file systems (macOS, Windows); rename one record")
+        return Problem(figure.source, figure.line_of("figid"), "figid", message)
+    return None
+
+
 def build_index(figures: Iterable[Figure | FigureSummary], pages: Iterable[Page] = ()) -> tuple[SiteIndex, list[Problem]]:
     problems: list[Problem] = []
     by_id: dict[str, FigureSummary] = {}
-    by_fold: dict[str, FigureSummary] = {}  # fold(figid) -> the figure that has it
+    by_fold: dict[str, str] = {}  # fold(figid) -> the figid that has it
     for figure in map(FigureSummary.of, figures):
-        if fold(figure.figid) in RESERVED_FIGIDS:
-            message = f"figid {figure.figid!r} is taken by the page listing all figures; rename the record"
-            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
-            continue
-        if figure.figid in by_id:
-            first = by_id[figure.figid].source
-            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", f"duplicate figid {figure.figid!r}, also in {first}"))
-            continue
-        if (twin := by_fold.get(fold(figure.figid))) is not None:
-            # Figure URLs are stable (other databases link to them): neither page may be renamed,
-            # and on macOS and Windows the two pages (and their tables) would be one file.
-            message = (f"figid {figure.figid!r} differs only in case from {twin.figid!r} in {twin.source}: "
-                       "their pages would be one file on case-insensitive file systems (macOS, Windows); rename one record")
-            problems.append(Problem(figure.source, figure.line_of("figid"), "figid", message))
+        problem = figid_problem(figure, by_id, by_fold)
+        if problem is not None:
+            problems.append(problem)
             continue
         by_id[figure.figid] = figure
-        by_fold[fold(figure.figid)] = figure
+        by_fold[fold(figure.figid)] = figure.figid
     ordered = sorted(by_id.values(), key=figure_order)
-    organisms: dict[str, list[str]] = defaultdict(list)
-    genes: dict[str, list[str]] = defaultdict(list)
-    years: dict[str, list[str]] = defaultdict(list)
-    journals: dict[str, list[str]] = defaultdict(list)
+    groups: tuple[dict[str, list[str]], ...] = tuple(defaultdict(list) for _ in LIST_KINDS)
     for figure in ordered:  # one pass; lists come out newest first
-        for organism in figure.known_organisms:
-            organisms[organism].append(figure.figid)
-        for symbol in figure.symbols:
-            genes[symbol].append(figure.figid)
-        if figure.year:
-            years[figure.year].append(figure.figid)
-        if figure.journal_title:
-            journals[figure.journal_title].append(figure.figid)
+        for group, keys in zip(groups, figure_lists(figure)):
+            for key in keys:
+                group[key].append(figure.figid)
     page_list = tuple(sorted(pages, key=lambda p: p.slug))
     redirects, redirect_problems = collect_redirects(ordered, by_id, {fold(p.slug) for p in page_list})
     problems += redirect_problems + check_pages(page_list)
     index = SiteIndex(
         figures=by_id,
         newest_first=tuple(f.figid for f in ordered),
-        organisms=named_listings(organisms, slugify),
-        genes=tuple(Listing(symbol, gene_page_name(symbol), tuple(genes[symbol])) for symbol in sorted(genes, key=lambda n: (n.casefold(), n))),
-        years=tuple(Listing(y, y, tuple(ids)) for y, ids in sorted(years.items(), reverse=True)),
-        journals=named_listings(journals, slugify),
+        **{kind: make_listings(kind, group) for kind, group in zip(LIST_KINDS, groups)},
         redirects=redirects,
         pages=page_list,
     )
     return index, problems
 
 
+def name_order(name: str) -> tuple[str, str]:
+    return name.casefold(), name
+
+
+def make_listings(kind: str, groups: Mapping[str, Sequence[str]], reuse: Mapping[str, Listing] | None = None) -> tuple[Listing, ...]:
+    """The listings of one LIST_KINDS kind from key -> figids (newest first). A gene page's name
+    follows from the symbol alone, so an unchanged gene listing in `reuse` is taken as it is."""
+    if kind == "genes":
+        reuse = reuse or {}
+        return tuple(listing if (listing := reuse.get(symbol)) is not None and listing.figids == tuple(groups[symbol])
+                     else Listing(symbol, gene_page_name(symbol), tuple(groups[symbol])) for symbol in sorted(groups, key=name_order))
+    if kind == "years":
+        return tuple(Listing(y, y, tuple(ids)) for y, ids in sorted(groups.items(), reverse=True))
+    return named_listings(groups, slugify)
+
+
 def named_listings(groups: dict[str, list[str]], make_slug) -> tuple[Listing, ...]:
     """Listings sorted by name; a slug taken by an earlier name (in any case) gets a numeric suffix."""
     listings, used = [], {"index"}  # index.html of the folder lists the groups
-    for name in sorted(groups, key=lambda n: (n.casefold(), n)):
+    for name in sorted(groups, key=name_order):
         slug = base = make_slug(name)
         counter = 2
         while fold(slug) in used:
@@ -122,15 +143,20 @@ def named_listings(groups: dict[str, list[str]], make_slug) -> tuple[Listing, ..
     return tuple(listings)
 
 
-def collect_redirects(ordered: list[FigureSummary], by_id: dict[str, FigureSummary], page_slugs: Collection[str] = ()) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
+def collect_redirects(ordered: Iterable[FigureSummary], by_id: Mapping[str, FigureSummary], page_slugs: Collection[str] = (), *,
+                      folded_ids: Mapping[str, str] | None = None,
+                      owner: dict[str, tuple[str, str]] | None = None) -> tuple[tuple[tuple[str, str], ...], list[Problem]]:
     """Redirect pages by old path; a path that is (or could be) a real page is a problem.
 
     page_slugs: fold(slug) of the content pages. Files are compared as case-insensitive file
     systems (macOS, Windows) compare them: two redirects one file apart in case clash.
+    folded_ids (fold(figid) -> figid) and owner (fold(redirect file) -> (old path, figid), the
+    claims made so far, to which this adds) let a caller check a few figures against a site.
     """
     problems: list[Problem] = []
-    owner: dict[str, tuple[str, str]] = {}  # fold(redirect file) -> (old path, figid)
-    folded_ids = {fold(figid): figid for figid in by_id}
+    owner = {} if owner is None else owner
+    claims = []
+    folded_ids = {fold(figid): figid for figid in by_id} if folded_ids is None else folded_ids
     for figure in ordered:
         for path in figure.redirect_from:
             key = "figid_alias" if path == f"/figures/{figure.figid_alias}" else "redirect_from"
@@ -144,7 +170,8 @@ def collect_redirects(ordered: list[FigureSummary], by_id: dict[str, FigureSumma
                 problems.append(Problem(figure.source, figure.line_of(key), key, message))
                 continue
             owner[fold(redirect_file(path, figure.figid))] = (path, figure.figid)
-    return tuple(sorted(owner.values())), problems
+            claims.append((path, figure.figid))
+    return tuple(sorted(claims)), problems
 
 
 def redirect_file(old_path: str, figid: str) -> str:
@@ -215,3 +242,114 @@ def check_pages(pages: tuple[Page, ...]) -> list[Problem]:
         else:
             seen[fold(page.slug)] = page
     return problems
+
+
+# --- changing an index in place (serve's edit path, live.py) -----------------------------------
+
+
+@dataclass(slots=True)
+class IndexNames:
+    """What checking new figures against an index takes, kept from one edit to the next:
+    fold(figid) -> figid, and the redirect claims (fold(redirect file) -> (old path, figid))."""
+
+    folded_ids: dict[str, str]
+    owner: dict[str, tuple[str, str]]
+
+    @classmethod
+    def of(cls, index: SiteIndex) -> "IndexNames":
+        return cls({fold(figid): figid for figid in index.figures},
+                   {fold(redirect_file(path, figid)): (path, figid) for path, figid in index.redirects})
+
+
+@dataclass(frozen=True, slots=True)
+class IndexChange:
+    removed: frozenset[str]  # figids
+    added: tuple[FigureSummary, ...]
+    replaced: Mapping[str, FigureSummary]  # figid -> its new summary (same page, aliases and source)
+
+
+def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
+                 names: IndexNames) -> tuple[SiteIndex, dict[str, set[str]]] | None:
+    """The index after `change`, as build_index would make it from the changed figures, and per
+    LIST_KINDS the keys whose listing changed (made, emptied, other members or name).
+
+    rank: figid -> its place in index.newest_first. Only a change that keeps every other figure's
+    place from the oldest is taken (the search index's doc ids, which the listing pages hold):
+    the removed figures are the newest ones, the added ones are newer than every other, and a
+    replaced one stays between its neighbours. None otherwise, or when a new figure's names clash
+    (a build's work, which reports the problem); then `names` must be made anew."""
+    removed, replaced = change.removed, change.replaced
+    if set(index.newest_first[:len(removed)]) != removed:
+        return None
+    kept = index.newest_first[len(removed):]
+    summary = lambda figid: replaced.get(figid) or index.figures[figid]  # noqa: E731
+    for figid, new in replaced.items():
+        at = rank[figid] - len(removed)
+        if at < 0 or (at > 0 and figure_order(summary(kept[at - 1])) >= figure_order(new)) or (
+                at + 1 < len(kept) and figure_order(new) >= figure_order(summary(kept[at + 1]))):
+            return None
+    added = sorted(change.added, key=figure_order)
+    if added and kept and figure_order(added[-1]) >= figure_order(summary(kept[0])):
+        return None
+    figures = dict(index.figures)
+    for figid in removed:
+        del figures[figid]
+        names.folded_ids.pop(fold(figid), None)
+    if removed:
+        names.owner = {name: claim for name, claim in names.owner.items() if claim[1] not in removed}
+    figures.update(replaced)
+    for figure in added:
+        if figid_problem(figure, figures, names.folded_ids) or f"figures/{fold(figure.figid)}.html" in names.owner:
+            return None
+        figures[figure.figid] = figure
+        names.folded_ids[fold(figure.figid)] = figure.figid
+    claims, problems = collect_redirects(added, figures, {fold(p.slug) for p in index.pages},
+                                         folded_ids=names.folded_ids, owner=names.owner)
+    if problems:
+        return None
+    redirects = index.redirects
+    if removed or claims:
+        redirects = tuple(sorted([r for r in redirects if r[1] not in removed] + list(claims)))
+    newest_first = tuple(f.figid for f in added) + kept
+    lists, changed = moved_listings(index, change, added, figures, rank)
+    return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed
+
+
+def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSummary], figures: Mapping[str, FigureSummary],
+                   rank: Mapping[str, int]) -> tuple[dict[str, tuple[Listing, ...]], dict[str, set[str]]]:
+    """The listings of each kind after the change (only those of a kind it touches), and the keys changed."""
+    moves: list[dict[str, tuple[set[str], set[str]]]] = [{} for _ in LIST_KINDS]  # key -> (figids leaving, joining)
+    before = [(figid, index.figures[figid]) for figid in (*change.removed, *change.replaced)]
+    after = [(figid, figures[figid]) for figid in change.replaced] + [(f.figid, f) for f in added]
+    for side, pairs in ((0, before), (1, after)):
+        for figid, figure in pairs:
+            for kind_moves, keys in zip(moves, figure_lists(figure)):
+                for key in keys:
+                    kind_moves.setdefault(key, (set(), set()))[side].add(figid)
+    newest = {figure.figid: number for number, figure in enumerate(added)}
+    shift = len(added) - len(change.removed)
+    place = lambda figid: newest[figid] if figid in newest else rank[figid] + shift  # noqa: E731
+    lists, changed = {}, {}
+    for kind, kind_moves in zip(LIST_KINDS, moves):
+        listings = {listing.key: listing for listing in getattr(index, kind)}
+        groups: dict[str, tuple[str, ...]] = {}
+        for key, (leaving, joining) in kind_moves.items():
+            old = listings[key].figids if key in listings else ()
+            if leaving == joining and all(figid in change.replaced for figid in joining):
+                continue  # the same figures, in their places
+            groups[key] = tuple(sorted((set(old) - leaving) | joining, key=place))
+        groups = {key: figids for key, figids in groups.items() if figids != (listings[key].figids if key in listings else ())}
+        if not groups:
+            continue
+        same_keys = all(bool(figids) == (key in listings) for key, figids in groups.items())
+        if same_keys:  # every page keeps its name: only the members change
+            new = tuple(replace(listing, figids=groups[listing.key]) if listing.key in groups else listing
+                        for listing in getattr(index, kind))
+        else:
+            members = {key: listing.figids for key, listing in listings.items()}
+            members.update(groups)
+            new = make_listings(kind, {key: figids for key, figids in members.items() if figids}, listings)
+        lists[kind] = new
+        renamed = {l.key for l in new if l.key in listings and listings[l.key].slug != l.slug}
+        changed[kind] = set(groups) | renamed
+    return lists, changed

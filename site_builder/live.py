@@ -1,99 +1,159 @@
 """The edit path of `serve`: after a save, bring the output up to date from the model the last
 build left in memory (build.LiveSite), doing work in proportion to the edit.
 
-It takes edits of existing record files and their tables that keep every figure's place in
-the site's order and every page's name: same figid, year, PMC id, journal, identifiers and
-aliases. Title, caption, paper, notes and table rows may change, and so may organisms and
-genes, as long as each list the figure joins already exists and each it leaves keeps others
-(no page is made or removed). Then:
+It takes saves, additions and removals of record files and their tables that keep every other
+figure's place from the oldest (the search index's doc ids, which the long listing pages hold):
+any edit of a figure that keeps it between its neighbours in the site's order, a new figure
+newer than all others (the usual case: a new paper), the removal of the newest ones. Then:
 
-- only the changed records' chunks are read; a record whose files kept their bytes is taken
-  from the cache instead of being parsed (build.parse_chunk);
-- the new summaries replace the old ones in the index, and the organism and gene lists the
-  figures left or joined get their new members;
+- only the chunks holding changed files are read; a record whose files kept their bytes is
+  taken from the cache instead of being parsed (build.parse_chunk);
+- the index is changed in place (index.update_index): the figures, and the lists they join or
+  leave, made or emptied;
 - the figures' pages and tables are rendered, and the pages that show their entry before and
-  after (pages.pages_showing: home, their lists, browse pages), and when organisms or genes
-  changed, the pages that count them (pages.counting_page_jobs). Each page is still compared
-  by the key of its inputs, as a build compares it, and each file by its bytes;
-- the feed and the search shards holding the figures' terms, doc rows and organisms are
-  written again (search_live.py);
+  after (pages.pages_showing: home, their lists, browse pages); when counts change, the pages
+  that count them; when figures come or go or list pages are made, emptied or renamed, every
+  page that is neither a figure's nor a list's (pages.collection_page_jobs), the changed
+  lists' and the redirects, and the pages left behind are removed. Each page is still
+  compared by the key of its inputs, as a build compares it, and each file by its bytes;
+- the feed (and the sitemaps when pages come or go) and the search shards holding the
+  figures' terms, doc rows and organisms are written again (search_live.py);
 - the files go in with the journal a build commits with, and the manifest in memory is
   updated. What nobody looks at right after a save waits: serve runs WarmState.flush once
   the browser was told (the chunks' cache entries and download parts), and when no save came
   for a while, the downloads, JSON API and Analyse data (a commit of their own) and the
   manifest on disk.
 
-Anything else returns None, and the caller runs build(): a file added or removed, a template,
-static file, page or config edit, a record with errors, a figure that moves in the site's
-order, a list made or emptied.
+Anything else returns None, and the caller runs build(): a template, static file, page or
+config edit, a record with errors, a figure that moves in the site's order or changes its
+file or aliases, an organism list made or emptied (the search index numbers organisms).
 """
 from __future__ import annotations
 
+import bisect
 import os
+import re
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 from . import analysis, cache, downloads
-from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, WarmState, chunk_key, chunk_stamp,
-                    download_parts, existing_nav, figure_key, kept_by, outsized_records, parse_chunk, record_inputs, render_key,
-                    search_key, search_records, shared_strings, CHUNK_ENTRIES)
-from .model import FigureSummary, Listing
-from .pages import counting_page_jobs, data_files, pages_showing
+from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, chunk_paths,
+                    chunk_stamp, download_parts, existing_nav, figure_key, outsized_records, parse_chunk, record_inputs,
+                    render_key, search_key, search_records, shared_strings, CHUNK_ENTRIES)
+from .discover import FIGURE_DIRS, role_of
+from .index import IndexChange, IndexNames, figure_lists, figure_order, gene_redirects, redirect_file, update_index
+from .model import Figure, FigureSummary, SiteIndex, SourceFiles
+from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing
 from .render import Renderer
 from .search import INDEX_DIR as SEARCH_DIR, IndexWriter, SearchRecord, oldest_first
 from .search_live import LiveSearch, Unusable
 from .write import StagedSite, journal_path, stage_page
 
-# What may change in a figure's summary while it keeps its place in every list and every page
-# keeps its name (organisms and genes move it between lists that exist before and after).
-EDITABLE = frozenset({"title", "caption_start", "lines", "known_organisms", "symbols", "gene_set_species"})
-# What may change in its search record while its doc id stays.
-SEARCH_EDITABLE = frozenset({"title", "caption", "genes", "keywords", "organisms", "gene_count", "gene_ids", "gene_organisms"})
-LISTED = {"organisms": "known_organisms", "genes": "symbols"}  # SiteIndex lists -> the summary field naming them
-COUNTED = ("known_organisms", "symbols", "gene_set_species")  # counted by pages.counting_page_jobs
-
-
-Update = tuple[ChunkResult, tuple, str, set[str]]  # a chunk's new result, records, stamp, and its old records' digests
 
 
 def apply_edit(options: BuildOptions, warm: WarmState, changed: frozenset[Path] | None) -> BuildReport | None:
-    """Bring the output up to date after `changed` (files saved since the last build), or
-    None when the edit is not one this path takes (then run build())."""
+    """Bring the output up to date after `changed` (files saved, added or removed since the last
+    build), or None when the edit is not one this path takes (then run build())."""
     live = warm.live
     if live is None or not changed or options != live.options or warm.manifest is None or options.strict:
         return None
     started = time.perf_counter()
     live.pending |= changed  # with the saves since the last good build (one may have failed)
-    numbers = chunks_of(live, frozenset(live.pending))
-    if numbers is None:
+    files = file_changes(live, frozenset(live.pending))
+    if files is None:
         return None
     try:
-        report = edit(live, warm, numbers, started)
+        report = edit(live, warm, files, started)
         if report is not None:
             live.pending.clear()
+        else:
+            live.names = None  # update_index may have left it half-changed
         return report
     except Exception:  # noqa: BLE001 - whatever went wrong, a build from the disk cache gets it right
         warm.live = None  # the model may be half-updated: the next build makes a new one
-        if not isinstance(sys.exc_info()[1], Unusable):
+        if not isinstance(sys.exc_info()[1], (Unusable, FileNotFoundError)):  # a file removed since the save: read anew
             traceback.print_exc()
         return None
 
 
-def chunks_of(live: LiveSite, changed: frozenset[Path]) -> set[int] | None:
-    """The chunks holding the changed files, None if one is not an existing record or table."""
-    where = chunk_numbers(live)
-    found = set()
+@dataclass(slots=True)
+class FileChanges:
+    """The record files and tables after the saves, and the chunks they fall in."""
+
+    sources: SourceFiles
+    chunks: list[tuple[Path, ...]]
+    dirty: list[int]  # the new chunks to read
+    origins: dict[int, set[int]]  # new chunk -> the old chunks its files were in
+    gone: set[int]  # old chunks that dirty ones replace
+
+
+def file_changes(live: LiveSite, changed: frozenset[Path]) -> FileChanges | None:
+    """None if a changed file is not a record or table (a page, a template, a static file, a
+    folder), or is a new symbolic link (discover's checks are a build's to make)."""
+    where, sources = chunk_numbers(live), live.sources
+    content = sources.content_dir
+    figures: list[Path] | None = None  # made on the first record added or removed
+    tables = {stem: dict(kinds) for stem, kinds in sources.tables.items()} if any(
+        p.name.endswith(".tsv") and (os.path.abspath(p) in where) != os.path.isfile(p) for p in changed) else None
+    touched: set[int] = set()
+    table_stems: set[str] = set()
     for path in changed:
         number = where.get(os.path.abspath(path))
-        if number is None or not os.path.isfile(path):
+        exists = os.path.isfile(path)
+        if number is not None:
+            touched.add(number)
+            if exists:
+                continue
+        role = role_of(content, path)
+        if role is None:
             return None
-        found.add(number)
-    return found
+        kind, found, figid, table = role
+        if kind == "other" or number is None and not exists:
+            continue  # not an input, or one that came and went since the last build
+        if number is None and os.path.islink(path):
+            return None  # discover checks where a link leads
+        if kind == "record":
+            figures = list(sources.figures) if figures is None else figures
+            if exists:
+                bisect.insort(figures, found)
+            else:
+                figures.remove(found)
+        elif exists:
+            table_stems.add(figid)
+            tables.setdefault(figid, {})[table] = found
+        else:
+            table_stems.add(figid)
+            del tables[figid][table]
+            if not tables[figid]:
+                del tables[figid]
+    new_sources = replace(sources, figures=tuple(figures) if figures is not None else sources.figures,
+                          tables=tables if tables is not None else sources.tables)
+    if tables is not None or figures is not None:
+        stems = {path.stem for path in new_sources.figures}
+        if any(stem not in stems for stem in new_sources.tables):
+            return None  # a table without its record: a build reports it
+        for stem in table_stems:
+            touched |= {where[key] for key in record_paths(content, stem) if key in where}
+    chunks = chunk_paths(new_sources.figures) if figures is not None else live.chunks
+    first = {chunk[0]: number for number, chunk in enumerate(live.chunks)}
+    dirty, origins, kept = [], {}, set()
+    for number, chunk in enumerate(chunks):
+        old = first.get(chunk[0])
+        if old is not None and old not in touched and live.chunks[old] == chunk:
+            kept.add(old)
+            continue
+        dirty.append(number)
+        origins[number] = {where[key] for key in map(os.path.abspath, chunk) if key in where}
+    return FileChanges(new_sources, chunks, dirty, origins, set(range(len(live.chunks))) - kept)
+
+
+def record_paths(content: Path, stem: str) -> list[str]:
+    return [os.path.abspath(content / folder / f"{stem}.md") for folder in FIGURE_DIRS]
 
 
 def chunk_numbers(live: LiveSite) -> dict[str, int]:
@@ -108,183 +168,250 @@ def chunk_numbers(live: LiveSite) -> dict[str, int]:
     return live.chunk_of
 
 
-def edit(live: LiveSite, warm: WarmState, numbers: set[int], started: float) -> BuildReport | None:
+@dataclass(slots=True)
+class Edit:
+    """What the saves changed, figure by figure."""
+
+    files: FileChanges
+    results: list[ChunkResult]  # every chunk's, in the new order
+    stamps: list[str]
+    new: dict[int, tuple[ChunkResult, Records]]  # new chunk number -> what was read
+    change: IndexChange
+    before: list[FigureSummary]  # the changed figures' summaries as they were (removed ones too)
+    pages: list[tuple[FigureSummary, Figure, str]]  # figures whose page changes: summary, record, its files' digest
+    search_pairs: list[tuple[SearchRecord, SearchRecord]]
+    added_search: list[SearchRecord]  # the added figures' search records, newest first
+
+
+def edit(live: LiveSite, warm: WarmState, files: FileChanges, started: float) -> BuildReport | None:
     store = cache.ChunkStore(live.cache_dir, CHUNK_ENTRIES, memo=warm.entries)
-    job = LoadJob(live.sources, Path.cwd(), live.config, store, True, live.code)
-    updates: dict[int, Update] = {}
-    for number in sorted(numbers):
-        paths = live.chunks[number]
-        stamps = file_stamps(live, paths)
-        inputs = [record_inputs(job, path) for path in paths]
-        key = chunk_key(job, inputs)
-        old = live.results[number]
-        if key == old.key:
-            continue
-        earlier = store.get(old.key, "records")
+    job = LoadJob(files.sources, Path.cwd(), live.config, store, True, live.code)
+    old_records: dict[int, Records] = {}
+    for number in files.gone:
+        earlier = store.get(live.results[number].key, "records")
         if earlier is None:
             return None  # pruned by another process: a build reads the chunk anew
-        result, records = parse_chunk(key, inputs, live.config, (old, earlier))
-        if result.errors or result.skipped != old.skipped or not same_places(live, old, result):
+        old_records[number] = earlier
+    first = {chunk[0]: number for number, chunk in enumerate(live.chunks)}
+    results: list[ChunkResult | None] = [None] * len(files.chunks)
+    stamps: list[str] = [""] * len(files.chunks)
+    new: dict[int, tuple[ChunkResult, Records]] = {}
+    for number, chunk in enumerate(files.chunks):
+        if number not in files.origins:
+            old = first[chunk[0]]
+            results[number], stamps[number] = live.results[old], live.stamps[old]
+            continue
+        file_stamps_ = file_stamps(files.sources, chunk)
+        inputs = [record_inputs(job, path) for path in chunk]
+        key = chunk_key(job, inputs)
+        origins = sorted(files.origins[number])
+        if len(origins) == 1 and live.results[origins[0]].key == key:  # saved as it was
+            files.gone.discard(origins[0])
+            results[number], stamps[number] = live.results[origins[0]], live.stamps[origins[0]]
+            continue
+        known = merged([live.results[n] for n in origins], [old_records[n] for n in origins])
+        result, records = parse_chunk(key, inputs, live.config, known)
+        if result.errors or result.skipped:
             return None
-        updates[number] = (result, records, chunk_stamp(job, paths, stamps)[0], {digest for digest, _ in earlier})
-    if not updates:
+        result = shared_strings(store, result)
+        results[number], stamps[number] = result, chunk_stamp(job, chunk, file_stamps_)[0]
+        new[number] = (result, records)
+    if not new and not files.gone:
         return None  # nothing a page is made from changed (e.g. the file was saved as it was)
-    moves = list_moves(live, updates)
-    if moves is None:
+    found = figure_changes(live, files, new, old_records)
+    if found is None:
         return None
-    return commit_edit(live, warm, store, updates, moves, started)
+    change, before, pages, search_pairs, added_search = found
+    update = update_index(live.index, change, live_rank(live), live.names or IndexNames.of(live.index))
+    if update is None:
+        return None
+    index, lists = update
+    for result, _ in new.values():  # the index holds the chunks' summaries themselves (build.kept_by)
+        for summary in result.summaries:
+            index.figures[summary.figid] = summary
+    if {l.key for l in index.organisms} != {l.key for l in live.index.organisms}:
+        return None  # organisms are numbered by name in the search index: a build renumbers them
+    live.names = live.names or IndexNames.of(live.index)
+    the_edit = Edit(files, results, stamps, new, change, before, pages, search_pairs, added_search)
+    return commit_edit(live, warm, store, the_edit, index, lists, started)
 
 
-def file_stamps(live: LiveSite, paths: tuple[Path, ...]) -> dict[Path, tuple[int, int]]:
+def merged(results: list[ChunkResult], records: list[Records]) -> tuple[ChunkResult, Records]:
+    """One (result, records) of several chunks' (what parse_chunk may take records from)."""
+    result = ChunkResult("", (), tuple(p for r in results for p in r.warnings), (),
+                         tuple(s for r in results for s in r.summaries), tuple(s for r in results for s in r.search))
+    return result, tuple(pair for chunk in records for pair in chunk)
+
+
+def figure_changes(live: LiveSite, files: FileChanges, new: dict[int, tuple[ChunkResult, Records]],
+                   old_records: dict[int, Records]):
+    """(IndexChange, summaries before, pages to render, search pairs, added search records) by
+    figid; None when a figure changes its file, aliases or redirects, or a figid is taken twice."""
+    old = {}
+    for number in files.gone:
+        result = live.results[number]
+        for summary, search, (digest, _) in zip(result.summaries, result.search, old_records[number]):
+            old[summary.figid] = (summary, search, digest)
+    now = {}
+    for result, records in new.values():
+        for summary, search, (digest, figure) in zip(result.summaries, result.search, records):
+            if summary.figid in now:
+                return None  # a duplicate figid: the build reports it
+            now[summary.figid] = (summary, search, digest, figure)
+    removed = frozenset(old.keys() - now.keys())
+    added = [now[figid] for figid in now.keys() - old.keys()]
+    replaced, before, pages, search_pairs = {}, [], [], []
+    for figid in now.keys() & old.keys():
+        (was, search_was, digest_was), (summary, search, digest, figure) = old[figid], now[figid]
+        if (was.source, was.redirect_from, was.figid_alias) != (summary.source, summary.redirect_from, summary.figid_alias):
+            return None
+        if digest == digest_was:
+            continue
+        if summary != was:
+            replaced[figid] = summary
+        before.append(was)
+        pages.append((summary, figure, digest))
+        if search != search_was:
+            search_pairs.append((search_was, search))
+    before += [old[figid][0] for figid in removed]
+    pages += [(summary, figure, digest) for summary, _, digest, figure in added]
+    change = IndexChange(removed, tuple(summary for summary, *_ in added), replaced)
+    by_age = sorted(added, key=lambda found: figure_order(found[0]), reverse=True)  # oldest first: doc id order
+    return change, before, pages, search_pairs, [search for _, search, _, _ in by_age]
+
+
+def file_stamps(sources: SourceFiles, paths: tuple[Path, ...]) -> dict[Path, tuple[int, int]]:
     """Stamps taken before the files are read: a file saved again meanwhile is read again next time."""
     stamps = {}
     for path in paths:
-        for file in (path, *live.sources.tables.get(path.stem, {}).values()):
+        for file in (path, *sources.tables.get(path.stem, {}).values()):
             stat = file.stat()
             stamps[file] = (stat.st_size, stat.st_mtime_ns)
     return stamps
 
 
-def same_places(live: LiveSite, old: ChunkResult, new: ChunkResult) -> bool:
-    """Whether every figure of the chunk keeps its place in the index, its pages' names and its
-    search doc id and analysis data."""
-    if len(old.summaries) != len(new.summaries):
-        return False
-    for before, after, search_before, search_after in zip(old.summaries, new.summaries, old.search, new.search):
-        if before == after and search_before == search_after:
-            continue
-        if not kept_by(live.index, before):
-            return False
-        if differs(before, after, FigureSummary, EDITABLE) or differs(search_before, search_after, SearchRecord, SEARCH_EDITABLE):
-            return False
-    return True
-
-
-Moves = dict[str, dict[str, tuple[set[str], set[str]]]]  # list kind -> key -> (figids leaving, figids joining)
-
-
-def list_moves(live: LiveSite, updates: dict[int, Update]) -> Moves | None:
-    """The figures that leave or join organism and gene lists, None if a list would be made or
-    emptied (new pages, new names: a build's work)."""
-    moves: Moves = {kind: {} for kind in LISTED}
-    for number, (result, _, _, _) in updates.items():
-        for before, after in zip(live.results[number].summaries, result.summaries):
-            for kind, name in LISTED.items():
-                old, new = set(getattr(before, name)), set(getattr(after, name))
-                for key in old - new:
-                    moves[kind].setdefault(key, (set(), set()))[0].add(before.figid)
-                for key in new - old:
-                    moves[kind].setdefault(key, (set(), set()))[1].add(after.figid)
-    lists = live_lists(live)
-    for kind, keys in moves.items():
-        for key, (leaving, joining) in keys.items():
-            listing = lists[kind].get(key)
-            if listing is None or not set(listing.figids) - leaving | joining:
-                return None
-    return moves
-
-
-def live_lists(live: LiveSite) -> dict[str, dict[str, Listing]]:
-    if live.lists is None:
-        live.lists = {kind: {listing.key: listing for listing in getattr(live.index, kind)} for kind in LISTED}
-    return live.lists
-
-
-def moved_lists(live: LiveSite, moves: Moves) -> dict[str, tuple[Listing, ...]]:
-    """The index's organism and gene lists after the moves (same names and page names, new members)."""
-    rank = live_rank(live)
-    lists, changed = live_lists(live), {}
-    for kind, keys in moves.items():
-        if not keys:
-            continue
-        for key, (leaving, joining) in keys.items():
-            listing = lists[kind][key]
-            figids = sorted((set(listing.figids) - leaving) | joining, key=rank.__getitem__)
-            lists[kind][key] = replace(listing, figids=tuple(figids))
-        changed[kind] = tuple(lists[kind][listing.key] for listing in getattr(live.index, kind))
-    return changed
-
-
 def live_rank(live: LiveSite) -> dict[str, int]:
-    """figid -> its place in the site's order (newest first), which these edits keep."""
+    """figid -> its place in the site's order (newest first)."""
     if live.rank is None:
         live.rank = {figid: number for number, figid in enumerate(live.index.newest_first)}
     return live.rank
 
 
-def differs(before: object, after: object, kind: type, editable: frozenset[str]) -> bool:
-    return any(getattr(before, name) != getattr(after, name) for name in kind.__slots__ if name not in editable)
-
-
-def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore,
-                updates: dict[int, Update], moves: Moves, started: float) -> BuildReport:
-    manifest = warm.manifest
-    results = list(live.results)
-    figures = dict(live.index.figures)
-    changed: list[tuple[FigureSummary, object, str]] = []  # (new summary, record, record digest)
-    before_edit: list[FigureSummary] = []
-    search_pairs: list[tuple[SearchRecord, SearchRecord]] = []
-    for number, (result, records, _, old_digests) in updates.items():
+def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change: Edit, index: SiteIndex,
+                lists: dict[str, set[str]], started: float) -> BuildReport:
+    manifest, files = warm.manifest, change.files
+    results = change.results
+    for result, records in change.new.values():
         for kind, value in (("records", records), ("result", result)):
             store.remember(result.key, kind, value)
             warm.unwritten.append((store, result.key, kind, value))
-        old = results[number]
-        result = shared_strings(store, result)
-        results[number] = result
-        for before, after, search_before, search_after, (digest, figure) in zip(
-                old.summaries, result.summaries, old.search, result.search, records):
-            if kept_by(live.index, before):
-                figures[after.figid] = after  # the index holds the chunk's summaries themselves (build.kept_by)
-            if digest not in old_digests:  # its files changed (a table's rows may show on its page only)
-                changed.append((after, figure, digest))
-                before_edit.append(before)
-                search_pairs.append((search_before, search_after))
-    index = replace(live.index, figures=figures, **moved_lists(live, moves))
-    live.analysis_stale |= any(analysis_fields(old) != analysis_fields(new) for old, new in search_pairs)
+    removed, added = change.change.removed, change.change.added
+    live.analysis_stale |= bool(removed or added) or any(analysis_fields(a) != analysis_fields(b) for a, b in change.search_pairs)
     config = existing_nav(live.config, index)
     prepare(live)
-    # the same lists: the same page names, so the same render keys for the chunks' old results
-    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=live.renderer)
-    search = live.search
+    reshaped = {kind for kind in lists if page_names(live.index, kind) != page_names(index, kind)}
+    # the same organism and gene pages: the figure pages link them by the same names
+    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
+    structural = bool(removed or added or reshaped)
     output = live.output
     cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
     with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
         site.carry_over(manifest.files, manifest.keys)
         chunks = dict(manifest.chunks)
-        for number, (result, _, _, _) in updates.items():
-            chunks.pop(render_key(renderer, live.results[number]), None)
-        write_figures(site, renderer, changed)
-        for number, (result, records, _, _) in updates.items():
-            chunks[render_key(renderer, result)] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
-        counted = any(getattr(b, name) != getattr(a, name) for b, (a, _, _) in zip(before_edit, changed) for name in COUNTED)
-        write_pages(site, renderer, before_edit + [summary for summary, _, _ in changed], counted)
-        for path, data in data_files(renderer, urls=False):
+        for number in files.gone:
+            chunks.pop(render_key(live.renderer, live.results[number]), None)
+        write_figures(site, renderer, change.pages)
+        for number, (result, records) in change.new.items():
+            chunks[render_key(renderer, results[number])] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
+        counted = bool(removed or added) or any(
+            figure_lists(b) != figure_lists(a) or b.gene_set_species != a.gene_set_species
+            for b, a in zip(change.before, (index.figures[b.figid] for b in change.before if b.figid in index.figures)))
+        jobs = [job for summary in change.before + [s for s, _, _ in change.pages] for job in pages_showing(renderer, summary)]
+        if structural:
+            jobs += structure_jobs(live.index, renderer, lists, added)
+        elif counted:
+            jobs += counting_page_jobs(renderer)
+        written = write_pages(site, jobs)
+        for path, data in data_files(renderer, urls=structural):
             site.write(path, data)
-        update = search.update(search_pairs)
+            written.add(path)
+        update = live.search.update(change.search_pairs, len(removed), change.added_search)
         for path, data in update.written.items():
             site.write(path, data)
         for path in update.removed:
             site.drop(path)
+        for path in dropped_files(live.index, index, lists, manifest.files, removed) if structural else ():
+            if path not in written:
+                site.drop(path)
         site.commit()
-    for number in updates:
+    for number in files.gone:
         forget_chunk(warm, live.results[number].key)
-    chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in {live.stamps[n] for n in updates}}
-    for number, (result, _, stamp, _) in updates.items():
-        live.stamps[number] = stamp
-        chunk_keys[stamp] = result.key
-    live.results, live.index = results, index
+    gone_stamps = {live.stamps[n] for n in files.gone}
+    chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in gone_stamps}
+    for number in change.new:
+        chunk_keys[change.stamps[number]] = results[number].key
+    if files.chunks is not live.chunks or files.sources.tables is not live.sources.tables:
+        live.chunk_of = None  # made again once the browser was told (prepare)
+        warm.later.append(partial(prepare, live))
+    elif change.new:
+        for number in change.new:
+            for path in files.chunks[number]:
+                live.chunk_of[os.path.abspath(path)] = number
+    if removed or added or change.change.replaced:
+        live.rank = None
+    live.sources, live.chunks, live.stamps, live.results, live.index = files.sources, files.chunks, change.stamps, results, index
+    live.renderer = renderer
     warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
-                                   site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_downloads
+                                   site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_collection_files
     warm.unsaved = True
-    new_chunks = [(result.key, records) for result, records, _, _ in updates.values()]
+    new_chunks = [(result.key, records) for result, records in change.new.values()]
     warm.later.append(partial(store_download_parts, live, warm, store, new_chunks))
     warm.when_idle = partial(write_collection_files, live, warm, partial(download_parts, results, index, store, config))
     report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
-                         warnings=warnings, written=len(site.staged), removed=len(site.removed()),
-                         edited=True)
+                         warnings=warnings, written=len(site.staged), removed=len(site.removed()), edited=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def page_names(index: SiteIndex, kind: str) -> dict[str, str]:
+    return {listing.key: listing.slug for listing in getattr(index, kind)}
+
+
+def structure_jobs(before: SiteIndex, r: Renderer, lists: dict[str, set[str]], added: tuple[FigureSummary, ...]) -> list:
+    """When figures come or go, or lists are made, emptied or renamed: the pages that are neither
+    a figure's nor a list's (counts, browse pages ...), the changed lists' pages and the new
+    redirect pages."""
+    jobs = collection_page_jobs(r)
+    for kind, keys in lists.items():
+        jobs += [LIST_JOBS[kind](r, listing) for listing in getattr(r.index, kind) if listing.key in keys]
+    if "genes" in lists:
+        old = set(gene_redirects(before.genes))
+        jobs += [partial(r.gene_redirect_page, name, slug) for name, slug in gene_redirects(r.index.genes) if (name, slug) not in old]
+    new = {figure.figid for figure in added}
+    jobs += [partial(r.redirect_page, path, figid) for path, figid in r.index.redirects if figid in new]
+    return jobs
+
+
+def dropped_files(before: SiteIndex, after: SiteIndex, lists: dict[str, set[str]], files: dict, removed: frozenset[str]) -> list[str]:
+    """What a structural edit may leave behind: the removed figures' pages, tables and redirects,
+    the pages of lists emptied or renamed, gene redirects gone, and browse, gene index and
+    sitemap pages past the new last one (those are all written again, see structure_jobs)."""
+    paths = []
+    for figid in removed:
+        paths += [f"figures/{figid}.html", *downloads.table_paths(figid)]
+    paths += [redirect_file(path, figid) for path, figid in before.redirects if figid in removed]
+    for kind, keys in lists.items():
+        slugs = {listing.key: listing.slug for listing in getattr(after, kind) if listing.key in keys}
+        paths += [f"{kind}/{l.slug}.html" for l in getattr(before, kind) if l.key in keys and slugs.get(l.key) != l.slug]
+    if "genes" in lists:
+        now = set(gene_redirects(after.genes))
+        paths += [f"genes/{name}.html" for name, slug in gene_redirects(before.genes) if (name, slug) not in now]
+    paths += [path for path in files if path.startswith(("browse/", "gene-index/")) or SITEMAP.fullmatch(path)]
+    return paths
+
+
+SITEMAP = re.compile(r"sitemap-[0-9]+\.xml")
 
 
 def prepare(live: LiveSite) -> None:
@@ -322,16 +449,16 @@ def chunk_files(index, records) -> list[str]:
     return paths
 
 
-def write_pages(site: StagedSite, renderer: Renderer, summaries: list[FigureSummary], counts: bool) -> None:
-    """The pages that show the figures (as they were and as they are), and with counts, the
-    pages that count figures per organism or gene."""
+def write_pages(site: StagedSite, jobs: list) -> set[str]:
+    """Render each job's page once (the first job for a path wins; they are the same page) and
+    stage it when its key or bytes changed; returns the paths."""
     done: set[str] = set()
-    jobs = [job for summary in summaries for job in pages_showing(renderer, summary)]
-    for job in jobs + (counting_page_jobs(renderer) if counts else []):
+    for job in jobs:
         page = job()
         if page.path not in done:
             done.add(page.path)
             site.record_all([stage_page(site.staging, site.previous, page)])
+    return done
 
 
 def forget_chunk(warm: WarmState, key: str) -> None:
@@ -361,10 +488,14 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
     try:
         with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
             site.carry_over(manifest.files, manifest.keys)
+            written = set()
             for path, data in downloads.collection_files(parts):
                 site.write(path, data)
+                written.add(path)
                 if interrupted():
                     raise GiveWay
+            for path in [p for p in site.files if collection_file(p) and p not in written]:
+                site.drop(path)  # e.g. the gene sets of a species no figure has any more
             if live.analysis_stale:
                 write_analysis_files(site, live.search.records)
             if interrupted():
@@ -376,6 +507,11 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
     manifest.files = site.files
     manifest.search_key = search_key(live.code, live.results, live.index)
     return True
+
+
+def collection_file(path: str) -> bool:
+    """Whether downloads.collection_files makes the file: the downloads and the JSON API (not its page)."""
+    return path.startswith("downloads/") or path.startswith("json/") and not path.endswith(".html")
 
 
 def write_analysis_files(site: StagedSite, records: list[SearchRecord]) -> None:

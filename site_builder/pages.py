@@ -28,14 +28,21 @@ def render_site_pages(r: Renderer) -> Iterator[Rendered]:
 def site_page_jobs(r: Renderer) -> list[PageJob]:
     """Every page but the figure pages, as jobs that render one page each (workers share them out)."""
     index = r.index
-    jobs: list[PageJob] = [r.home, all_figures_job(r)]
-    jobs += [organism_job(r, l) for l in index.organisms]
+    jobs: list[PageJob] = [organism_job(r, l) for l in index.organisms]
     jobs += [gene_job(r, l) for l in index.genes]
-    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(index.genes)]
     jobs += [year_job(r, l) for l in index.years]
     jobs += [journal_job(r, l) for l in index.journals]
-    jobs += counting_page_jobs(r)
+    jobs += [partial(r.gene_redirect_page, old, name) for old, name in gene_redirects(index.genes)]
     jobs += [partial(r.redirect_page, old_path, figid) for old_path, figid in index.redirects]
+    return jobs + collection_page_jobs(r)
+
+
+def collection_page_jobs(r: Renderer) -> list[PageJob]:
+    """The pages that are neither a figure's, a list's nor a redirect: what a figure added or
+    removed may change (home, counts, browse pages, the figure count in the search box ...)."""
+    index = r.index
+    jobs: list[PageJob] = [r.home, all_figures_job(r)]
+    jobs += counting_page_jobs(r)
     jobs += [partial(r.content_page, page) for page in index.pages]
     jobs += [
         partial(r.simple, "search.html", "search.html", "Search", f"Search {len(index.figures)} pathway figures by gene, organism, title or caption."),
@@ -44,8 +51,7 @@ def site_page_jobs(r: Renderer) -> list[PageJob]:
         partial(r.simple, "404.html", "404.html", "Page not found"),
         partial(json_api_page, r),
     ]
-    jobs += browse_page_jobs(r)
-    return jobs
+    return jobs + browse_page_jobs(r)
 
 
 def counting_page_jobs(r: Renderer) -> list[PageJob]:
@@ -85,6 +91,9 @@ def journal_job(r: Renderer, listing: Listing) -> PageJob:
 def gene_job(r: Renderer, listing: Listing) -> PageJob:
     return partial(r.listing_page, "genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)),
                    shown=GENE_PAGE_SHOWN)
+
+
+LIST_JOBS = {"organisms": organism_job, "genes": gene_job, "years": year_job, "journals": journal_job}  # by index.LIST_KINDS
 
 
 def pages_showing(r: Renderer, figure: FigureSummary) -> list[PageJob]:

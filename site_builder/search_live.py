@@ -6,8 +6,9 @@ so a file that does not match its name is refused): each term shard is split int
 entries, left encoded. An edit re-scores the changed records (search.term_scores), decodes
 the posting lists of the terms whose score changed, puts the new scores in, and encodes them
 again; the shards are then cut as search.term_shards cuts them, and only shards with new bytes
-are written. Edits that move doc ids (a figure added, removed, or given another year) are the
-clean build's to do.
+are written. Newest figures may come and go (their doc ids are the last ones); an edit that
+moves other doc ids, or makes or empties an organism's list (organisms are numbered by name),
+is the clean build's to do.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from itertools import islice
 from pathlib import Path
 
 from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, encode_postings,
-                     term_scores, term_shards, to_json, varint, varints)
+                     term_scores, term_shards, to_json, varint, varints, year_ranges)
 
 MANIFEST = "manifest.json"
 
@@ -109,20 +110,39 @@ class LiveSearch:
         self.organism_ids = {row[0]: number for number, row in enumerate(self.manifest["organisms"])}
         self.emptied = False  # a term lost its last posting (drop_empty takes it out)
 
-    def update(self, changed: list[tuple[SearchRecord, SearchRecord]]) -> SearchFiles:
-        """Apply (old, new) record pairs that keep their doc ids (same url, year, PMC id and
-        organisms); returns the files to write and remove."""
+    def update(self, changed: list[tuple[SearchRecord, SearchRecord]], removed: int = 0,
+               added: list[SearchRecord] | None = None) -> SearchFiles:
+        """Apply (old, new) record pairs that keep their doc ids (same url and place), take out
+        the `removed` newest docs and append `added` (oldest first); returns the files to write
+        and remove."""
         docs: set[int] = set()
         touched: list[bytes] = []  # the changed terms' sort keys
+
+        def score(doc: int, before: SearchRecord | None, after: SearchRecord | None) -> None:
+            old, new = term_scores(before) if before else {}, term_scores(after) if after else {}
+            for term in old.keys() | new.keys():
+                if old.get(term) != new.get(term):
+                    self.set_score(term, doc, new.get(term, 0))
+                    touched.append(_utf16(term))
+
+        count = len(self.records)
+        gone = self.records[count - removed:]
+        for doc in range(count - removed, count):
+            score(doc, self.records[doc], None)
+            del self.doc_of[self.records[doc].url]
+        del self.records[count - removed:]
         for old, new in changed:
             doc = self.doc_of[old.url]
             docs.add(doc)
             self.records[doc] = new
-            before, after = term_scores(old), term_scores(new)
-            for term in before.keys() | after.keys():
-                if before.get(term) != after.get(term):
-                    self.set_score(term, doc, after.get(term, 0))
-                    touched.append(_utf16(term))
+            score(doc, old, new)
+        for record in added or ():
+            self.doc_of[record.url] = len(self.records)
+            score(len(self.records), None, record)
+            self.records.append(record)
+        shards = {doc // DOCS_PER_SHARD for doc in docs}
+        if removed or added:  # from the shard of the first doc that came or went to the last one now
+            shards.update(range((count - removed) // DOCS_PER_SHARD, -(-len(self.records) // DOCS_PER_SHARD)))
         old_terms = [name for _, name in self.manifest["termShards"]]
         old_docs = list(self.manifest["docShards"])
         self.drop_empty()
@@ -132,23 +152,29 @@ class LiveSearch:
             if data:
                 written[f"{INDEX_DIR}/terms/{name}.bin"] = data
         term_files = [[first, name] for first, name, _ in term_files]
-        doc_files = list(old_docs)
-        for shard in sorted({doc // DOCS_PER_SHARD for doc in docs}):
+        doc_files = old_docs[:-(-len(self.records) // DOCS_PER_SHARD)]
+        for shard in sorted(shards):
             start = shard * DOCS_PER_SHARD
             rows = [doc_row(r, self.organism_ids) for r in self.records[start:start + DOCS_PER_SHARD]]
             data = to_json(rows)
+            if shard == len(doc_files):
+                doc_files.append("")
             doc_files[shard] = content_name(data)
             written[f"{INDEX_DIR}/docs/{doc_files[shard]}.json"] = data
         old_organisms = [name for _, _, name in self.manifest["organisms"]]
-        organism_rows = self.organism_rows({o for old, new in changed for o in set(old.organisms) ^ set(new.organisms)}, written)
-        self.manifest = {**self.manifest, "termShards": term_files, "docShards": doc_files, "organisms": organism_rows}
+        moved = {o for old, new in changed for o in set(old.organisms) ^ set(new.organisms)}
+        moved |= {o for record in (*gone, *(added or ())) for o in record.organisms}
+        organism_rows = self.organism_rows(moved, written)
+        years = year_ranges(self.records) if removed or added or any(old.year != new.year for old, new in changed) else self.manifest["years"]
+        self.manifest = {**self.manifest, "docs": len(self.records), "termShards": term_files, "docShards": doc_files,
+                         "organisms": organism_rows, "years": years}
         written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(self.manifest)
         kept_terms, kept_docs = {name for _, name in term_files}, set(doc_files)
         kept_organisms = {name for _, _, name in organism_rows}
-        removed = [f"{INDEX_DIR}/terms/{name}.bin" for name in old_terms if name not in kept_terms]
-        removed += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
-        removed += [f"{INDEX_DIR}/organisms/{name}.bin" for name in old_organisms if name not in kept_organisms]
-        return SearchFiles(written, sorted(set(removed)))
+        removed_files = [f"{INDEX_DIR}/terms/{name}.bin" for name in old_terms if name not in kept_terms]
+        removed_files += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
+        removed_files += [f"{INDEX_DIR}/organisms/{name}.bin" for name in old_organisms if name not in kept_organisms]
+        return SearchFiles(written, sorted(set(removed_files)))
 
     def organism_rows(self, organisms: set[str], written: dict[str, bytes]) -> list[list]:
         """The manifest's [name, count, file] rows, the given organisms' doc lists made anew
@@ -159,6 +185,8 @@ class LiveSearch:
         for name, count, file in self.manifest["organisms"]:
             if name in organisms:
                 docs = [doc for doc, record in enumerate(self.records) if name in record.organisms]
+                if not docs:
+                    raise Unusable("an organism lost its last figure in the search index")
                 data = varints(deltas(docs))
                 count, file = len(docs), content_name(data)
                 written[f"{INDEX_DIR}/organisms/{file}.bin"] = data

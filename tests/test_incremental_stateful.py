@@ -64,6 +64,7 @@ ORGANISMS = ["Homo sapiens", "Mus musculus", "Rattus norvegicus", "Danio rerio",
 GENES = ["TP53", "EGFR", "AKT1", "MAPK1", "TNF", "IL6", "BRCA1", "Tp53"]  # TNF is also in a seed record
 CHEMICALS = ["ATP", "Glucose", "Calcium", "Dopamine"]
 YEARS = ["1999", "2005", "2020", "2021"]  # all four characters: year edits keep the size
+NEWEST_YEAR = "2031"  # of records added as the newest
 JOURNALS = ["Cell", "Nature", "Int J Mol Sci", "CELL"]  # CELL and Cell: one slug
 WORDS = ["Wnt", "signaling", "apoptosis", "insulin", "pathway", "kinase", "cascade", "in", "liver", "neurons"]
 SITE_TITLES = ["Pathway Figure OCR", "Figures", "PFOCR mirror"]
@@ -381,14 +382,18 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
 
     # --- records --------------------------------------------------------------------------------
 
-    @rule(spec=records, data=st.data(), mode=modes)
-    def add_record(self, spec: dict[str, Any], data: st.DataObject, mode: str) -> None:
+    @rule(spec=records, data=st.data(), mode=modes, newest=st.booleans())
+    def add_record(self, spec: dict[str, Any], data: st.DataObject, mode: str, newest: bool) -> None:
+        """newest: a paper newer than all others (the usual addition, which keeps every doc id)."""
         free = self.free_figids()
         if not free:
             return
-        figid = data.draw(st.sampled_from(free), label="new figid")
+        if newest:
+            figid = max(free, key=lambda f: int(f.split("__")[0].removeprefix("PMC")))
+        else:
+            figid = data.draw(st.sampled_from(free), label="new figid")
         fields: dict[str, Any] = {"figid": figid, "figtitle": spec["title"], "pmcid": figid.split("__")[0],
-                                  "filename": figid.split("__")[1] + ".jpg", "year": spec["year"],
+                                  "filename": figid.split("__")[1] + ".jpg", "year": NEWEST_YEAR if newest else spec["year"],
                                   "journal_title": spec["journal"], "organisms": spec["organisms"]}
         record = Record(fields, spec["body"])
         self.set_genes(record, spec["genes"], spec["genes_in"])
@@ -415,7 +420,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
         del self.records[record.figid]
         self.write(self.content / "figures" / f"{record.figid}.md", None)
         for table in (self.content / "data").glob(f"{record.figid}-*.tsv"):
-            table.unlink()
+            self.write(table, None)
         self.build_and_check()
 
     @precondition(lambda self: self.editable())
@@ -428,9 +433,10 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
             return
         new = data.draw(st.sampled_from(free), label="renamed to")
         old = record.figid
-        (self.content / "figures" / f"{old}.md").unlink()
+        self.write(self.content / "figures" / f"{old}.md", None)
         for table in sorted((self.content / "data").glob(f"{old}-*.tsv")):
             table.rename(table.with_name(new + table.name[len(old):]))
+            self.saved |= {table, table.with_name(new + table.name[len(old):])}  # as a watcher reports a move
         del self.records[old]
         record.fields["figid"] = new
         record.fields["pmcid"] = new.split("__")[0]
@@ -518,7 +524,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
         figid = data.draw(st.sampled_from(sorted(self.orphans)), label="figid")
         self.orphans.discard(figid)
         for table in (self.content / "data").glob(f"{figid}-*.tsv"):
-            table.unlink()
+            self.write(table, None)
         self.build_and_check()
 
     @precondition(lambda self: self.editable())
@@ -586,7 +592,7 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
     def remove_template_override(self, data: st.DataObject) -> None:
         overrides = sorted(p.name for p in (self.project / "templates").iterdir())
         if overrides:
-            (self.project / "templates" / data.draw(st.sampled_from(overrides), label="template")).unlink()
+            self.write(self.project / "templates" / data.draw(st.sampled_from(overrides), label="template"), None)
         else:
             (self.project / "templates").rmdir()  # no templates/ folder at all
         self.build_and_check()
