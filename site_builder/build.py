@@ -93,6 +93,7 @@ class LiveSite:
     rank: dict[str, int] | None = None  # figid -> its place in the site's order (live.live_rank)
     names: Any = None  # index.IndexNames: the folded figids and redirect claims (made on the first figure added)
     analysis_stale: bool = False  # an edit changed the Analyse page's data; written when idle
+    sitemaps_stale: bool = False  # an edit added or removed pages; the sitemaps are written when idle
 
 
 @dataclass(slots=True)

@@ -16,13 +16,13 @@ newer than all others (the usual case: a new paper), the removal of the newest o
   page that is neither a figure's nor a list's (pages.collection_page_jobs), the changed
   lists' and the redirects, and the pages left behind are removed. Each page is still
   compared by the key of its inputs, as a build compares it, and each file by its bytes;
-- the feed (and the sitemaps when pages come or go) and the search shards holding the
-  figures' terms, doc rows and organisms are written again (search_live.py);
+- the feed and the search shards holding the figures' terms, doc rows and organisms are
+  written again (search_live.py);
 - the files go in with the journal a build commits with, and the manifest in memory is
   updated. What nobody looks at right after a save waits: serve runs WarmState.flush once
   the browser was told (the chunks' cache entries and download parts), and when no save came
-  for a while, the downloads, JSON API and Analyse data (a commit of their own) and the
-  manifest on disk.
+  for a while, the downloads, JSON API, Analyse data and sitemaps (a commit of their own) and
+  the manifest on disk.
 
 Anything else returns None, and the caller runs build(): a template, static file, page or
 config edit, a record with errors, a figure that moves in the site's order or changes its
@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from . import analysis, cache, downloads
+from . import analysis, cache, downloads, feeds
 from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, chunk_paths,
                     chunk_stamp, download_parts, existing_nav, figure_key, outsized_records, parse_chunk, record_inputs,
                     render_key, search_key, search_records, shared_strings, CHUNK_ENTRIES)
@@ -222,7 +222,8 @@ def edit(live: LiveSite, warm: WarmState, files: FileChanges, started: float) ->
     if found is None:
         return None
     change, before, pages, search_pairs, added_search = found
-    update = update_index(live.index, change, live_rank(live), live.names or IndexNames.of(live.index))
+    live.names = live.names or IndexNames.of(live.index)
+    update = update_index(live.index, change, live_rank(live), live.names)
     if update is None:
         return None
     index, lists = update
@@ -231,7 +232,6 @@ def edit(live: LiveSite, warm: WarmState, files: FileChanges, started: float) ->
             index.figures[summary.figid] = summary
     if {l.key for l in index.organisms} != {l.key for l in live.index.organisms}:
         return None  # organisms are numbered by name in the search index: a build renumbers them
-    live.names = live.names or IndexNames.of(live.index)
     the_edit = Edit(files, results, stamps, new, change, before, pages, search_pairs, added_search)
     return commit_edit(live, warm, store, the_edit, index, lists, started)
 
@@ -313,6 +313,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     # the same organism and gene pages: the figure pages link them by the same names
     renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
     structural = bool(removed or added or reshaped)
+    shape = Reshape(live.index, lists, reshaped, added, removed)
     output = live.output
     cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
     with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
@@ -328,19 +329,19 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
             for b, a in zip(change.before, (index.figures[b.figid] for b in change.before if b.figid in index.figures)))
         jobs = [job for summary in change.before + [s for s, _, _ in change.pages] for job in pages_showing(renderer, summary)]
         if structural:
-            jobs += structure_jobs(live.index, renderer, lists, added)
+            jobs += structure_jobs(shape, renderer)
         elif counted:
             jobs += counting_page_jobs(renderer)
         written = write_pages(site, jobs)
-        for path, data in data_files(renderer, urls=structural):
+        for path, data in data_files(renderer, urls=False):
             site.write(path, data)
-            written.add(path)
+        live.sitemaps_stale |= structural  # the search engines' files follow when serve is idle
         update = live.search.update(change.search_pairs, len(removed), change.added_search)
         for path, data in update.written.items():
             site.write(path, data)
         for path in update.removed:
             site.drop(path)
-        for path in dropped_files(live.index, index, lists, manifest.files, removed) if structural else ():
+        for path in dropped_files(shape, index, manifest.files) if structural else ():
             if path not in written:
                 site.drop(path)
         site.commit()
@@ -378,36 +379,58 @@ def page_names(index: SiteIndex, kind: str) -> dict[str, str]:
     return {listing.key: listing.slug for listing in getattr(index, kind)}
 
 
-def structure_jobs(before: SiteIndex, r: Renderer, lists: dict[str, set[str]], added: tuple[FigureSummary, ...]) -> list:
+@dataclass(slots=True)
+class Reshape:
+    """How a structural edit changes the site's pages besides the figures' own."""
+
+    before: SiteIndex
+    lists: dict[str, set[str]]  # list kind -> keys whose list changed
+    reshaped: set[str]  # list kinds whose keys or page names changed
+    added: tuple[FigureSummary, ...]
+    removed: frozenset[str]
+
+    def gene_redirects(self, after: SiteIndex) -> tuple[set, set]:
+        """The redirects of gene pages to their new names, before and after (they follow the symbols)."""
+        if "genes" not in self.reshaped:
+            return set(), set()
+        return set(gene_redirects(self.before.genes)), set(gene_redirects(after.genes))
+
+    def browse_changed(self, after: SiteIndex) -> bool:
+        return any(figure.wpid or figure.ndex for figure in (*self.added, *(self.before.figures[f] for f in self.removed)))
+
+
+def structure_jobs(shape: Reshape, r: Renderer) -> list:
     """When figures come or go, or lists are made, emptied or renamed: the pages that are neither
     a figure's nor a list's (counts, browse pages ...), the changed lists' pages and the new
     redirect pages."""
     jobs = collection_page_jobs(r)
-    for kind, keys in lists.items():
+    for kind, keys in shape.lists.items():
         jobs += [LIST_JOBS[kind](r, listing) for listing in getattr(r.index, kind) if listing.key in keys]
-    if "genes" in lists:
-        old = set(gene_redirects(before.genes))
-        jobs += [partial(r.gene_redirect_page, name, slug) for name, slug in gene_redirects(r.index.genes) if (name, slug) not in old]
-    new = {figure.figid for figure in added}
-    jobs += [partial(r.redirect_page, path, figid) for path, figid in r.index.redirects if figid in new]
+    old, new = shape.gene_redirects(r.index)
+    jobs += [partial(r.gene_redirect_page, name, slug) for name, slug in sorted(new - old)]
+    added = {figure.figid for figure in shape.added}
+    jobs += [partial(r.redirect_page, path, figid) for path, figid in r.index.redirects if figid in added]
     return jobs
 
 
-def dropped_files(before: SiteIndex, after: SiteIndex, lists: dict[str, set[str]], files: dict, removed: frozenset[str]) -> list[str]:
+def dropped_files(shape: Reshape, after: SiteIndex, files: dict) -> list[str]:
     """What a structural edit may leave behind: the removed figures' pages, tables and redirects,
-    the pages of lists emptied or renamed, gene redirects gone, and browse, gene index and
-    sitemap pages past the new last one (those are all written again, see structure_jobs)."""
+    the pages of lists emptied or renamed, gene redirects gone, and browse and gene index pages
+    past the new last one (those are all written again, see structure_jobs)."""
+    before, removed = shape.before, shape.removed
     paths = []
     for figid in removed:
         paths += [f"figures/{figid}.html", *downloads.table_paths(figid)]
-    paths += [redirect_file(path, figid) for path, figid in before.redirects if figid in removed]
-    for kind, keys in lists.items():
-        slugs = {listing.key: listing.slug for listing in getattr(after, kind) if listing.key in keys}
-        paths += [f"{kind}/{l.slug}.html" for l in getattr(before, kind) if l.key in keys and slugs.get(l.key) != l.slug]
-    if "genes" in lists:
-        now = set(gene_redirects(after.genes))
-        paths += [f"genes/{name}.html" for name, slug in gene_redirects(before.genes) if (name, slug) not in now]
-    paths += [path for path in files if path.startswith(("browse/", "gene-index/")) or SITEMAP.fullmatch(path)]
+    if removed:
+        paths += [redirect_file(path, figid) for path, figid in before.redirects if figid in removed]
+    for kind in shape.reshaped:
+        slugs = page_names(after, kind)
+        paths += [f"{kind}/{l.slug}.html" for l in getattr(before, kind) if l.key in shape.lists[kind] and slugs.get(l.key) != l.slug]
+    old, new = shape.gene_redirects(after)
+    paths += [f"genes/{name}.html" for name, _ in old - new]
+    folders = ("gene-index/",) * ("genes" in shape.reshaped) + ("browse/",) * shape.browse_changed(after)
+    if folders:
+        paths += [path for path in files if path.startswith(folders)]
     return paths
 
 
@@ -494,7 +517,11 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
                 written.add(path)
                 if interrupted():
                     raise GiveWay
-            for path in [p for p in site.files if collection_file(p) and p not in written]:
+            if live.sitemaps_stale:
+                for path, data in feeds.sitemaps(live.index, live.config):
+                    site.write(path, data)
+                    written.add(path)
+            for path in [p for p in site.files if collection_file(p, live.sitemaps_stale) and p not in written]:
                 site.drop(path)  # e.g. the gene sets of a species no figure has any more
             if live.analysis_stale:
                 write_analysis_files(site, live.search.records)
@@ -503,15 +530,17 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
             site.commit()
     except GiveWay:
         return False  # nothing was committed: done the next time serve is idle
-    live.analysis_stale = False
+    live.analysis_stale = live.sitemaps_stale = False
     manifest.files = site.files
     manifest.search_key = search_key(live.code, live.results, live.index)
     return True
 
 
-def collection_file(path: str) -> bool:
-    """Whether downloads.collection_files makes the file: the downloads and the JSON API (not its page)."""
-    return path.startswith("downloads/") or path.startswith("json/") and not path.endswith(".html")
+def collection_file(path: str, sitemaps: bool) -> bool:
+    """Whether the idle commit makes the file: the downloads and the JSON API (not its page), and
+    with sitemaps, the sitemaps (not their index, sitemap.xml, which always exists)."""
+    return path.startswith("downloads/") or path.startswith("json/") and not path.endswith(".html") or (
+        sitemaps and SITEMAP.fullmatch(path) is not None)
 
 
 def write_analysis_files(site: StagedSite, records: list[SearchRecord]) -> None:

@@ -114,8 +114,8 @@ def test_new_genes_and_gene_lists_that_stay_take_the_edit_path(project):
 
 
 @pytest.mark.parametrize("pattern, replacement", [
-    (r"^year: .*$", "year: '1999'"),  # moves the figure in every list
-    (r"^(organisms:)", r"\1\n- Xenopus laevis"),  # a new organism page
+    (r"^year: .*$", "year: '1999'"),  # moves the figure in every list: other figures' doc ids change
+    (r"^(organisms:)", r"\1\n- Xenopus laevis"),  # a new organism: the search index renumbers organisms
 ])
 def test_an_edit_that_moves_a_figure_runs_a_build(project, pattern, replacement):
     serve = Serve(project)
@@ -126,15 +126,88 @@ def test_an_edit_that_moves_a_figure_runs_a_build(project, pattern, replacement)
     serve.matches_clean_build()
 
 
-def test_a_new_file_runs_a_build(project):
-    serve = Serve(project)
-    source = record(project, 1)
-    copy = source.with_name("PMC9999999__new-g001.md")
+def newest(serve: Serve) -> Path:
+    live = serve.rebuilder.warm.live
+    return Path(live.index.figures[live.index.newest_first[0]].source)
+
+
+def copy_record(source: Path, figid: str, year: str) -> Path:
+    """A new record from another, as a curator makes one: new figid and paper, no aliases."""
+    copy = source.with_name(f"{figid}.md")
     text = re.sub(r"^(figid_alias|redirect_from):.*\n(  - .*\n|- .*\n)*", "", source.read_text(encoding="utf-8"), flags=re.M)
-    copy.write_text(text.replace(source.stem, copy.stem), encoding="utf-8")
+    text = text.replace(source.stem, copy.stem).replace(source.stem.split("__")[0], figid.split("__")[0])
+    copy.write_text(re.sub(r"^year: .*$", f"year: '{year}'", text, count=1, flags=re.M), encoding="utf-8")
+    return copy
+
+
+def test_a_record_older_than_the_newest_runs_a_build(project):
+    serve = Serve(project)
+    copy = copy_record(record(project, 1), "PMC9999999__new-g001", "2003")
     report = serve.save(copy)
     assert not report.edited
     assert (project / "out" / "figures" / f"{copy.stem}.html").exists()
+    serve.matches_clean_build()
+
+
+def test_a_new_paper_takes_the_edit_path_with_its_tables_genes_and_journal(project):
+    serve = Serve(project)
+    source = newest(serve)
+    copy = copy_record(source, "PMC9999999__new-g001", "2031")
+    edit(copy, r"^journal_title: .*$", "journal_title: A Journal Nobody Had")
+    tables = []
+    for table in (project / "content" / "data").glob(f"{source.stem}-*.tsv"):
+        tables.append(table.with_name(copy.stem + table.name[len(source.stem):]))
+        tables[-1].write_text(table.read_text(encoding="utf-8") + "ZZNEW1\tZZNEW1\t\t\n" * table.name.endswith("-genes.tsv"),
+                              encoding="utf-8")
+    report = serve.save(copy, *tables)
+    assert report.edited
+    out = project / "out"
+    assert (out / "figures" / f"{copy.stem}.html").exists()
+    assert (out / "journals" / "a-journal-nobody-had.html").exists()
+    assert copy.stem in (out / "index.html").read_text(encoding="utf-8")
+    serve.matches_clean_build()
+    report = serve.save(*remove(copy, *tables))  # and gone again: the newest figure
+    assert report.edited
+    assert not (out / "figures" / f"{copy.stem}.html").exists()
+    assert not (out / "journals" / "a-journal-nobody-had.html").exists()
+    serve.matches_clean_build()
+
+
+def remove(*paths: Path) -> tuple[Path, ...]:
+    for path in paths:
+        path.unlink()
+    return paths
+
+
+def test_removing_the_newest_figures_takes_the_edit_path_and_others_run_a_build(project):
+    serve = Serve(project)
+    first = newest(serve)
+    assert serve.save(*remove(first, *(project / "content" / "data").glob(f"{first.stem}-*.tsv"))).edited
+    serve.matches_clean_build()
+    oldest = Path(serve.rebuilder.warm.live.index.figures[serve.rebuilder.warm.live.index.newest_first[-1]].source)
+    assert not serve.save(*remove(oldest, *(project / "content" / "data").glob(f"{oldest.stem}-*.tsv"))).edited
+    serve.matches_clean_build()
+
+
+def test_a_table_added_to_a_record_takes_the_edit_path(project):
+    serve = Serve(project)
+    path = next(p for p in sorted((project / "content" / "figures").glob("*.md"))
+                if not (project / "content" / "data" / f"{p.stem}-diseases.tsv").exists())
+    table = project / "content" / "data" / f"{path.stem}-diseases.tsv"
+    table.write_text("word\tname\tidentifier\nasthma\tAsthma\tMESH:D001249\n", encoding="utf-8")
+    report = serve.save(table)
+    assert report.edited
+    serve.matches_clean_build()
+    assert serve.save(*remove(table)).edited
+    serve.matches_clean_build()
+
+
+def test_an_editor_scratch_file_is_not_an_input(project):
+    serve = Serve(project)
+    path = record(project, 1)
+    scratch = path.with_name("4913")  # vim checks it may write the folder with this file
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Saved by vim \1")
+    assert serve.save(path, scratch).edited
     serve.matches_clean_build()
 
 
