@@ -23,9 +23,12 @@ from screenshots import CHROMIUM, local_only
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
 
 WAIT = 30.0  # seconds, for the server to come up and for each change to show
-# A record without tables (deleting its one file deletes it) on the Homo sapiens page with others.
-FIGID = "PMC9900007__mb2200001005"
-TITLE_WORDS = "IGF-I receptor signaling"  # its title: "IGF-I receptor signaling to Ras–MAPK and PI3K–Akt pathways"
+# Records on the Homo sapiens page with others: the oldest, without tables (serve rebuilds: every
+# newer figure's search doc id changes), and the newest, with its tables (serve's edit path).
+RECORDS = [
+    ("PMC9900007__mb2200001005", "IGF-I receptor signaling"),  # "IGF-I receptor signaling to Ras–MAPK and PI3K–Akt pathways"
+    ("PMC9900001__ijms-25-01234-g002", "inflammasome priming"),  # "TNF-α–induced NF-κB activation, inflammasome priming ..."
+]
 ORGANISM_PAGE = "organisms/homo-sapiens.html"
 STATUS = "#search-status"
 
@@ -96,13 +99,16 @@ def search_results(page, url: str, query: str) -> tuple[str, list[str]]:
     return status, links
 
 
-def test_a_deleted_record_leaves_its_organism_page_and_the_search(server, browser_page):
+@pytest.mark.parametrize("figid, title_words", RECORDS)
+def test_a_deleted_record_leaves_its_organism_page_and_the_search(server, browser_page, figid, title_words):
     from playwright.sync_api import expect
 
     url, project, log = server
     page = browser_page
+    FIGID, TITLE_WORDS = figid, title_words  # noqa: N806
     record = project / "content" / "figures" / f"{FIGID}.md"
-    assert record.exists() and not list((project / "content" / "data").glob(f"{FIGID}-*"))
+    tables = list((project / "content" / "data").glob(f"{FIGID}-*"))
+    assert record.exists()
 
     # before: the search finds the record by its title's words
     status, links = search_results(page, url, TITLE_WORDS)
@@ -118,7 +124,8 @@ def test_a_deleted_record_leaves_its_organism_page_and_the_search(server, browse
     page.wait_for_function("window.LiveReload !== undefined && window.LiveReload.connector.protocol > 0")
     page.evaluate("window.__before_delete = true")  # gone once the page reloads itself
 
-    record.unlink()
+    for path in (*tables, record):  # as `git rm` or a file manager removes them: one after another
+        path.unlink()
 
     # the open tab reloads by itself and no longer lists the record; the others stay
     try:
