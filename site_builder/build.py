@@ -15,6 +15,7 @@ pages and writes what changed (write.StagedSite).
 """
 from __future__ import annotations
 
+import bisect
 import importlib.resources
 import os
 import sys
@@ -236,14 +237,34 @@ def chunk_paths(paths: Sequence[Path]) -> list[tuple[Path, ...]]:
     chunks: list[tuple[Path, ...]] = []
     current: list[Path] = []
     for path in paths:
-        boundary = zlib.crc32(path.name.encode("utf-8")) % CHUNK_TARGET == 0
-        if current and (boundary or len(current) >= CHUNK_MAX):
+        if current and (starts_chunk(path) or len(current) >= CHUNK_MAX):
             chunks.append(tuple(current))
             current = []
         current.append(path)
     if current:
         chunks.append(tuple(current))
     return chunks
+
+
+def starts_chunk(path: Path) -> bool:
+    return zlib.crc32(path.name.encode("utf-8")) % CHUNK_TARGET == 0
+
+
+def rechunk(chunks: list[tuple[Path, ...]], added: Sequence[Path], removed: set[Path]) -> list[tuple[Path, ...]]:
+    """chunk_paths of the files once `added` came and `removed` went, made again only around
+    them: the cuts before the chunk that starts by its name ahead of the first change, and from
+    the first one after the last change that starts by its name, stay where they are."""
+    if not chunks or not (added or removed):
+        return chunk_paths(sorted(added)) if not chunks else chunks
+    firsts = [chunk[0] for chunk in chunks]
+    places = [max(0, bisect.bisect_right(firsts, path) - 1) for path in (*added, *removed)]
+    low, high = min(places), max(places)
+    while low > 0 and (not starts_chunk(firsts[low]) or firsts[low] in removed):
+        low -= 1
+    while high + 1 < len(chunks) and not starts_chunk(firsts[high + 1]):
+        high += 1
+    region = sorted({path for chunk in chunks[low:high + 1] for path in chunk if path not in removed} | set(added))
+    return chunks[:low] + chunk_paths(region) + chunks[high + 1:]
 
 
 def record_inputs(job: LoadJob, path: Path) -> tuple[str, bytes, dict[str, tuple[str, bytes]]]:

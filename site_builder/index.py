@@ -337,7 +337,10 @@ def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSumm
             old = listings[key].figids if key in listings else ()
             if leaving == joining and all(figid in change.replaced for figid in joining):
                 continue  # the same figures, in their places
-            groups[key] = tuple(sorted((set(old) - leaving) | joining, key=place))
+            if leaving <= change.removed and joining <= newest.keys():  # the newest go, newer ones come
+                groups[key] = tuple(sorted(joining, key=place)) + old[len(leaving):]
+            else:
+                groups[key] = tuple(sorted((set(old) - leaving) | joining, key=place))
         groups = {key: figids for key, figids in groups.items() if figids != (listings[key].figids if key in listings else ())}
         if not groups:
             continue

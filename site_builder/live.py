@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 
 from . import analysis, cache, downloads, feeds
-from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, chunk_paths,
+from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, rechunk,
                     chunk_stamp, download_parts, existing_nav, figure_key, outsized_records, parse_chunk, record_inputs,
                     render_key, search_key, search_records, shared_strings, CHUNK_ENTRIES)
 from .discover import FIGURE_DIRS, role_of
@@ -90,18 +90,20 @@ class FileChanges:
     dirty: list[int]  # the new chunks to read
     origins: dict[int, set[int]]  # new chunk -> the old chunks its files were in
     gone: set[int]  # old chunks that dirty ones replace
+    removed: list[str]  # absolute paths of the records and tables removed
 
 
 def file_changes(live: LiveSite, changed: frozenset[Path]) -> FileChanges | None:
     """None if a changed file is not a record or table (a page, a template, a static file, a
-    folder), or is a new symbolic link (discover's checks are a build's to make)."""
+    folder), is a new symbolic link (discover's checks are a build's to make), or leaves a
+    table without its record (a build reports it)."""
     where, sources = chunk_numbers(live), live.sources
     content = sources.content_dir
-    figures: list[Path] | None = None  # made on the first record added or removed
-    tables = {stem: dict(kinds) for stem, kinds in sources.tables.items()} if any(
-        p.name.endswith(".tsv") and (os.path.abspath(p) in where) != os.path.isfile(p) for p in changed) else None
+    added: list[Path] = []
+    removed: set[Path] = set()
+    tables: dict[str, dict[str, Path]] = {}  # figid -> its tables now, for the figids whose tables came or went
+    gone_files: list[str] = []
     touched: set[int] = set()
-    table_stems: set[str] = set()
     for path in changed:
         number = where.get(os.path.abspath(path))
         exists = os.path.isfile(path)
@@ -117,29 +119,33 @@ def file_changes(live: LiveSite, changed: frozenset[Path]) -> FileChanges | None
             continue  # not an input, or one that came and went since the last build
         if number is None and os.path.islink(path):
             return None  # discover checks where a link leads
+        if not exists:
+            gone_files.append(os.path.abspath(path))
         if kind == "record":
-            figures = list(sources.figures) if figures is None else figures
-            if exists:
-                bisect.insort(figures, found)
-            else:
-                figures.remove(found)
-        elif exists:
-            table_stems.add(figid)
-            tables.setdefault(figid, {})[table] = found
+            (added.append if exists else removed.add)(found)
+            continue
+        kinds = tables.setdefault(figid, dict(sources.tables.get(figid, {})))
+        if exists:
+            kinds[table] = found
         else:
-            table_stems.add(figid)
-            del tables[figid][table]
-            if not tables[figid]:
-                del tables[figid]
-    new_sources = replace(sources, figures=tuple(figures) if figures is not None else sources.figures,
-                          tables=tables if tables is not None else sources.tables)
-    if tables is not None or figures is not None:
-        stems = {path.stem for path in new_sources.figures}
-        if any(stem not in stems for stem in new_sources.tables):
-            return None  # a table without its record: a build reports it
-        for stem in table_stems:
-            touched |= {where[key] for key in record_paths(content, stem) if key in where}
-    chunks = chunk_paths(new_sources.figures) if figures is not None else live.chunks
+            del kinds[table]
+    records = {path.stem for path in added}
+    for figid in tables:
+        if not any(key in where for key in record_paths(content, figid)) and figid not in records:
+            return None
+        touched |= {where[key] for key in record_paths(content, figid) if key in where}
+    if any(path.stem in sources.tables and tables.get(path.stem, True) for path in removed if path.stem not in records):
+        return None
+    new_tables = sources.tables
+    if tables:
+        new_tables = {**sources.tables, **tables}
+        for figid in [figid for figid, kinds in tables.items() if not kinds]:
+            del new_tables[figid]
+    figures = sources.figures
+    if added or removed:
+        figures = tuple(sorted(set(figures) - removed | set(added))) if len(added) + len(removed) > 8 else tuple(
+            merged_paths(figures, added, removed))
+    chunks = rechunk(live.chunks, added, removed) if added or removed else live.chunks
     first = {chunk[0]: number for number, chunk in enumerate(live.chunks)}
     dirty, origins, kept = [], {}, set()
     for number, chunk in enumerate(chunks):
@@ -149,7 +155,18 @@ def file_changes(live: LiveSite, changed: frozenset[Path]) -> FileChanges | None
             continue
         dirty.append(number)
         origins[number] = {where[key] for key in map(os.path.abspath, chunk) if key in where}
-    return FileChanges(new_sources, chunks, dirty, origins, set(range(len(live.chunks))) - kept)
+    return FileChanges(replace(sources, figures=figures, tables=new_tables), chunks, dirty, origins,
+                       set(range(len(live.chunks))) - kept, gone_files)
+
+
+def merged_paths(paths: tuple[Path, ...], added: list[Path], removed: set[Path]) -> list[Path]:
+    """The sorted paths once a few came and went (no sort of them all)."""
+    found = list(paths)
+    for path in removed:
+        del found[bisect.bisect_left(found, path)]  # discover's sorted list holds it
+    for path in added:
+        bisect.insort(found, path)
+    return found
 
 
 def record_paths(content: Path, stem: str) -> list[str]:
@@ -351,15 +368,18 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in gone_stamps}
     for number in change.new:
         chunk_keys[change.stamps[number]] = results[number].key
-    if files.chunks is not live.chunks or files.sources.tables is not live.sources.tables:
-        live.chunk_of = None  # made again once the browser was told (prepare)
-        warm.later.append(partial(prepare, live))
-    elif change.new:
-        for number in change.new:
+    if len(files.chunks) != len(live.chunks):
+        live.chunk_of = None  # the chunks' numbers moved: made again once the browser was told (prepare)
+    else:
+        for key in files.removed:
+            live.chunk_of.pop(key, None)
+        for number in files.dirty:
             for path in files.chunks[number]:
-                live.chunk_of[os.path.abspath(path)] = number
+                for file in (path, *files.sources.tables.get(path.stem, {}).values()):
+                    live.chunk_of[os.path.abspath(file)] = number
     if removed or added or change.change.replaced:
         live.rank = None
+    warm.later.append(partial(prepare, live))
     live.sources, live.chunks, live.stamps, live.results, live.index = files.sources, files.chunks, change.stamps, results, index
     live.renderer = renderer
     warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
@@ -442,6 +462,8 @@ def prepare(live: LiveSite) -> None:
     build, while nobody waits): where each record is, the page names, the search index."""
     config = existing_nav(live.config, live.index)
     chunk_numbers(live)
+    live_rank(live)
+    live.names = live.names or IndexNames.of(live.index)
     if live.renderer is None:
         live.renderer = Renderer(live.env, config, live.index, live.site_key)
     if live.search is None:
