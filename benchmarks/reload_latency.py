@@ -31,6 +31,7 @@ The clock starts just before the file is written and stops when an HTTP poll (ev
   title      one record's figtitle rewritten; its page shows the new title
   add        a copy of a record with a new figid, of the newest year in the corpus;
              its page is served with its title
+  delete-newest  the records the add runs made, removed newest first (after add)
   delete     a record removed (with its tables, for site-builder); its page 404s and it is
              gone from its organism pages (those of its organisms with <= 100 - 2 REPEAT
              figures: site-builder's listing pages list their newest 100 in the page itself).
@@ -86,10 +87,11 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
 PROTOCOL = "http://livereload.com/protocols/official-7"
-KINDS = ("title", "add", "delete", "organisms")
+KINDS = ("title", "add", "delete-newest", "delete", "organisms")
 KIND_TITLES = {
     "title": "One-record title edit (save -> the page shows the new title)",
     "add": "Adding a record (save -> its page is served)",
+    "delete-newest": "Deleting the newest record (one added above; delete -> its page 404s and its organism pages no longer list it)",
     "delete": "Deleting a record (delete -> its page 404s and its organism pages no longer list it)",
     "organisms": "Changing a record's organisms (save -> the added organism's page lists it)",
 }
@@ -232,6 +234,7 @@ class Plan:
     target: str  # the organism added to records
     target_record: str  # a record that has it (its page links to the organism's page)
     changed: list[str]  # records that get the target organism
+    added_organisms: list[str] = field(default_factory=list)  # organisms of the added records whose pages are checked
 
 
 def make_plan(corpus: Corpus, repeat: int, kinds: list[str]) -> Plan:
@@ -272,7 +275,8 @@ def make_plan(corpus: Corpus, repeat: int, kinds: list[str]) -> Plan:
             sys.exit(f"found only {len(deleted)} records on a small organism's page to delete")
     newest = max(corpus.years.values())
     added = [f"PMC{99990000 + run}__{title.split('__', 1)[-1]}" for run in range(1, repeat + 1)]
-    return Plan(title, title, added, newest, deleted, deleted_organisms, target, target_record, changed)
+    added_organisms = [o for o in dict.fromkeys(corpus.organisms[title]) if o != "NA"]
+    return Plan(title, title, added, newest, deleted, deleted_organisms, target, target_record, changed, added_organisms)
 
 
 # --- HTTP, processes, memory ----------------------------------------------------------
@@ -690,6 +694,8 @@ def prepare_session(session: Session, plan: Plan) -> list[str]:
     tool, client = session.tool, session.running.http
     problems = []
     wanted = {f: names for f, names in plan.deleted_organisms.items()}
+    if plan.added_organisms:
+        wanted[plan.add_source] = plan.added_organisms
     if plan.target:
         wanted[plan.target_record] = [plan.target]
     for figid, names in wanted.items():
@@ -738,14 +744,15 @@ def edit(kind: str, run: int, session: Session, plan: Plan) -> tuple[Callable[[]
         return (lambda: write_atomically(path, text),
                 [Check(tool.figure_path(figid), lambda status, body: status == 200 and title in body,
                        "the page is served")], None)
-    if kind == "delete":
-        figid = plan.deleted[run - 1]
+    if kind in ("delete", "delete-newest"):
+        # delete-newest: the records the add runs made, newest first (each is then the newest)
+        figid = plan.deleted[run - 1] if kind == "delete" else plan.added[len(plan.added) - run]
         paths = [tool.figures / f"{figid}.md"]
         if tool.tables is not None:
             paths += sorted(tool.tables.glob(f"{figid}-*.tsv"))
         checks = [Check(tool.figure_path(figid), lambda status, body: status == 404, "its page 404s",
                         required=not tool.keeps_deleted_pages)]
-        for name in plan.deleted_organisms[figid]:
+        for name in plan.deleted_organisms[figid] if kind == "delete" else plan.added_organisms:
             if name in session.organism_pages:
                 checks.append(Check(session.organism_pages[name],
                                     lambda status, body, figid=figid: status == 404 or (
@@ -865,6 +872,8 @@ def main(argv: list[str] | None = None) -> int:
     tools = [t for t in args.tools.split(",") if t]
     if bad := [k for k in kinds if k not in KINDS] + [t for t in tools if t not in TOOLS]:
         parser.error(f"unknown: {', '.join(bad)}")
+    if "delete-newest" in kinds and ("add" not in kinds or kinds.index("add") > kinds.index("delete-newest")):
+        parser.error("delete-newest removes the records that add made: put add before it")
     if args.in_place:
         print("note: --in-place is ignored; each server edits its own copy of the records", file=sys.stderr)
     if "hugo" in tools and not args.hugo.exists():
@@ -1007,11 +1016,11 @@ def report(results: dict, tools: list[str], kinds: list[str], args: argparse.Nam
                       f"rebuilt and then served the old pages for {args.stale_after:g} s"
                       + (" (an organism page kept listing the deleted record: hugo 0.111 does not always update "
                          "taxonomy pages when content is removed in server mode, gohugoio/hugo#10918)"
-                         if t == hugo and kind == "delete" else "") + ". The median is of the other runs.")
+                         if t == hugo and kind.startswith("delete") else "") + ". The median is of the other runs.")
             if unmet:
                 runs = sum(1 for s in samples if s["unmet"])
                 why = (" (hugo server keeps serving a deleted page from memory until it restarts, by design: "
-                       "gohugoio/hugo#5266, #10918)" if t == hugo and kind == "delete" else "")
+                       "gohugoio/hugo#5266, #10918)" if t == hugo and kind.startswith("delete") else "")
                 print(f"\n{LABELS[t]}: not counted: \"{'; '.join(dict.fromkeys(unmet))}\", which still did not "
                       f"hold when the rest did, in {runs} of {len(samples)} runs{why}.")
 

@@ -466,6 +466,8 @@ def prepare(live: LiveSite) -> None:
     live.names = live.names or IndexNames.of(live.index)
     if live.renderer is None:
         live.renderer = Renderer(live.env, config, live.index, live.site_key)
+        for name in live.env.list_templates():  # compiled now rather than on the first save
+            live.env.get_template(name)
     if live.search is None:
         live.search = LiveSearch(live.output / "search", oldest_first(search_records(live.results, live.index)))
 
