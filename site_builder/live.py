@@ -342,8 +342,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         for number, (result, records) in change.new.items():
             chunks[render_key(renderer, results[number])] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
         counted = bool(removed or added) or any(
-            figure_lists(b) != figure_lists(a) or b.gene_set_species != a.gene_set_species
-            for b, a in zip(change.before, (index.figures[b.figid] for b in change.before if b.figid in index.figures)))
+            figure_lists(before) != figure_lists(after) or before.gene_set_species != after.gene_set_species
+            for before in change.before if (after := index.figures.get(before.figid)) is not None)
         jobs = [job for summary in change.before + [s for s, _, _ in change.pages] for job in pages_showing(renderer, summary)]
         if structural:
             jobs += structure_jobs(shape, renderer)

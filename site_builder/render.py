@@ -490,6 +490,12 @@ def encode_ids(ids: Sequence[int]) -> str:
 
 
 def base36(number: int) -> str:
+    if number < len(SHORT_BASE36):
+        return SHORT_BASE36[number]
+    return long_base36(number)
+
+
+def long_base36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     text = ""
     while True:
@@ -497,6 +503,9 @@ def base36(number: int) -> str:
         text = digits[digit] + text
         if not number:
             return text
+
+
+SHORT_BASE36 = [long_base36(number) for number in range(36 * 36)]  # gaps in a long list are mostly small
 
 
 def figure_meta(figure: Figure) -> str:
