@@ -275,8 +275,15 @@ def make_plan(corpus: Corpus, repeat: int, kinds: list[str]) -> Plan:
             sys.exit(f"found only {len(deleted)} records on a small organism's page to delete")
     newest = max(corpus.years.values())
     added = [f"PMC{99990000 + run}__{title.split('__', 1)[-1]}" for run in range(1, repeat + 1)]
-    added_organisms = [o for o in dict.fromkeys(corpus.organisms[title]) if o != "NA"]
-    return Plan(title, title, added, newest, deleted, deleted_organisms, target, target_record, changed, added_organisms)
+    # the added records copy one on a small organism's page, which lists every figure in both
+    # tools (delete-newest checks that page)
+    add_source, added_organisms = title, []
+    for figid in figids[1:]:
+        listed = [o for o in dict.fromkeys(corpus.organisms[figid]) if o != "NA" and 2 <= counts[o] <= small - repeat]
+        if figid not in used and target not in corpus.organisms[figid] and listed:
+            add_source, added_organisms = figid, listed
+            break
+    return Plan(title, add_source, added, newest, deleted, deleted_organisms, target, target_record, changed, added_organisms)
 
 
 # --- HTTP, processes, memory ----------------------------------------------------------
@@ -758,6 +765,13 @@ def edit(kind: str, run: int, session: Session, plan: Plan) -> tuple[Callable[[]
                                     lambda status, body, figid=figid: status == 404 or (
                                         status == 200 and not tool.listing_mentions(body, figid)),
                                     f"the page of {name} no longer lists it"))
+
+        if kind == "delete-newest":  # the check must fail before the delete, or it times nothing
+            if len(checks) < 2:
+                raise RuntimeError(f"{tool.name}: no organism page of {figid} to check")
+            for check in checks[1:]:
+                if holds(session.running.http, check):
+                    raise RuntimeError(f"{tool.name}: {check.path} does not list {figid} before it is deleted")
 
         def remove() -> None:
             for p in paths:
