@@ -2,9 +2,10 @@
 
 :class:`Rebuilder` is the one place that builds. It receives the batch of changed paths (None
 for the first build) and keeps a :class:`~site_builder.build.WarmState` in memory from one save
-to the next: the cache entries, the manifest and the model of the last build. An edit of
-records that leaves the site's structure as it was goes through ``live.apply_edit`` (work in
-proportion to the edit); anything else runs ``build``, which reads from disk only what changed.
+to the next: the cache entries, the manifest and the model of the last build. Records and
+tables saved, added or removed go through ``live.apply_edit`` (work in proportion to the edit)
+when every other figure keeps its search doc id; anything else runs ``build``, which reads from
+disk only what changed.
 
 Rebuilds run in the server's process, on the builder thread. ``parallel.map_chunks`` never
 forks while other threads run (forking a process whose threads may hold locks can deadlock
@@ -33,8 +34,9 @@ class Rebuilder:
     """Brings the serve output (``options.output_dir``) up to date after ``changed`` changed.
 
     ``changed``: the files added, modified or removed since the last call (None: the first
-    build, or unknown); every input is still compared, so a missed event costs time, never
-    a stale page. Raises what ``build`` raises; a failed build leaves the state as it was.
+    build, or unknown). The edit path reads only these; ``build`` compares every input, so it
+    also picks up a change the watcher did not report. Raises what ``build`` raises; a failed
+    build leaves the state as it was.
     """
 
     def __init__(self) -> None:
