@@ -275,13 +275,14 @@ def make_plan(corpus: Corpus, repeat: int, kinds: list[str]) -> Plan:
             sys.exit(f"found only {len(deleted)} records on a small organism's page to delete")
     newest = max(corpus.years.values())
     added = [f"PMC{99990000 + run}__{title.split('__', 1)[-1]}" for run in range(1, repeat + 1)]
-    # the added records copy one on a small organism's page, which lists every figure in both
-    # tools (delete-newest checks that page)
+    # the added records copy one of the smallest organism's (delete-newest checks its page: hugo's
+    # lists every figure, site-builder's its newest 100, the added ones among them)
     add_source, added_organisms = title, []
-    for figid in figids[1:]:
-        listed = [o for o in dict.fromkeys(corpus.organisms[figid]) if o != "NA" and 2 <= counts[o] <= small - repeat]
-        if figid not in used and target not in corpus.organisms[figid] and listed:
-            add_source, added_organisms = figid, listed
+    for name in sorted((n for n in counts if n != target and n != "NA" and counts[n] >= 2), key=lambda n: (counts[n], n)):
+        figid = next((f for f in figids[1:] if f not in used and name in corpus.organisms[f]
+                      and target not in corpus.organisms[f]), None)
+        if figid is not None:
+            add_source, added_organisms = figid, [name]
             break
     return Plan(title, add_source, added, newest, deleted, deleted_organisms, target, target_record, changed, added_organisms)
 
