@@ -497,15 +497,26 @@ def chunk_files(index, records) -> list[str]:
 
 
 def write_pages(site: StagedSite, jobs: list) -> set[str]:
-    """Render each job's page once (the first job for a path wins; they are the same page) and
-    stage it when its key or bytes changed; returns the paths."""
+    """Render each job once (several figures' pages_showing name the same pages) and stage its
+    page when its key or bytes changed; returns the paths."""
     done: set[str] = set()
-    for job in jobs:
+    for job in {job_key(job): job for job in jobs}.values():
         page = job()
         if page.path not in done:
             done.add(page.path)
             site.record_all([stage_page(site.staging, site.previous, page)])
     return done
+
+
+def job_key(job):
+    """Equal for two jobs of the same page: the same function with the same arguments (a job
+    whose arguments cannot be hashed is its own)."""
+    key = (job.func, job.args, tuple(job.keywords.items())) if isinstance(job, partial) else job
+    try:
+        hash(key)
+    except TypeError:
+        return id(job)
+    return key
 
 
 def forget_chunk(warm: WarmState, key: str) -> None:

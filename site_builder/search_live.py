@@ -81,6 +81,36 @@ def decode_postings(entry: bytes) -> list[int]:
     return list(map(or_, docs, map(and_, coded, repeat(15))))
 
 
+def entry_parts(entry: bytes) -> tuple[bytes, int, bytes]:
+    """(term as UTF-8, postings count, postings) of an encoded entry."""
+    size, pos = read_varint(entry, 0)
+    name = entry[pos:pos + size]
+    count, pos = read_varint(entry, pos + size)
+    size, pos = read_varint(entry, pos)
+    return name, count, entry[pos:pos + size]
+
+
+def at_end(entry: bytes, doc: int, score: int) -> bytes | None:
+    """The entry with doc, higher than all its docs, appended (score) or, when it is its last
+    posting, taken off (score 0): a common term's 50k postings are neither decoded nor encoded
+    again. None when the postings are not the usual one- and two-byte varints."""
+    name, count, data = entry_parts(entry)
+    if not score:  # doc, the list's last posting, goes: its varint is the bytes after the one before's last byte
+        before = len(data) - 2
+        while before >= 0 and data[before] >= 0x80:
+            before -= 1
+        data, count = data[:before + 1], count - 1
+        return b"".join((varint(len(name)), name, varint(count), varint(len(data)), data)) if count else b""
+    coded = list(data) if data.isascii() else list(map(VARINT_VALUE.get, VARINT.findall(data)))
+    if len(coded) != count or None in coded:
+        return None
+    last_doc = sum(map(and_, coded, repeat(-16))) - 16  # doc << 4 of the last posting (see decode_postings)
+    if doc << 4 <= last_doc:
+        return None
+    data += varint((doc << 4 | score) - last_doc)
+    return b"".join((varint(len(name)), name, varint(count + 1), varint(len(data)), data))
+
+
 def decode_slowly(data: bytes, count: int) -> list[int]:
     values, previous, pos = [], -1 << 4, 0
     for _ in range(count):
@@ -137,17 +167,18 @@ class LiveSearch:
         docs: set[int] = set()
         touched: list[bytes] = []  # the changed terms' sort keys
 
-        def score(doc: int, before: SearchRecord | None, after: SearchRecord | None) -> None:
+        def score(doc: int, before: SearchRecord | None, after: SearchRecord | None, last: bool = False) -> None:
+            """last: doc is the highest in every list it is in or joins (it came or goes at the end)."""
             old, new = term_scores(before) if before else {}, term_scores(after) if after else {}
             for term in old.keys() | new.keys():
                 if old.get(term) != new.get(term):
-                    self.set_score(term, doc, new.get(term, 0))
+                    self.set_score(term, doc, new.get(term, 0), last)
                     touched.append(_utf16(term))
 
         count = len(self.records)
         gone = self.records[count - removed:]
-        for doc in range(count - removed, count):
-            score(doc, self.records[doc], None)
+        for doc in reversed(range(count - removed, count)):  # the highest first: each is then the last of its lists
+            score(doc, self.records[doc], None, last=True)
             del self.doc_of[self.records[doc].url]
         del self.records[count - removed:]
         for old, new in changed:
@@ -157,7 +188,7 @@ class LiveSearch:
             score(doc, old, new)
         for record in added or ():
             self.doc_of[record.url] = len(self.records)
-            score(len(self.records), None, record)
+            score(len(self.records), None, record, last=True)
             self.records.append(record)
         shards = {doc // DOCS_PER_SHARD for doc in docs}
         if removed or added:  # from the shard of the first doc that came or went to the last one now
@@ -230,11 +261,18 @@ class LiveSearch:
             found.append((first, content_name(data), data))
         return found
 
-    def set_score(self, term: str, doc: int, score: int) -> None:
-        """Give doc this score for term (0: take the doc out of the term's list)."""
+    def set_score(self, term: str, doc: int, score: int, last: bool = False) -> None:
+        """Give doc this score for term (0: take the doc out of the term's list). last: doc is
+        higher than every other doc of the list (the entry is cut or extended at its end)."""
         key = _utf16(term)
         position = bisect.bisect_left(self.terms, key, key=_utf16)
         if position < len(self.terms) and self.terms[position] == term:
+            if last and self.entries[position]:
+                entry = at_end(self.entries[position], doc, score)
+                if entry is not None:
+                    self.entries[position] = entry
+                    self.emptied = self.emptied or not entry
+                    return
             values = decode_postings(self.entries[position])
         else:
             self.terms.insert(position, term)
