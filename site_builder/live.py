@@ -32,27 +32,23 @@ from __future__ import annotations
 
 import bisect
 import os
-import re
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from . import analysis, cache, downloads, feeds
+from . import cache
 from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, rechunk,
-                    chunk_stamp, download_parts, existing_nav, figure_key, outsized_records, parse_chunk, record_inputs,
-                    render_key, search_key, search_records, shared_strings, CHUNK_ENTRIES)
+                    chunk_stamp, existing_nav, parse_chunk, record_inputs, search_records, shared_strings, CHUNK_ENTRIES)
 from .discover import FIGURE_DIRS, role_of
-from .index import IndexChange, IndexNames, figure_lists, figure_order, gene_redirects, redirect_file, update_index
-from .model import Figure, FigureSummary, SiteIndex, SourceFiles
-from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing
+from .index import IndexChange, IndexNames, figure_order, update_index
+from .live_write import commit_edit
+from .model import Figure, FigureSummary, SourceFiles
 from .render import Renderer
-from .search import INDEX_DIR as SEARCH_DIR, IndexWriter, SearchRecord, oldest_first
+from .search import SearchRecord, oldest_first
 from .search_live import LiveSearch, Unusable
-from .write import StagedSite, journal_path, stage_page
 
 
 
@@ -250,7 +246,10 @@ def edit(live: LiveSite, warm: WarmState, files: FileChanges, started: float) ->
     if {l.key for l in index.organisms} != {l.key for l in live.index.organisms}:
         return None  # organisms are numbered by name in the search index: a build renumbers them
     the_edit = Edit(files, results, stamps, new, change, before, pages, search_pairs, added_search)
-    return commit_edit(live, warm, store, the_edit, index, lists, started)
+    prepare(live)
+    report = commit_edit(live, warm, store, the_edit, index, lists, started)
+    warm.later.append(partial(prepare, live))  # what the next edit needs, once the browser was told
+    return report
 
 
 def merged(results: list[ChunkResult], records: list[Records]) -> tuple[ChunkResult, Records]:
@@ -314,149 +313,6 @@ def live_rank(live: LiveSite) -> dict[str, int]:
     return live.rank
 
 
-def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change: Edit, index: SiteIndex,
-                lists: dict[str, set[str]], started: float) -> BuildReport:
-    manifest, files = warm.manifest, change.files
-    results = change.results
-    for result, records in change.new.values():
-        for kind, value in (("records", records), ("result", result)):
-            store.remember(result.key, kind, value)
-            warm.unwritten.append((store, result.key, kind, value))
-    removed, added = change.change.removed, change.change.added
-    live.analysis_stale |= bool(removed or added) or any(analysis_fields(a) != analysis_fields(b) for a, b in change.search_pairs)
-    config = existing_nav(live.config, index)
-    prepare(live)
-    reshaped = {kind for kind in lists if page_names(live.index, kind) != page_names(index, kind)}
-    # the same organism and gene pages: the figure pages link them by the same names
-    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
-    structural = bool(removed or added or reshaped)
-    shape = Reshape(live.index, lists, reshaped, added, removed)
-    output = live.output
-    cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
-    with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
-        site.carry_over(manifest.files, manifest.keys)
-        chunks = dict(manifest.chunks)
-        for number in files.gone:
-            chunks.pop(render_key(live.renderer, live.results[number]), None)
-        write_figures(site, renderer, change.pages)
-        for number, (result, records) in change.new.items():
-            chunks[render_key(renderer, results[number])] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
-        counted = bool(removed or added) or any(
-            figure_lists(before) != figure_lists(after) or before.gene_set_species != after.gene_set_species
-            for before in change.before if (after := index.figures.get(before.figid)) is not None)
-        jobs = [job for summary in change.before + [s for s, _, _ in change.pages] for job in pages_showing(renderer, summary)]
-        if structural:
-            jobs += structure_jobs(shape, renderer)
-        elif counted:
-            jobs += counting_page_jobs(renderer)
-        written = write_pages(site, jobs)
-        for path, data in data_files(renderer, urls=False):
-            site.write(path, data)
-        live.sitemaps_stale |= structural  # the search engines' files follow when serve is idle
-        update = live.search.update(change.search_pairs, len(removed), change.added_search)
-        for path, data in update.written.items():
-            site.write(path, data)
-        for path in update.removed:
-            site.drop(path)
-        for path in dropped_files(shape, index, manifest.files) if structural else ():
-            if path not in written:
-                site.drop(path)
-        site.commit()
-    for number in files.gone:
-        forget_chunk(warm, live.results[number].key)
-    gone_stamps = {live.stamps[n] for n in files.gone}
-    chunk_keys = {stamp: key for stamp, key in manifest.chunk_keys.items() if stamp not in gone_stamps}
-    for number in change.new:
-        chunk_keys[change.stamps[number]] = results[number].key
-    if len(files.chunks) != len(live.chunks):
-        live.chunk_of = None  # the chunks' numbers moved: made again once the browser was told (prepare)
-    else:
-        for key in files.removed:
-            live.chunk_of.pop(key, None)
-        for number in files.dirty:
-            for path in files.chunks[number]:
-                for file in (path, *files.sources.tables.get(path.stem, {}).values()):
-                    live.chunk_of[os.path.abspath(file)] = number
-    if removed or added or change.change.replaced:
-        live.rank = None
-    warm.later.append(partial(prepare, live))
-    live.sources, live.chunks, live.stamps, live.results, live.index = files.sources, files.chunks, change.stamps, results, index
-    live.renderer = renderer
-    warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
-    warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
-                                   site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_collection_files
-    warm.unsaved = True
-    new_chunks = [(result.key, records) for result, records in change.new.values()]
-    warm.later.append(partial(store_download_parts, live, warm, store, new_chunks))
-    warm.when_idle = partial(write_collection_files, live, warm, partial(download_parts, results, index, store, config))
-    report = BuildReport(config=live.config, output=output, figures=len(index.figures), pages=len(site.files),
-                         warnings=warnings, written=len(site.staged), removed=len(site.removed()), edited=True)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def page_names(index: SiteIndex, kind: str) -> dict[str, str]:
-    return {listing.key: listing.slug for listing in getattr(index, kind)}
-
-
-@dataclass(slots=True)
-class Reshape:
-    """How a structural edit changes the site's pages besides the figures' own."""
-
-    before: SiteIndex
-    lists: dict[str, set[str]]  # list kind -> keys whose list changed
-    reshaped: set[str]  # list kinds whose keys or page names changed
-    added: tuple[FigureSummary, ...]
-    removed: frozenset[str]
-
-    def gene_redirects(self, after: SiteIndex) -> tuple[set, set]:
-        """The redirects of gene pages to their new names, before and after (they follow the symbols)."""
-        if "genes" not in self.reshaped:
-            return set(), set()
-        return set(gene_redirects(self.before.genes)), set(gene_redirects(after.genes))
-
-    def browse_changed(self, after: SiteIndex) -> bool:
-        return any(figure.wpid or figure.ndex for figure in (*self.added, *(self.before.figures[f] for f in self.removed)))
-
-
-def structure_jobs(shape: Reshape, r: Renderer) -> list:
-    """When figures come or go, or lists are made, emptied or renamed: the pages that are neither
-    a figure's nor a list's (counts, browse pages ...), the changed lists' pages and the new
-    redirect pages."""
-    jobs = collection_page_jobs(r)
-    for kind, keys in shape.lists.items():
-        jobs += [LIST_JOBS[kind](r, listing) for listing in getattr(r.index, kind) if listing.key in keys]
-    old, new = shape.gene_redirects(r.index)
-    jobs += [partial(r.gene_redirect_page, name, slug) for name, slug in sorted(new - old)]
-    added = {figure.figid for figure in shape.added}
-    jobs += [partial(r.redirect_page, path, figid) for path, figid in r.index.redirects if figid in added]
-    return jobs
-
-
-def dropped_files(shape: Reshape, after: SiteIndex, files: dict) -> list[str]:
-    """What a structural edit may leave behind: the removed figures' pages, tables and redirects,
-    the pages of lists emptied or renamed, gene redirects gone, and browse and gene index pages
-    past the new last one (those are all written again, see structure_jobs)."""
-    before, removed = shape.before, shape.removed
-    paths = []
-    for figid in removed:
-        paths += [f"figures/{figid}.html", *downloads.table_paths(figid)]
-    if removed:
-        paths += [redirect_file(path, figid) for path, figid in before.redirects if figid in removed]
-    for kind in shape.reshaped:
-        slugs = page_names(after, kind)
-        paths += [f"{kind}/{l.slug}.html" for l in getattr(before, kind) if l.key in shape.lists[kind] and slugs.get(l.key) != l.slug]
-    old, new = shape.gene_redirects(after)
-    paths += [f"genes/{name}.html" for name, _ in old - new]
-    folders = ("gene-index/",) * ("genes" in shape.reshaped) + ("browse/",) * shape.browse_changed(after)
-    if folders:
-        paths += [path for path in files if path.startswith(folders)]
-    return paths
-
-
-SITEMAP = re.compile(r"sitemap-[0-9]+\.xml")
-
-
 def prepare(live: LiveSite) -> None:
     """Make what the edit path needs besides the build's model (serve runs it right after a
     build, while nobody waits): where each record is, the page names, the search index."""
@@ -472,126 +328,3 @@ def prepare(live: LiveSite) -> None:
         live.search = LiveSearch(live.output / "search", oldest_first(search_records(live.results, live.index)))
 
 
-def write_figures(site: StagedSite, renderer: Renderer, changed: list[tuple[FigureSummary, object, str]]) -> None:
-    """The changed figures' pages and tables (a table the record no longer has is removed)."""
-    for _, figure, digest in changed:
-        site.record_all([stage_page(site.staging, site.previous, renderer.figure_page(figure, figure_key(renderer, digest, figure)))])
-        tables = dict(downloads.figure_tables(figure))
-        for path in downloads.table_paths(figure.figid):
-            if path in tables:
-                site.write(path, tables[path])
-            else:
-                site.drop(path)
-
-
-def chunk_files(index, records) -> list[str]:
-    """The files of a chunk's figures (build.render_chunks writes them): a figure's page and tables,
-    unless the index dropped the record (a duplicate figid)."""
-    paths = []
-    for _, figure in records:
-        kept = index.figures.get(figure.figid)
-        if kept is not None and kept.source == figure.source:
-            paths.append(figure.url)
-            paths += [path for path, _ in downloads.figure_tables(figure, data=False)]
-    return paths
-
-
-def write_pages(site: StagedSite, jobs: list) -> set[str]:
-    """Render each job once (several figures' pages_showing name the same pages) and stage its
-    page when its key or bytes changed; returns the paths."""
-    done: set[str] = set()
-    for job in {job_key(job): job for job in jobs}.values():
-        page = job()
-        if page.path not in done:
-            done.add(page.path)
-            site.record_all([stage_page(site.staging, site.previous, page)])
-    return done
-
-
-def job_key(job):
-    """Equal for two jobs of the same page: the same function with the same arguments (a job
-    whose arguments cannot be hashed is its own)."""
-    key = (job.func, job.args, tuple(job.keywords.items())) if isinstance(job, partial) else job
-    try:
-        hash(key)
-    except TypeError:
-        return id(job)
-    return key
-
-
-def forget_chunk(warm: WarmState, key: str) -> None:
-    """Drop a replaced chunk's entries from memory (serve's memory stays flat)."""
-    for kind in (*CHUNK_ENTRIES, "shared"):
-        warm.entries.pop((key, kind), None)
-
-
-def store_download_parts(live: LiveSite, warm: WarmState, store: cache.ChunkStore, new_chunks: list[tuple[str, tuple]]) -> None:
-    """The download parts of the chunks an edit made ((key, records) each), for the cache."""
-    for key, records in new_chunks:
-        value = downloads.download_parts([figure for _, figure in records], live.config)
-        store.remember(key, "downloads", value)
-        warm.unwritten.append((store, key, "downloads", value))
-
-
-class GiveWay(Exception):
-    """A save is waiting: the idle work stops before its commit."""
-
-
-def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=lambda: False) -> bool:
-    """The collection's downloads and JSON API (and the Analyse page's data when genes or
-    organisms changed) after edits: a commit of their own, once the pages are in place and no
-    save came for a while (at 100k figures they take seconds to make, and nobody looks at
-    them right after a save)."""
-    manifest = warm.manifest
-    try:
-        with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
-            site.carry_over(manifest.files, manifest.keys)
-            written = set()
-            for path, data in downloads.collection_files(parts):
-                site.write(path, data)
-                written.add(path)
-                if interrupted():
-                    raise GiveWay
-            if live.sitemaps_stale:
-                for path, data in feeds.sitemaps(live.index, live.config):
-                    site.write(path, data)
-                    written.add(path)
-            for path in [p for p in site.files if collection_file(p, live.sitemaps_stale) and p not in written]:
-                site.drop(path)  # e.g. the gene sets of a species no figure has any more
-            if live.analysis_stale:
-                write_analysis_files(site, live.search.records)
-            if interrupted():
-                raise GiveWay
-            site.commit()
-    except GiveWay:
-        return False  # nothing was committed: done the next time serve is idle
-    live.analysis_stale = live.sitemaps_stale = False
-    manifest.files = site.files
-    manifest.search_key = search_key(live.code, live.results, live.index)
-    return True
-
-
-def collection_file(path: str, sitemaps: bool) -> bool:
-    """Whether the idle commit makes the file: the downloads and the JSON API (not its page), and
-    with sitemaps, the sitemaps (not their index, sitemap.xml, which always exists)."""
-    return path.startswith("downloads/") or path.startswith("json/") and not path.endswith(".html") or (
-        sitemaps and SITEMAP.fullmatch(path) is not None)
-
-
-def write_analysis_files(site: StagedSite, records: list[SearchRecord]) -> None:
-    """search/analysis* as a build writes them from the records in doc id order."""
-    with tempfile.TemporaryDirectory(prefix="site-builder-analysis-") as scratch:
-        analysis.write_analysis(records, IndexWriter(Path(scratch)))
-        made = {}
-        for path in sorted(Path(scratch).rglob("*")):
-            if path.is_file():
-                made[f"{SEARCH_DIR}/{path.relative_to(scratch).as_posix()}"] = path.read_bytes()
-    for path in [p for p in site.files if p.startswith(f"{SEARCH_DIR}/{analysis.MANIFEST.split('.')[0]}") and p not in made]:
-        site.drop(path)
-    for path, data in made.items():
-        site.write(path, data)
-
-
-def analysis_fields(record: SearchRecord) -> tuple:
-    """What the analysis files take from a record (an edit that changes none leaves them)."""
-    return analysis.set_symbols(record), record.gene_ids, record.organisms, record.gene_organisms
