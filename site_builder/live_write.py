@@ -238,11 +238,18 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
     save came for a while (at 100k figures they take seconds to make, and nobody looks at
     them right after a save)."""
     manifest = warm.manifest
+
+    def each_part():  # a save waits for one chunk's part at most, not for a whole file
+        for part in parts():
+            if interrupted():
+                raise GiveWay
+            yield part
+
     try:
         with StagedSite(live.output, journal_path(live.cache_dir, live.output), manifest.files) as site:
             site.carry_over(manifest.files, manifest.keys)
             written = set()
-            for path, data in downloads.collection_files(parts):
+            for path, data in downloads.collection_files(each_part):
                 site.write(path, data)
                 written.add(path)
                 if interrupted():
@@ -251,9 +258,11 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
                 for path, data in feeds.sitemaps(live.index, live.config):
                     site.write(path, data)
                     written.add(path)
+                if interrupted():
+                    raise GiveWay
             for path in [p for p in site.files if collection_file(p, live.sitemaps_stale) and p not in written]:
                 site.drop(path)  # e.g. the gene sets of a species no figure has any more
-            if live.analysis_stale:
+            if live.analysis_stale and not interrupted():
                 write_analysis_files(site, live.search.records)
             if interrupted():
                 raise GiveWay
