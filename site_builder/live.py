@@ -326,5 +326,6 @@ def prepare(live: LiveSite) -> None:
             live.env.get_template(name)
     if live.search is None:
         live.search = LiveSearch(live.output / "search", oldest_first(search_records(live.results, live.index)))
+        live.search.docs_by_organism()
 
 

@@ -157,6 +157,7 @@ class LiveSearch:
         self.records = records
         self.doc_of = {record.url: doc for doc, record in enumerate(records)}
         self.organism_ids = {row[0]: number for number, row in enumerate(self.manifest["organisms"])}
+        self.organism_docs: dict[str, list[int]] | None = None  # name -> its docs, ascending (made on the first update)
         self.emptied = False  # a term lost its last posting (drop_empty takes it out)
 
     def update(self, changed: list[tuple[SearchRecord, SearchRecord]], removed: int = 0,
@@ -175,20 +176,29 @@ class LiveSearch:
                     self.set_score(term, doc, new.get(term, 0), last)
                     touched.append(_utf16(term))
 
+        organism_docs = self.docs_by_organism()
         count = len(self.records)
         gone = self.records[count - removed:]
         for doc in reversed(range(count - removed, count)):  # the highest first: each is then the last of its lists
             score(doc, self.records[doc], None, last=True)
             del self.doc_of[self.records[doc].url]
+            for organism in dict.fromkeys(self.records[doc].organisms):
+                organism_docs[organism].pop()
         del self.records[count - removed:]
         for old, new in changed:
             doc = self.doc_of[old.url]
             docs.add(doc)
             self.records[doc] = new
             score(doc, old, new)
+            for organism in set(old.organisms) - set(new.organisms):
+                organism_docs[organism].remove(doc)
+            for organism in set(new.organisms) - set(old.organisms):
+                bisect.insort(organism_docs.setdefault(organism, []), doc)
         for record in added or ():
             self.doc_of[record.url] = len(self.records)
             score(len(self.records), None, record, last=True)
+            for organism in dict.fromkeys(record.organisms):
+                organism_docs.setdefault(organism, []).append(len(self.records))
             self.records.append(record)
         shards = {doc // DOCS_PER_SHARD for doc in docs}
         if removed or added:  # from the shard of the first doc that came or went to the last one now
@@ -234,7 +244,7 @@ class LiveSearch:
         rows = []
         for name, count, file in self.manifest["organisms"]:
             if name in organisms:
-                docs = [doc for doc, record in enumerate(self.records) if name in record.organisms]
+                docs = self.docs_by_organism().get(name)
                 if not docs:
                     raise Unusable("an organism lost its last figure in the search index")
                 data = varints(deltas(docs))
@@ -242,6 +252,15 @@ class LiveSearch:
                 written[f"{INDEX_DIR}/organisms/{file}.bin"] = data
             rows.append([name, count, file])
         return rows
+
+    def docs_by_organism(self) -> dict[str, list[int]]:
+        """Each organism's docs, ascending (search.organism_table), kept up to date by update."""
+        if self.organism_docs is None:
+            self.organism_docs = {}
+            for doc, record in enumerate(self.records):
+                for organism in dict.fromkeys(record.organisms):
+                    self.organism_docs.setdefault(organism, []).append(doc)
+        return self.organism_docs
 
     def cut(self, touched: list[bytes]) -> list[tuple[str, str, bytes]]:
         """(first term, name, bytes or b"" if unchanged) of each term shard. Shards before the
