@@ -104,12 +104,12 @@ def test_an_edit_that_moves_a_figure_between_lists_takes_the_edit_path(project, 
     serve.matches_clean_build()
 
 
-def test_new_genes_and_gene_lists_that_stay_take_the_edit_path(project):
+def test_genes_leaving_and_gene_lists_emptied_take_the_edit_path(project):
     serve = Serve(project)
     path = next((project / "content" / "data").glob("*-genes.tsv"))
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines[:-2]), encoding="utf-8")  # two genes fewer
-    report = serve.save(path)
+    path.write_text("".join(lines[:-2]), encoding="utf-8")  # two genes fewer (pages of genes no other figure has go)
+    assert serve.save(path).edited
     serve.matches_clean_build()
 
 
