@@ -30,6 +30,15 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def worker_signals() -> None:
+    """Workers ignore Ctrl-C (the main process gets it, and leaving `with` terminates them),
+    and die of the SIGTERM that terminating sends: a handler inherited from the main process
+    (serve's turns it into KeyboardInterrupt) would leave a worker unwinding while it holds the
+    pool's queue lock, and the main process waiting for it forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _run(chunk: Sequence[Any]) -> Any:
     assert _task is not None
     return _task(_state, chunk)
@@ -49,8 +58,7 @@ def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequenc
         return
     _state, _task = state, task
     try:
-        # Workers ignore Ctrl-C: the main process gets it, and leaving `with` terminates them.
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=signal.signal, initargs=(signal.SIGINT, signal.SIG_IGN)) as pool:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=worker_signals) as pool:
             yield from pool.imap(_run, chunks)
     finally:
         _state, _task = None, None

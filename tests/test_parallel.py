@@ -45,3 +45,32 @@ def test_results_in_order_either_way():
     finally:
         stop.set()
         other.join()
+
+
+SIGTERM_IN_WORKERS = """
+import signal
+from site_builder.parallel import map_chunks
+
+def interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+def handler(state, chunk):
+    return signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+signal.signal(signal.SIGTERM, interrupt)  # as `site-builder serve` does before its first build
+print(list(map_chunks(handler, None, list(range(4)), jobs=2, chunk_size=1)))
+"""
+
+
+def test_workers_die_of_the_sigterm_that_ends_the_pool():
+    """Leaving the pool terminates its workers with SIGTERM. A worker that inherited serve's
+    handler (SIGTERM -> KeyboardInterrupt) once unwound while holding the queue's lock, and
+    serve's first build waited for it forever."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, "-c", SIGTERM_IN_WORKERS], env=env, capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "[True, True, True, True]", result.stderr[-2000:]
