@@ -269,9 +269,10 @@ class IndexChange:
 
 
 def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
-                 names: IndexNames) -> tuple[SiteIndex, dict[str, set[str]]] | None:
-    """The index after `change`, as build_index would make it from the changed figures, and per
-    LIST_KINDS the keys whose listing changed (made, emptied, other members or name).
+                 names: IndexNames) -> tuple[SiteIndex, dict[str, set[str]], set[str]] | None:
+    """The index after `change`, as build_index would make it from the changed figures; per
+    LIST_KINDS the keys whose listing changed (made, emptied, other members or name); and the
+    kinds whose keys or page names changed (reshaped).
 
     rank: figid -> its place in index.newest_first. Only a change that keeps every other figure's
     place from the oldest is taken (the search index's doc ids, which the listing pages hold):
@@ -311,13 +312,14 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
     if removed or claims:
         redirects = tuple(sorted([r for r in redirects if r[1] not in removed] + list(claims)))
     newest_first = tuple(f.figid for f in added) + kept
-    lists, changed = moved_listings(index, change, added, figures, rank)
-    return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed
+    lists, changed, reshaped = moved_listings(index, change, added, figures, rank)
+    return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed, reshaped
 
 
 def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSummary], figures: Mapping[str, FigureSummary],
-                   rank: Mapping[str, int]) -> tuple[dict[str, tuple[Listing, ...]], dict[str, set[str]]]:
-    """The listings of each kind after the change (only those of a kind it touches), and the keys changed."""
+                   rank: Mapping[str, int]) -> tuple[dict[str, tuple[Listing, ...]], dict[str, set[str]], set[str]]:
+    """The listings of each kind after the change (only those of a kind it touches), the keys
+    changed, and the kinds whose keys or page names changed."""
     moves: list[dict[str, tuple[set[str], set[str]]]] = [{} for _ in LIST_KINDS]  # key -> (figids leaving, joining)
     before = [(figid, index.figures[figid]) for figid in (*change.removed, *change.replaced)]
     after = [(figid, figures[figid]) for figid in change.replaced] + [(f.figid, f) for f in added]
@@ -329,7 +331,7 @@ def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSumm
     newest = {figure.figid: number for number, figure in enumerate(added)}
     shift = len(added) - len(change.removed)
     place = lambda figid: newest[figid] if figid in newest else rank[figid] + shift  # noqa: E731
-    lists, changed = {}, {}
+    lists, changed, reshaped = {}, {}, set()
     for kind, kind_moves in zip(LIST_KINDS, moves):
         listings = {listing.key: listing for listing in getattr(index, kind)}
         groups: dict[str, tuple[str, ...]] = {}
@@ -344,15 +346,15 @@ def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSumm
         groups = {key: figids for key, figids in groups.items() if figids != (listings[key].figids if key in listings else ())}
         if not groups:
             continue
-        same_keys = all(bool(figids) == (key in listings) for key, figids in groups.items())
-        if same_keys:  # every page keeps its name: only the members change
-            new = tuple(replace(listing, figids=groups[listing.key]) if listing.key in groups else listing
-                        for listing in getattr(index, kind))
-        else:
-            members = {key: listing.figids for key, listing in listings.items()}
-            members.update(groups)
-            new = make_listings(kind, {key: figids for key, figids in members.items() if figids}, listings)
-        lists[kind] = new
-        renamed = {l.key for l in new if l.key in listings and listings[l.key].slug != l.slug}
-        changed[kind] = set(groups) | renamed
-    return lists, changed
+        changed[kind] = set(groups)
+        if all(bool(figids) == (key in listings) for key, figids in groups.items()):
+            # every page keeps its name: only the members change
+            lists[kind] = tuple(replace(listing, figids=groups[listing.key]) if listing.key in groups else listing
+                                for listing in getattr(index, kind))
+            continue
+        members = {key: listing.figids for key, listing in listings.items()}
+        members.update(groups)
+        lists[kind] = make_listings(kind, {key: figids for key, figids in members.items() if figids}, listings)
+        reshaped.add(kind)  # lists made or emptied, and the names they give or take from others
+        changed[kind] |= {l.key for l in lists[kind] if l.key in listings and listings[l.key].slug != l.slug}
+    return lists, changed, reshaped

@@ -239,15 +239,15 @@ def edit(live: LiveSite, warm: WarmState, files: FileChanges, started: float) ->
     update = update_index(live.index, change, live_rank(live), live.names)
     if update is None:
         return None
-    index, lists = update
+    index, lists, reshaped = update
     for result, _ in new.values():  # the index holds the chunks' summaries themselves (build.kept_by)
         for summary in result.summaries:
             index.figures[summary.figid] = summary
-    if {l.key for l in index.organisms} != {l.key for l in live.index.organisms}:
+    if "organisms" in reshaped:
         return None  # organisms are numbered by name in the search index: a build renumbers them
     the_edit = Edit(files, results, stamps, new, change, before, pages, search_pairs, added_search)
     prepare(live)
-    report = commit_edit(live, warm, store, the_edit, index, lists, started)
+    report = commit_edit(live, warm, store, the_edit, index, lists, reshaped, started)
     warm.later.append(partial(prepare, live))  # what the next edit needs, once the browser was told
     return report
 

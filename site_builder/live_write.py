@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change: Edit, index: SiteIndex,
-                lists: dict[str, set[str]], started: float) -> BuildReport:
+                lists: dict[str, set[str]], reshaped: set[str], started: float) -> BuildReport:
     manifest, files = warm.manifest, change.files
     results = change.results
     for result, records in change.new.values():
@@ -37,7 +37,6 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     removed, added = change.change.removed, change.change.added
     live.analysis_stale |= bool(removed or added) or any(analysis_fields(a) != analysis_fields(b) for a, b in change.search_pairs)
     config = existing_nav(live.config, index)
-    reshaped = {kind for kind in lists if page_names(live.index, kind) != page_names(index, kind)}
     # the same organism and gene pages: the figure pages link them by the same names
     renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
     structural = bool(removed or added or reshaped)
@@ -105,10 +104,6 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     return report
 
 
-def page_names(index: SiteIndex, kind: str) -> dict[str, str]:
-    return {listing.key: listing.slug for listing in getattr(index, kind)}
-
-
 @dataclass(slots=True)
 class Reshape:
     """How a structural edit changes the site's pages besides the figures' own."""
@@ -125,7 +120,7 @@ class Reshape:
             return set(), set()
         return set(gene_redirects(self.before.genes)), set(gene_redirects(after.genes))
 
-    def browse_changed(self, after: SiteIndex) -> bool:
+    def browse_changed(self) -> bool:
         return any(figure.wpid or figure.ndex for figure in (*self.added, *(self.before.figures[f] for f in self.removed)))
 
 
@@ -154,11 +149,11 @@ def dropped_files(shape: Reshape, after: SiteIndex, files: dict) -> list[str]:
     if removed:
         paths += [redirect_file(path, figid) for path, figid in before.redirects if figid in removed]
     for kind in shape.reshaped:
-        slugs = page_names(after, kind)
+        slugs = {listing.key: listing.slug for listing in getattr(after, kind)}
         paths += [f"{kind}/{l.slug}.html" for l in getattr(before, kind) if l.key in shape.lists[kind] and slugs.get(l.key) != l.slug]
     old, new = shape.gene_redirects(after)
     paths += [f"genes/{name}.html" for name, _ in old - new]
-    folders = ("gene-index/",) * ("genes" in shape.reshaped) + ("browse/",) * shape.browse_changed(after)
+    folders = ("gene-index/",) * ("genes" in shape.reshaped) + ("browse/",) * shape.browse_changed()
     if folders:
         paths += [path for path in files if path.startswith(folders)]
     return paths
