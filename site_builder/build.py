@@ -107,6 +107,7 @@ class WarmState:
     entries: dict[tuple[str, str], object] = field(default_factory=dict)
     manifest: cache.Manifest | None = None
     live: LiveSite | None = None
+    unloaded: tuple[SourceFiles, Stamps] | None = None  # what an up-to-date check that left the model unloaded found (build's load_model)
     unsaved: bool = False
     unwritten: list[tuple[cache.ChunkStore, str, str, object]] = field(default_factory=list)  # (store, key, kind, value)
     later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
@@ -482,7 +483,13 @@ def render_pages(state: tuple[list[site_pages.PageJob], Path, dict[str, Entry] |
 # --- the build -------------------------------------------------------------------------------
 
 
-def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None) -> BuildReport:
+def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None,
+          load_model: bool = True) -> BuildReport:
+    """Bring the output up to date. warm: serve's state between builds, which then holds the
+    model of this build (warm.live); load_model=False leaves the model unloaded when nothing
+    changed (serve serves first and loads it next, see serve.loop.Rebuilder.warm_up): the
+    files found then are kept (warm.unloaded), and the next build loads the model of that
+    output from them, whatever was saved since (the saves are the edit path's to apply)."""
     started = time.perf_counter()
     if warm is not None:
         warm.flush()  # what the last edit left unsaved (the cache below reads the disk)
@@ -505,18 +512,23 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         if options.force:
             claim_output(output)
         recovered = recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
-    sources = discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
+    unloaded = warm.unloaded if warm is not None and load_model else None
+    if warm is not None:
+        warm.unloaded = None
+    sources = unloaded[0] if unloaded else discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     templates = snapshot_templates(template_dirs)
     site_key = cache.digest(code, repr(config), *(part for name, (text, _) in sorted(templates.items()) for part in (name, text)))
     started_at = time.time()
-    stamps = input_stamps(sources) if not check_only else {}
+    stamps = unloaded[1] if unloaded else input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
     head = None if options.clean or check_only or recovered else cache.load_head(cache_dir, output)
     up_to_date = head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS
-    if up_to_date and (warm is None or warm.live is not None):
+    if up_to_date and (warm is None or warm.live is not None or not load_model):
+        if warm is not None and warm.live is None:
+            warm.unloaded = (sources, stamps)
         return up_to_date_report(report, head, started)
     manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)
     # serve starting on an output that is up to date: nothing to write, but the model to load

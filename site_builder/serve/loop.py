@@ -2,7 +2,9 @@
 
 :class:`Rebuilder` is the one place that builds. It receives the batch of changed paths (None
 for the first build) and keeps a :class:`~site_builder.build.WarmState` in memory from one save
-to the next: the cache entries, the manifest and the model of the last build. Records and
+to the next: the cache entries, the manifest and the model of the last build. When the first
+build finds the output up to date, the model is loaded after the server started serving
+(``Rebuilder.warm_up``, first thing on the builder thread). Records and
 tables saved, added or removed go through ``live.apply_edit`` (work in proportion to the edit)
 when every other figure keeps its search doc id; anything else runs ``build``, which reads from
 disk only what changed.
@@ -45,15 +47,43 @@ class Rebuilder:
         walk for seconds, during a save. It holds no reference cycles; what an edit replaces
         is freed by reference counting."""
         self.warm = WarmState()
+        self.unloaded: BuildOptions | None = None  # the first build found the output up to date and left the model for warm_up
 
     def __call__(self, options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
+        if changed is not None:
+            self.warm_up()
         report = apply_edit(options, self.warm, changed)
         if report is None:
-            report = build(options, warm=self.warm)
+            # The first build (changed None) of an output that is up to date only checks it:
+            # serve serves it at once and loads the model afterwards (warm_up).
+            report = build(options, warm=self.warm, load_model=changed is not None)
             if self.warm.live is not None:
-                self.warm.later.append(partial(prepare, self.warm.live))  # for the next save's edit path
-                self.warm.later.append(gc.freeze)
+                self.model_loaded()
+            elif report.up_to_date:
+                self.unloaded = options
         return report
+
+    def warm_up(self) -> float | None:
+        """Load the model that the first build left unloaded: the edit path needs it, and at
+        100k figures it takes ~15 s, which serve spends after it started serving rather than
+        before. Returns the seconds it took (None: nothing to load). A save that comes
+        meanwhile waits for it; a build that fails here is reported by the next save's build."""
+        options, self.unloaded = self.unloaded, None
+        if options is None or self.warm.live is not None:
+            return None
+        started = time.perf_counter()
+        try:
+            build(options, warm=self.warm)
+        except Exception:  # noqa: BLE001 - the inputs changed and broke since the first check: the save's build reports it
+            return None
+        if self.warm.live is not None:
+            self.model_loaded()
+        self.warm.flush(idle=False)
+        return time.perf_counter() - started
+
+    def model_loaded(self) -> None:
+        self.warm.later.append(partial(prepare, self.warm.live))  # for the next save's edit path
+        self.warm.later.append(gc.freeze)
 
     def flush(self) -> None:
         """Finish what the last edit left for later (downloads, cache entries); run after the browser was told."""
@@ -91,6 +121,10 @@ class RebuildLoop:
         self._done = threading.Condition()
 
     def run_forever(self, stop: threading.Event) -> None:
+        warm_up = getattr(self.rebuild, "warm_up", None)
+        seconds = warm_up() if warm_up is not None else None
+        if seconds is not None:
+            self.say(f"Ready for edits: the site's model loaded in {seconds:.1f} s")
         idle = getattr(self.rebuild, "idle", None)
         while not stop.is_set():
             batch = self.coalescer.wait(timeout=0.5)
