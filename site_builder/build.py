@@ -328,7 +328,7 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
     search = result.search
     if store.memo is not None:  # serve keeps the search records too: the same strings, once
         search = tuple(
-            replace(r, genes=names(r.genes), organisms=s.known_organisms if r.organisms == s.known_organisms else names(r.organisms),
+            replace(r, genes=s.symbols if r.genes == s.symbols else names(r.genes), organisms=s.known_organisms if r.organisms == s.known_organisms else names(r.organisms),
                     title=s.title if r.title == s.title else r.title, year=s.year if r.year == s.year else r.year,
                     gene_organisms=names(r.gene_organisms), keywords=names(r.keywords))
             for s, r in zip(summaries, result.search)

@@ -4,9 +4,16 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Annotated, Any, Iterator, Mapping
 
 from .species import gene_sets
+
+
+NAMES = "names"
+# Names that repeat across figures (gene symbols, organisms, keywords): the cache writes each
+# entry's distinct names once and reads them back as one string object per name (codec.py).
+# At 100k figures the summaries and search records hold ~10M of them, ~100k distinct.
+Names = Annotated[tuple[str, ...], NAMES]
 
 
 class FrozenMap(Mapping[str, Any]):
@@ -142,8 +149,8 @@ class FigureSummary:
     year: str = ""
     pmcid: str = ""
     journal_title: str = ""
-    known_organisms: tuple[str, ...] = ()
-    symbols: tuple[str, ...] = ()
+    known_organisms: Names = ()
+    symbols: Names = ()
     redirect_from: tuple[str, ...] = ()
     figid_alias: str = ""
     caption_start: str = ""  # the first FEED_CAPTION characters, '…' added when cut
@@ -151,7 +158,7 @@ class FigureSummary:
     lines: tuple[tuple[str, int], ...] = ()  # of the fields in SUMMARY_LINES (what the index's problems name)
     wpid: str = ""
     ndex: str = ""
-    gene_set_species: tuple[str, ...] = ()  # species of its gene sets in the per-species GMT files
+    gene_set_species: Names = ()  # species of its gene sets in the per-species GMT files
 
     @classmethod
     def of(cls, figure: "Figure | FigureSummary") -> "FigureSummary":

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .analysis import write_analysis
-from .model import Figure, newest_first_key
+from .model import Figure, Names, newest_first_key
 from .parallel import default_jobs, map_chunks
 
 INDEX_DIR = "search"
@@ -75,16 +75,16 @@ class SearchRecord:
     title: str
     caption: str = ""
     year: str = ""  # "" if unknown
-    organisms: tuple[str, ...] = ()
-    genes: tuple[str, ...] = ()
-    keywords: tuple[str, ...] = ()
+    organisms: Names = ()
+    genes: Names = ()
+    keywords: Names = ()
     pmcid: str = ""  # orders figures of the same year, newest first
     # enrichment analysis (analysis.py): the gene set is genes[:gene_count] (-1: all of them);
     # gene_ids: array("I") of (position in genes, NCBI Gene ID) pairs from the genes table;
     # gene_organisms: the organisms of the table's rows
     gene_count: int = -1
     gene_ids: bytes = b""
-    gene_organisms: tuple[str, ...] = ()
+    gene_organisms: Names = ()
 
 @dataclass(frozen=True, slots=True)
 class SearchIndexStats:

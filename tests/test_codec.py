@@ -12,7 +12,7 @@ import pytest
 from site_builder.build import CHUNK_ENTRIES, ChunkResult
 from site_builder.cache import Manifest, ManifestHead
 from site_builder.codec import Codec, Unreadable
-from site_builder.model import Figure, FigureSummary, FrozenMap, GeneMention, Problem, TermMention
+from site_builder.model import Figure, FigureSummary, FrozenMap, GeneMention, Names, Problem, TermMention
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +70,12 @@ def test_tuples_come_back_as_tuples_and_mappings_as_frozen_maps() -> None:
 
 
 def test_a_float_field_takes_a_whole_number() -> None:
-    assert Codec().loads(b'["n", 2, []]', Node) == Node("n", 2.0)
+    assert Codec().loads(b'[[], ["n", 2, []]]', Node) == Node("n", 2.0)
 
 
-def layout(value, kind=Node) -> bytes:
-    return json.dumps(value).encode()
+def layout(value, kind=Node, names=()) -> bytes:
+    """A file as Codec.dumps lays it out: [distinct names, value]."""
+    return json.dumps([list(names), value]).encode()
 
 
 @pytest.mark.parametrize("raw", [
@@ -115,7 +116,7 @@ def test_fixed_length_tuples_are_checked(raw) -> None:
 def test_lists_of_strings_hold_only_strings(organisms) -> None:
     codec = Codec()
     raw = json.loads(codec.dumps(figure(), Figure))
-    raw[16] = organisms  # Figure.organisms
+    raw[1][16] = organisms  # Figure.organisms
     with pytest.raises(Unreadable):
         codec.loads(json.dumps(raw).encode(), Figure)
 
@@ -132,3 +133,38 @@ def test_mappings_need_string_keys_to_be_written() -> None:
         Codec().dumps(Manifest("/out", files={1: ("h", 1)}), Manifest)
     with pytest.raises(TypeError, match="string keys"):
         Codec().dumps(ManifestHead("/o", "", 0.0, 0.0, 0, (), {("a",): [1]}, ()), ManifestHead)
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    symbols: Names
+    other: tuple[str, ...] = ()
+
+
+def test_names_are_written_once_per_file_and_read_as_one_object_each() -> None:
+    codec = Codec()
+    value = (Named(("TP53", "EGFR"), ("TP53",)), Named(("EGFR", "TP53"), ()))
+    data = codec.dumps(value, tuple[Named, ...])
+    assert json.loads(data) == [["TP53", "EGFR"], [[[0, 1], ["TP53"]], [[1, 0], []]]]
+    first, second = codec.loads(data, tuple[Named, ...]), codec.loads(data, tuple[Named, ...])
+    assert first == value
+    assert first[0].symbols[0] is first[1].symbols[1] is second[0].symbols[0]  # shared across files too
+
+
+@pytest.mark.parametrize("names, symbols", [
+    (["a"], [1]),  # no such name
+    (["a"], [-1]),
+    (["a"], ["a"]),  # a name, not its number
+    (["a"], [0.0]),
+    (["a"], "0"),
+    ([1], [0]),  # a name that is not a string
+])
+def test_names_and_their_numbers_are_checked(names, symbols) -> None:
+    with pytest.raises(Unreadable):
+        Codec().loads(layout([symbols, []], names=names), Named)
+
+
+@pytest.mark.parametrize("raw", [[[0], []], ["a", [[0], []]], [["a"], [[0], []], []], {"a": 1}])
+def test_a_file_without_its_list_of_names_is_refused(raw) -> None:
+    with pytest.raises(Unreadable):
+        Codec().loads(json.dumps(raw).encode(), Named)
