@@ -17,7 +17,9 @@ touched) in a work folder (``/tmp/wt-latency-*``, removed afterwards unless --ke
 Startup: each server is started, timed until it serves the first page (a figure page,
 polled over HTTP), stopped and started again. The first start of site-builder is cold (a
 full build fills .site-cache); the second is warm. Hugo keeps no build cache: both of its
-starts are full builds (the second with the files in the OS cache). The second start of each
+starts are full builds (the second with the files in the OS cache). site-builder serves an
+up-to-date output at once and loads the model its edit path needs afterwards: its starts are
+also timed until it prints "Ready for edits", and the edits begin then. The second start of each
 keeps running for the edits. Peak RSS is sampled every 0.2 s, summed over each server's
 process tree (build workers included).
 
@@ -401,6 +403,7 @@ class Tool:
     figures: Path  # the server's copy of the records
     tables: Path | None = None  # site-builder: content/data
     keeps_deleted_pages: bool = False  # hugo server serves a deleted record's page until restarted
+    ready: re.Pattern | None = None  # site-builder: the line saying that saves take the edit path (None: once serving)
 
 
 def site_builder_tool(project: Path) -> Tool:
@@ -418,6 +421,7 @@ def site_builder_tool(project: Path) -> Tool:
         rebuild_finished=re.compile(r"^(?:Built .* in ([\d.]+) s|Build failed)"),
         build_seconds=lambda m: float(m[1]) if m[1] else float("nan"),
         figures=project / "content" / "figures", tables=project / "content" / "data",
+        ready=re.compile(r"^Ready for edits"),
     )
 
 
@@ -489,6 +493,18 @@ class Running:
                 pass
             time.sleep(0.02)
         raise RuntimeError(f"{self.label}: {path} not served within {timeout} s:\n{self.tail()}")
+
+    def wait_line(self, pattern: re.Pattern, timeout: float) -> float:
+        """Seconds from the start of the process until it printed a line matching pattern."""
+        deadline = self.started + timeout
+        while time.monotonic() < deadline:
+            for when, line in list(self.lines):
+                if pattern.search(line):
+                    return when - self.started
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.label} exited ({self.proc.returncode}):\n{self.tail()}")
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.label}: no line {pattern.pattern!r} within {timeout} s:\n{self.tail()}")
 
     def busy(self) -> bool:
         """Whether the last rebuild line of the log says that a rebuild started."""
@@ -842,6 +858,9 @@ def start_twice(tool: Tool, args: argparse.Namespace, sampler: MemorySampler, lo
         timings[which] = took
         print(f"{LABELS[tool.name]}, {which} start: first page after {took:.2f} s "
               f"(port {running.port}, RSS so far {megabytes(sampler.peaks.get(label))})", flush=True)
+        if tool.ready is not None:  # edits are timed from here on (serve may load its model after serving)
+            timings[f"{which} ready"] = ready = running.wait_line(tool.ready, args.startup_timeout)
+            print(f"{LABELS[tool.name]}, {which} start: ready for edits after {ready:.2f} s", flush=True)
         if which == "first":
             running.wait_idle(args.timeout)
             running.stop()
@@ -1057,6 +1076,8 @@ def report(results: dict, tools: list[str], kinds: list[str], args: argparse.Nam
     rows = [
         ("first start to first page (site-builder: cold cache)", lambda t: startup.get(t, {}).get("first"), seconds),
         ("second start to first page (site-builder: warm cache)", lambda t: startup.get(t, {}).get("second"), seconds),
+        ("second start to ready for edits (hugo: first page)",
+         lambda t: startup.get(t, {}).get("second ready", startup.get(t, {}).get("second")), seconds),
         ("peak RSS, first start", lambda t: peaks.get(f"{t}:first"), megabytes),
         ("peak RSS, second start and all edits", lambda t: peaks.get(f"{t}:second"), megabytes),
     ]

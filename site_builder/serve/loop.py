@@ -66,10 +66,13 @@ class Rebuilder:
     def warm_up(self) -> float | None:
         """Load the model that the first build left unloaded: the edit path needs it, and at
         100k figures it takes ~15 s, which serve spends after it started serving rather than
-        before. Returns the seconds it took (None: nothing to load). A save that comes
-        meanwhile waits for it; a build that fails here is reported by the next save's build."""
+        before. Returns the seconds it took (0.0: the first build loaded it; None: there is
+        none, the first build failed). A save that comes meanwhile waits for it; a build that
+        fails here is reported by the next save's build."""
         options, self.unloaded = self.unloaded, None
-        if options is None or self.warm.live is not None:
+        if self.warm.live is not None:
+            return 0.0
+        if options is None:
             return None
         started = time.perf_counter()
         try:
@@ -123,8 +126,10 @@ class RebuildLoop:
     def run_forever(self, stop: threading.Event) -> None:
         warm_up = getattr(self.rebuild, "warm_up", None)
         seconds = warm_up() if warm_up is not None else None
-        if seconds is not None:
+        if seconds:
             self.say(f"Ready for edits: the site's model loaded in {seconds:.1f} s")
+        elif seconds is not None:
+            self.say("Ready for edits")
         idle = getattr(self.rebuild, "idle", None)
         while not stop.is_set():
             batch = self.coalescer.wait(timeout=0.5)
