@@ -56,7 +56,7 @@ from array import array
 from collections import defaultdict
 from itertools import chain
 from operator import sub
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 if TYPE_CHECKING:
     from .search import IndexWriter, SearchRecord
@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 FORMAT = 3
 SHARD_BYTES = 30_000  # a gene shard's mean size (one gene may exceed it alone)
 MANIFEST = "analysis.json"
+GIVE_WAY_DOCS = 2000  # records between two give_way calls (~0.1 s at most)
+T = TypeVar("T")
 # Every figure page loads it: related figures (from this data) and the citation (from the page).
 FIGURE_SCRIPT = "static/figure-tools.js"
 
@@ -131,7 +133,8 @@ def cut_here(name: bytes) -> int:
 class Collection:
     """Everything the files hold, gathered in one pass over the records (doc id order)."""
 
-    def __init__(self, records: list["SearchRecord"]):
+    def __init__(self, records: list["SearchRecord"], give_way: Callable[[], None] = lambda: None):
+        """give_way: called every GIVE_WAY_DOCS records (serve's idle work raises there when a save waits)."""
         self.docs: dict[str, array] = {}  # key -> doc ids
         self.spellings: dict[str, str] = {}  # key -> how it is shown: the key itself if any figure writes it so, else the first seen
         self.ids: dict[int, str | tuple[str, ...]] = {}  # NCBI Gene ID -> key (rarely several)
@@ -140,6 +143,8 @@ class Collection:
         self.members: defaultdict[str, array] = defaultdict(lambda: array("i"))
         docs, spellings = self.docs, self.spellings
         for doc, record in enumerate(records):
+            if doc % GIVE_WAY_DOCS == 0:
+                give_way()
             symbols = set_symbols(record)
             keys = {}
             for symbol in symbols:
@@ -240,12 +245,21 @@ def shards(entries: Iterable[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
         yield first, b"".join(parts)
 
 
-def write_analysis(records: list["SearchRecord"], writer: "IndexWriter") -> dict:
-    """Write the analysis files; returns the manifest (written as analysis.json)."""
+def given_way(items: Iterable[T], give_way: Callable[[], None]) -> Iterator[T]:
+    for item in items:
+        give_way()
+        yield item
+
+
+def write_analysis(records: list["SearchRecord"], writer: "IndexWriter", give_way: Callable[[], None] = lambda: None) -> dict:
+    """Write the analysis files; returns the manifest (written as analysis.json). give_way is
+    called between steps and may raise to stop (serve's idle work, when a save waits)."""
     from .search import deltas, to_json, varints
 
-    data = Collection(records)
+    data = Collection(records, give_way)
+    give_way()
     background = data.background()
+    give_way()
     organisms = [
         [name, len(docs), background[name], writer.write("analysis", varints(deltas(docs)), ".bin")]
         for name, docs in sorted(data.members.items())
@@ -256,7 +270,7 @@ def write_analysis(records: list["SearchRecord"], writer: "IndexWriter") -> dict
         "all": [sum(1 for size in data.sizes if size), len(data.docs)],
         "organisms": organisms,
         "sizes": writer.write("analysis", varints(data.sizes), ".bin"),
-        "genes": [[first, writer.write("analysis", shard, ".bin")] for first, shard in shards(data.entries())],
+        "genes": [[first, writer.write("analysis", shard, ".bin")] for first, shard in given_way(shards(data.entries()), give_way)],
     }
     writer.write_named(MANIFEST, to_json(manifest))
     return manifest

@@ -258,7 +258,7 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
             for path in [p for p in site.files if collection_file(p, live.sitemaps_stale) and p not in written]:
                 site.drop(path)  # e.g. the gene sets of a species no figure has any more
             if live.analysis_stale and not interrupted():
-                write_analysis_files(site, live.search.records)
+                write_analysis_files(site, live.search.records, interrupted)
             if interrupted():
                 raise GiveWay
             site.commit()
@@ -277,10 +277,16 @@ def collection_file(path: str, sitemaps: bool) -> bool:
         sitemaps and SITEMAP.fullmatch(path) is not None)
 
 
-def write_analysis_files(site: StagedSite, records: list[SearchRecord]) -> None:
-    """search/analysis* as a build writes them from the records in doc id order."""
+def write_analysis_files(site: StagedSite, records: list[SearchRecord], interrupted=lambda: False) -> None:
+    """search/analysis* as a build writes them from the records in doc id order (GiveWay
+    when interrupted() says a save waits)."""
+
+    def give_way() -> None:
+        if interrupted():
+            raise GiveWay
+
     with tempfile.TemporaryDirectory(prefix="site-builder-analysis-") as scratch:
-        analysis.write_analysis(records, IndexWriter(Path(scratch)))
+        analysis.write_analysis(records, IndexWriter(Path(scratch)), give_way)
         made = {}
         for path in sorted(Path(scratch).rglob("*")):
             if path.is_file():
