@@ -312,8 +312,9 @@ CHUNK_ENTRIES = {"result": ChunkResult, "records": Records, "downloads": downloa
 
 def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
     """One string object per gene symbol, organism, year and journal in the summaries the index
-    keeps: chunks read from the cache bring copies (5M symbol strings at 100k figures, ~250 MB).
-    A result kept in memory (serve) is done once."""
+    keeps: chunks parsed here or in a worker bring copies (5M symbol strings at 100k figures,
+    ~250 MB; the cache's codec reads names as one object each already). A result kept in
+    memory (serve) is done once."""
     if store.memo is not None and store.memo.get((result.key, "shared")) is result:
         return result
 
@@ -328,7 +329,8 @@ def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
     search = result.search
     if store.memo is not None:  # serve keeps the search records too: the same strings, once
         search = tuple(
-            replace(r, genes=s.symbols if r.genes == s.symbols else names(r.genes), organisms=s.known_organisms if r.organisms == s.known_organisms else names(r.organisms),
+            replace(r, genes=s.symbols if r.genes == s.symbols else names(r.genes),
+                    organisms=s.known_organisms if r.organisms == s.known_organisms else names(r.organisms),
                     title=s.title if r.title == s.title else r.title, year=s.year if r.year == s.year else r.year,
                     gene_organisms=names(r.gene_organisms), keywords=names(r.keywords))
             for s, r in zip(summaries, result.search)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..build import BuildOptions, BuildReport, WarmState, build
+from ..errors import BuildError
 from ..live import apply_edit, prepare
 from .state import BuildState, describe_failure
 from .watch import Coalescer
@@ -77,7 +78,7 @@ class Rebuilder:
         started = time.perf_counter()
         try:
             build(options, warm=self.warm)
-        except Exception:  # noqa: BLE001 - the inputs changed and broke since the first check: the save's build reports it
+        except BuildError:  # the inputs changed and broke since the first check: the next save's build reports it
             return None
         if self.warm.live is not None:
             self.model_loaded()
@@ -125,7 +126,11 @@ class RebuildLoop:
 
     def run_forever(self, stop: threading.Event) -> None:
         warm_up = getattr(self.rebuild, "warm_up", None)
-        seconds = warm_up() if warm_up is not None else None
+        try:
+            seconds = warm_up() if warm_up is not None else None
+        except Exception:  # noqa: BLE001 - a bug: the saves' builds still work without the model
+            traceback.print_exc()
+            seconds = None
         if seconds:
             self.say(f"Ready for edits: the site's model loaded in {seconds:.1f} s")
         elif seconds is not None:
