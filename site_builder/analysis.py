@@ -79,6 +79,20 @@ def set_symbols(record: "SearchRecord") -> tuple[str, ...]:
     return record.genes if record.gene_count < 0 else record.genes[:record.gene_count]
 
 
+def record_inputs(record: "SearchRecord") -> tuple:
+    """What the analysis files take from a record: an edit that changes none of it leaves them."""
+    return set_symbols(record), record.gene_ids, record.organisms, record.gene_organisms
+
+
+def inputs_key(code: str, records: Iterable["SearchRecord"]) -> str:
+    """A digest of what the analysis files are made of (records in doc id order; a record's
+    url is not in the files, only its place): a build whose records keep it keeps the files."""
+    h = hashlib.blake2b(f"{code}\0{FORMAT}".encode(), digest_size=16)
+    for record in records:
+        h.update(repr(record_inputs(record)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
 def gene_set(record: "SearchRecord") -> list[str]:
     """The distinct keys of a figure's genes, in the record's order."""
     return list(dict.fromkeys(gene_key(symbol) for symbol in set_symbols(record)))

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import cache, downloads
+from . import analysis, cache, downloads
 from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover, snapshot_templates
@@ -38,7 +38,7 @@ from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
-from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, search_record, write_search_index
+from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, oldest_first, search_record, write_search_index
 from .write import (Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
                     recover_interrupted_swap, stage_file, stage_page)
 
@@ -740,8 +740,14 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             search = search_key(site_job.code, results, index)
             if manifest is not None and manifest.search_key == search:
                 keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
+                analysis_key = manifest.analysis_key
             else:
-                write_search(site, search_records(results, index))
+                records = oldest_first(search_records(results, index))
+                analysis_key = analysis.inputs_key(site_job.code, records)
+                keep_analysis = manifest is not None and manifest.analysis_key == analysis_key
+                write_search(site, records, analysis=not keep_analysis)
+                if keep_analysis:  # e.g. a title edit: genes and organisms are the same
+                    keep_search_files(site, manifest, ANALYSIS_FILES)
             bar.advance(len(index.figures))
         with progress.stage("write", 0):
             site.commit()
@@ -750,7 +756,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     report.written = len(site.staged) if previous is not None else len(site.files)
     report.removed = len(set(previous or ()) - set(site.files))
     return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings),
-                          len(index.figures), site.keys, search)
+                          len(index.figures), site.keys, search, analysis_key=analysis_key)
 
 
 def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
@@ -780,15 +786,18 @@ def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.Ch
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
 
 
-def keep_search_files(site: StagedSite, manifest: cache.Manifest) -> None:
+ANALYSIS_FILES = f"{SEARCH_DIR}/{analysis.MANIFEST.split('.')[0]}"  # search/analysis.json and search/analysis/
+
+
+def keep_search_files(site: StagedSite, manifest: cache.Manifest, prefix: str = SEARCH_DIR + "/") -> None:
     for path, entry in manifest.files.items():
-        if path.startswith(SEARCH_DIR + "/"):
+        if path.startswith(prefix):
             site.record(path, entry, False)
 
 
-def write_search(site: StagedSite, records: list[SearchRecord]) -> None:
+def write_search(site: StagedSite, records: list[SearchRecord], analysis: bool = True) -> None:
     with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch:
-        write_search_index(records, Path(scratch))
+        write_search_index(records, Path(scratch), analysis=analysis)
         for root, dirs, files in os.walk(scratch):
             dirs.sort()
             for name in sorted(files):

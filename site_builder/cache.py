@@ -196,6 +196,7 @@ class Manifest:
     search_key: str = ""  # digest of the search records the search/ files were built from
     chunk_keys: dict[str, str] = field(default_factory=dict)  # stamps of a chunk's files -> its content key
     started_at: float = 0.0  # when the build began reading its inputs
+    analysis_key: str = ""  # analysis.inputs_key of the search/analysis* files
 
 
 @dataclass(frozen=True, slots=True)

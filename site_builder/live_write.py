@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import analysis, cache, downloads, feeds
-from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key,
+from .build import (ANALYSIS_FILES, BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key,
                     outsized_records, render_key, search_key, CHUNK_ENTRIES)
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
@@ -35,7 +35,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
             store.remember(result.key, kind, value)
             warm.unwritten.append((store, result.key, kind, value))
     removed, added = change.change.removed, change.change.added
-    live.analysis_stale |= bool(removed or added) or any(analysis_fields(a) != analysis_fields(b) for a, b in change.search_pairs)
+    live.analysis_stale |= bool(removed or added) or any(analysis.record_inputs(a) != analysis.record_inputs(b) for a, b in change.search_pairs)
     config = existing_nav(live.config, index)
     # the same organism and gene pages: the figure pages link them by the same names
     renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
@@ -93,7 +93,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     live.renderer = renderer
     warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
-                                   site.keys, "", chunk_keys, manifest.started_at)  # search_key: see write_collection_files
+                                   site.keys, "", chunk_keys, manifest.started_at,  # search_key: see write_collection_files
+                                   "" if live.analysis_stale else manifest.analysis_key)
     warm.unsaved = True
     new_chunks = [(result.key, records) for result, records in change.new.values()]
     warm.later.append(partial(store_download_parts, live, warm, store, new_chunks))
@@ -257,8 +258,10 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
                     raise GiveWay
             for path in [p for p in site.files if collection_file(p, live.sitemaps_stale) and p not in written]:
                 site.drop(path)  # e.g. the gene sets of a species no figure has any more
+            analysis_key = manifest.analysis_key
             if live.analysis_stale and not interrupted():
                 write_analysis_files(site, live.search.records, interrupted)
+                analysis_key = analysis.inputs_key(live.code, live.search.records)
             if interrupted():
                 raise GiveWay
             site.commit()
@@ -267,6 +270,7 @@ def write_collection_files(live: LiveSite, warm: WarmState, parts, interrupted=l
     live.analysis_stale = live.sitemaps_stale = False
     manifest.files = site.files
     manifest.search_key = search_key(live.code, live.results, live.index)
+    manifest.analysis_key = analysis_key
     return True
 
 
@@ -291,12 +295,8 @@ def write_analysis_files(site: StagedSite, records: list[SearchRecord], interrup
         for path in sorted(Path(scratch).rglob("*")):
             if path.is_file():
                 made[f"{SEARCH_DIR}/{path.relative_to(scratch).as_posix()}"] = path.read_bytes()
-    for path in [p for p in site.files if p.startswith(f"{SEARCH_DIR}/{analysis.MANIFEST.split('.')[0]}") and p not in made]:
+    for path in [p for p in site.files if p.startswith(ANALYSIS_FILES) and p not in made]:
         site.drop(path)
     for path, data in made.items():
         site.write(path, data)
 
-
-def analysis_fields(record: SearchRecord) -> tuple:
-    """What the analysis files take from a record (an edit that changes none leaves them)."""
-    return analysis.set_symbols(record), record.gene_ids, record.organisms, record.gene_organisms

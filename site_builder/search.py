@@ -365,8 +365,9 @@ def doc_row(record: SearchRecord, organism_ids: dict[str, int]) -> list:
     return [record.url, record.title, record.year, [organism_ids[o] for o in dict.fromkeys(record.organisms)]]
 
 
-def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> int:
-    """Write terms, docs and organism files and the manifest; returns the number of terms."""
+def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int, analysis: bool = True) -> int:
+    """Write terms, docs and organism files and the manifest (and the Analyse page's data
+    unless analysis is False); returns the number of terms."""
     postings = build_postings(records, jobs)
     term_files = [[first, writer.write("terms", data, ".bin")] for first, data in term_shards(term_entries(postings, jobs))]
     organisms, organism_docs = organism_table(records)
@@ -391,7 +392,8 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int) -> 
         # the browser tells a gene symbol's score from the others' (search.js, matchedGenes)
         "weights": {"gene": WEIGHT_GENE, "title": WEIGHT_TITLE},
     })
-    write_analysis(records, writer)
+    if analysis:
+        write_analysis(records, writer)
     return len(postings.lists)
 
 
@@ -402,10 +404,12 @@ def deltas(ids: list[int]) -> Iterable[int]:
         previous = doc
 
 
-def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, jobs: int | None = None) -> SearchIndexStats:
+def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, jobs: int | None = None,
+                       analysis: bool = True) -> SearchIndexStats:
     """Write output_dir/search/, replacing an earlier index only once the new one is complete.
 
-    jobs: worker processes for scoring and encoding (default: one per CPU)."""
+    jobs: worker processes for scoring and encoding (default: one per CPU). analysis=False
+    leaves out the Analyse page's data (the caller keeps the files it has)."""
     started = time.perf_counter()
     ordered = oldest_first(records)
     for record in ordered:
@@ -416,7 +420,7 @@ def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, job
     try:
         fresh.chmod(0o755)  # mkdtemp makes it private; it becomes a public folder
         writer = IndexWriter(fresh)
-        term_count = write_files(ordered, writer, default_jobs() if jobs is None else jobs)
+        term_count = write_files(ordered, writer, default_jobs() if jobs is None else jobs, analysis)
         replace_dir(fresh, output_dir / INDEX_DIR)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder import search
 from site_builder.build import BuildOptions, build
 from site_builder.write import StagedSite, journal_path, write_journal
 
@@ -66,6 +67,28 @@ def test_editing_a_record_rewrites_only_what_changed(project):
     page = (project / "_site" / "figures" / (record.stem + ".html")).read_text()
     assert "A brand new title" in page
     assert untouched.stat().st_mtime_ns == stamp
+    assert_same_as_clean_build(project)
+
+
+def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(project, monkeypatch):
+    """The Analyse page's data (at 100k figures ~8 s to make) follows only the genes and
+    organisms of the records in their order (analysis.inputs_key)."""
+    made = []
+    real = search.write_analysis
+    monkeypatch.setattr(search, "write_analysis", lambda records, writer: made.append(len(records)) or real(records, writer))
+    incremental(project)
+    assert made
+    made.clear()
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Titles are not analysed", record.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert made == []
+    assert_same_as_clean_build(project)
+    made.clear()
+    table = next((project / "content" / "data").glob("*-genes.tsv"))
+    table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    incremental(project)
+    assert made
     assert_same_as_clean_build(project)
 
 
