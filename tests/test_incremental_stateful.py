@@ -233,6 +233,19 @@ class ServeDriver:
         event(f"serve: {'edit path' if report.edited else 'build'}")
         return True, ""
 
+    def restart(self) -> bool:
+        """serve stopped (its idle work done) and started again on its output. After a build
+        the first build finds it up to date and the next save loads the model first
+        (Rebuilder.warm_up); after the edit path (which saves no fingerprint of the inputs)
+        it compares every input, as a build does."""
+        self.rebuilder.idle()
+        self.rebuilder = Rebuilder()
+        report = self.rebuilder(self.options, None)
+        self.rebuilder.flush()
+        assert (self.rebuilder.warm.live is None) == report.up_to_date
+        event(f"serve: restarted, {'model left for warm_up' if report.up_to_date else 'built'}")
+        return report.up_to_date
+
 
 def clean_build(project: Path, scratch: Path) -> dict[str, bytes]:
     """The reference: a clean build of the project into a fresh folder with a fresh cache."""
@@ -626,15 +639,27 @@ class EditsMatchCleanBuild(RuleBasedStateMachine):
     def build_without_edits(self) -> None:
         self.build_and_check()
 
+    @precondition(lambda self: hasattr(self.driver, "restart") and not (self.broken or self.orphans or self.config_broken))
+    @rule()
+    def restart_serve(self) -> None:
+        """Stopped, its inputs made old (as after a while), started twice: the second start
+        finds its output up to date and leaves the model for the next save (warm_up)."""
+        self.age_inputs()
+        self.driver.restart()
+        assert self.driver.restart(), "a second start with nothing changed is up to date"
+
     @rule()
     def age_every_input(self) -> None:
         """Every input gets an old (new) time stamp and keeps its bytes: the stamps all change,
         the cached content keys must still match."""
+        self.age_inputs()
+        self.build_and_check()
+
+    def age_inputs(self) -> None:
         for path in sorted(self.project.rglob("*")):
             if path.is_file() and ".site-cache" not in path.parts and "_site" not in path.parts:
                 stamp = self.clock.past()
                 os.utime(path, ns=(stamp, stamp))
-        self.build_and_check()
 
 
 def machine_settings(examples: int, steps: int) -> settings:
