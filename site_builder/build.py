@@ -95,6 +95,7 @@ class LiveSite:
     names: Any = None  # index.IndexNames: the folded figids and redirect claims (made on the first figure added)
     analysis_stale: bool = False  # an edit changed the Analyse page's data; written when idle
     sitemaps_stale: bool = False  # an edit added or removed pages; the sitemaps are written when idle
+    other_stamps: str = ""  # other_inputs_key of the pages and static files the last build found
 
 
 @dataclass(slots=True)
@@ -113,13 +114,15 @@ class WarmState:
     later: list[Any] = field(default_factory=list)  # what an edit left to do after the browser was told (callables)
     when_idle: Any = None  # the last edit's collection-wide work (a callable): the downloads and JSON API
 
-    def flush(self, idle: bool = True, interrupted: Any = lambda: False) -> None:
+    def flush(self, idle: bool = True, interrupted: Any = lambda: False, final: bool = False) -> None:
         """Finish what an edit left for later. serve runs it once the browser was told (the
         cache entries, the download parts of the chunks it changed) and, with idle, when no
         save came for a while: then also the work whose cost follows the site's size (at
         100k figures, the downloads and JSON API take seconds, the manifest ~2 s), once for
         any number of edits; interrupted() says a save is waiting: the idle work stops (and
-        is done the next time). A build runs it all first."""
+        is done the next time). A build runs it all first. final (serve stops): the manifest
+        also gets the inputs' fingerprint when they are what the output was made from
+        (verified_fingerprint)."""
         while self.later:
             self.later.pop(0)()
         for store, key, kind, value in self.unwritten:
@@ -133,6 +136,11 @@ class WarmState:
             self.when_idle = None
         if interrupted():
             return
+        if final and self.live is not None and self.manifest is not None and not self.manifest.fingerprint:
+            found = verified_fingerprint(self.live)
+            if found is not None:
+                self.manifest.fingerprint, self.manifest.started_at = found
+                self.unsaved = True
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False
@@ -517,7 +525,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     unloaded = warm.unloaded if warm is not None and load_model else None
     if warm is not None:
         warm.unloaded = None
-    sources = unloaded[0] if unloaded else discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
+    sources = unloaded[0] if unloaded else discover_inputs(options)
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
@@ -567,7 +575,8 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         warm.manifest, warm.unsaved = manifest, False
         report.warnings = []  # the last build's, as it saved them (below)
         warm.live = LiveSite(options, config, tuple(config_warnings), code, site_key, make_environment(templates), sources,
-                             chunks, [stamp for stamp, _ in known], results, index, output, cache_dir)
+                             chunks, [stamp for stamp, _ in known], results, index, output, cache_dir,
+                             other_stamps=other_inputs_key(sources, stamps))
         return up_to_date_report(report, head, started)
     if not check_only:
         env = make_environment(templates)
@@ -586,12 +595,46 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
             warm.manifest = written
             if not report.errors and len(results) == len(chunks):
                 warm.live = LiveSite(options, config, tuple(config_warnings), code, site_key, env, sources, chunks,
-                                     [stamp for stamp, _ in known], results, index, output, cache_dir)
+                                     [stamp for stamp, _ in known], results, index, output, cache_dir,
+                                     other_stamps=other_inputs_key(sources, stamps))
     report.seconds = time.perf_counter() - started
     return report
 
 
 Stamps = dict[Path, tuple[int, int]]  # path -> (size, modification time in ns)
+
+
+def discover_inputs(options: BuildOptions) -> SourceFiles:
+    project = options.project_dir
+    return discover(options.content_dir or project / "content", tuple(reversed(theme_dirs(project, "static"))),
+                    tuple(theme_dirs(project, "templates")))
+
+
+def other_inputs_key(sources: SourceFiles, stamps: Stamps) -> str:
+    """A digest of the stamps of the inputs that are not records or tables (pages, static files)."""
+    return cache.digest(*(f"{path}\0{stamps[path]}" for path in (*sources.pages, *(path for path, _ in sources.static))))
+
+
+def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
+    """(fingerprint, time) of the inputs as they are now, when they are what the output was made
+    from: the files found are the model's, every chunk of records and tables has the stamps the
+    edit path last read it with, the pages and static files those of the last build, and no
+    file is younger than RACY_SECONDS. serve records it on exit, so that its next start finds
+    the output up to date after edits; None (compare every input next time) otherwise."""
+    started_at = time.time()
+    sources = discover_inputs(live.options)
+    if sources != live.sources:
+        return None
+    stamps = input_stamps(sources)
+    job = LoadJob(sources, Path.cwd(), live.config, None, True, live.code)
+    if [chunk_stamp(job, paths, stamps)[0] for paths in live.chunks] != live.stamps:
+        return None
+    if other_inputs_key(sources, stamps) != live.other_stamps:
+        return None
+    fingerprint, newest = fingerprint_of(live.site_key, stamps)
+    if newest >= started_at - RACY_SECONDS:
+        return None
+    return fingerprint, started_at
 
 
 def input_stamps(sources: SourceFiles) -> Stamps:

@@ -234,11 +234,11 @@ class ServeDriver:
         return True, ""
 
     def restart(self) -> bool:
-        """serve stopped (its idle work done) and started again on its output. After a build
-        the first build finds it up to date and the next save loads the model first
-        (Rebuilder.warm_up); after the edit path (which saves no fingerprint of the inputs)
-        it compares every input, as a build does."""
-        self.rebuilder.idle()
+        """serve stopped (its idle work done) and started again on its output. When the inputs
+        are what the output was made from (and none is young) the first build finds it up to
+        date and the next save loads the model first (Rebuilder.warm_up); otherwise it
+        compares every input, as a build does."""
+        self.rebuilder.finish()
         self.rebuilder = Rebuilder()
         report = self.rebuilder(self.options, None)
         self.rebuilder.flush()

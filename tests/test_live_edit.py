@@ -5,6 +5,7 @@ same Rebuilder; these cases pin down the decisions one by one.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -324,3 +325,43 @@ def test_the_analyse_data_gives_way_to_a_save_while_it_is_made(project, monkeypa
     assert serve.rebuilder.warm.live.analysis_stale
     assert analysis_file.read_bytes() == before
     serve.matches_clean_build()  # idle again, uninterrupted
+
+
+def old_stamp(path: Path) -> None:
+    os.utime(path, (1_600_000_000, 1_600_000_000))
+
+
+def test_serve_after_edits_starts_warm_when_the_inputs_are_what_it_last_read(project):
+    """On exit serve records the inputs' fingerprint when every record and table has the stamps
+    the edit path read it with: the next start is then up to date (no build before serving)."""
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Kept \1")
+    old_stamp(path)
+    assert serve.save(path).edited
+    serve.rebuilder.finish()
+    again = Rebuilder()
+    assert again(serve.options, None).up_to_date
+    serve.rebuilder = again
+    serve.matches_clean_build()
+
+
+@pytest.mark.parametrize("behind_its_back", ["edited", "young"])
+def test_serve_after_edits_compares_every_input_when_a_file_is_not_what_it_read(project, behind_its_back):
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Seen \1")
+    old_stamp(path)
+    assert serve.save(path).edited
+    other = record(project, 2)
+    edit(other, r"^figtitle: (.*)$", r"figtitle: Unseen \1")  # no save reported: the watcher missed it
+    if behind_its_back == "edited":
+        old_stamp(other)
+    else:  # the save serve did see, just now: its stamp cannot be trusted yet (RACY_SECONDS)
+        assert serve.save(other).edited
+    serve.rebuilder.finish()
+    again = Rebuilder()
+    assert not again(serve.options, None).up_to_date
+    serve.rebuilder = again
+    assert "Unseen" in (project / "out" / f"figures/{other.stem}.html").read_text(encoding="utf-8")
+    serve.matches_clean_build()

@@ -94,9 +94,13 @@ class Rebuilder:
         self.warm.flush(idle=False)
 
     def idle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
-        """When no save came for a while (and on exit): the downloads and the manifest of the
-        last edits. A save meanwhile (interrupted()) stops the work; the next idle time does it."""
+        """When no save came for a while: the downloads and the manifest of the last edits. A save meanwhile (interrupted()) stops the work; the next idle time does it."""
         self.warm.flush(interrupted=interrupted)
+
+    def finish(self) -> None:
+        """On exit: the idle work, and the inputs' fingerprint when they are what the output
+        was made from, so that the next serve (or build) of this output starts warm."""
+        self.warm.flush(final=True)
 
 
 def rebuild(options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
@@ -145,8 +149,9 @@ class RebuildLoop:
                     idle(lambda: stop.is_set() or self.coalescer.pending())
             except Exception:  # noqa: BLE001 - a bug in reporting; the next save gets another chance
                 traceback.print_exc()
-        if idle is not None:
-            idle()
+        finish = getattr(self.rebuild, "finish", idle)
+        if finish is not None:
+            finish()
 
     def run_once(self, changed: frozenset[Path] | None) -> BuildState:
         """Rebuild after ``changed``, update ``state``, print the outcome, call ``on_built``."""
