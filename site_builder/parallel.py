@@ -30,13 +30,18 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def worker_signals() -> None:
     """Workers ignore Ctrl-C (the main process gets it, and leaving `with` terminates them),
     and die of the SIGTERM that terminating sends: a handler inherited from the main process
     (serve's turns it into KeyboardInterrupt) would leave a worker unwinding while it holds the
-    pool's queue lock, and the main process waiting for it forever."""
+    pool's queue lock, and the main process waiting for it forever. The workers are forked with
+    these signals blocked (map_chunks), so none arrives before this has run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def _run(chunk: Sequence[Any]) -> Any:
@@ -58,7 +63,14 @@ def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequenc
         return
     _state, _task = state, task
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=worker_signals) as pool:
+        # Blocked while the workers are forked (they inherit the mask; worker_signals unblocks
+        # them once their handlers are set); here, they arrive once the fork is done.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=worker_signals)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        with pool:
             yield from pool.imap(_run, chunks)
     finally:
         _state, _task = None, None
