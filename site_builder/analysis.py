@@ -63,7 +63,8 @@ if TYPE_CHECKING:
 
 FORMAT = 3
 SHARD_BYTES = 30_000  # a gene shard's mean size (one gene may exceed it alone)
-MANIFEST = "analysis.json"
+FOLDER = "analysis"  # under search/: the shards, beside their manifest
+MANIFEST = f"{FOLDER}.json"
 GIVE_WAY_DOCS = 2000  # records between two give_way calls (~0.1 s at most)
 T = TypeVar("T")
 # Every figure page loads it: related figures (from this data) and the citation (from the page).
@@ -275,7 +276,7 @@ def write_analysis(records: list["SearchRecord"], writer: "IndexWriter", give_wa
     background = data.background()
     give_way()
     organisms = [
-        [name, len(docs), background[name], writer.write("analysis", varints(deltas(docs)), ".bin")]
+        [name, len(docs), background[name], writer.write(FOLDER, varints(deltas(docs)), ".bin")]
         for name, docs in sorted(data.members.items())
     ]
     manifest = {
@@ -283,8 +284,8 @@ def write_analysis(records: list["SearchRecord"], writer: "IndexWriter", give_wa
         "docs": len(records),
         "all": [sum(1 for size in data.sizes if size), len(data.docs)],
         "organisms": organisms,
-        "sizes": writer.write("analysis", varints(data.sizes), ".bin"),
-        "genes": [[first, writer.write("analysis", shard, ".bin")] for first, shard in given_way(shards(data.entries()), give_way)],
+        "sizes": writer.write(FOLDER, varints(data.sizes), ".bin"),
+        "genes": [[first, writer.write(FOLDER, shard, ".bin")] for first, shard in given_way(shards(data.entries()), give_way)],
     }
     writer.write_named(MANIFEST, to_json(manifest))
     return manifest

@@ -505,13 +505,11 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         warm.flush()  # what the last edit left unsaved (the cache below reads the disk)
     config, config_warnings = resolve_config(options)
     project = options.project_dir
-    content_dir = options.content_dir or project / "content"
+    content_dir, static_dirs, template_dirs = input_dirs(options)
     output = Path(config.output) if Path(config.output).is_absolute() else project / config.output
     report = BuildReport(config=config, output=output, warnings=list(config_warnings))
     if not content_dir.is_dir():
         raise BuildError([Problem(str(content_dir), 0, "", "content folder not found")])
-    static_dirs = theme_dirs(project, "static")
-    template_dirs = theme_dirs(project, "templates")
     cache_dir = options.cache_dir or project / cache.CACHE_DIR_NAME
     cache.check_cache_dir(cache_dir)
     recovered = False
@@ -525,7 +523,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     unloaded = warm.unloaded if warm is not None and load_model else None
     if warm is not None:
         warm.unloaded = None
-    sources = unloaded[0] if unloaded else discover_inputs(options)
+    sources = unloaded[0] if unloaded else discover_inputs(content_dir, static_dirs, template_dirs)
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
@@ -604,10 +602,15 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
 Stamps = dict[Path, tuple[int, int]]  # path -> (size, modification time in ns)
 
 
-def discover_inputs(options: BuildOptions) -> SourceFiles:
+def input_dirs(options: BuildOptions) -> tuple[Path, list[Path], list[Path]]:
+    """The content folder and the static and template folders (the project's, then the theme's)."""
     project = options.project_dir
-    return discover(options.content_dir or project / "content", tuple(reversed(theme_dirs(project, "static"))),
-                    tuple(theme_dirs(project, "templates")))
+    return options.content_dir or project / "content", theme_dirs(project, "static"), theme_dirs(project, "templates")
+
+
+def discover_inputs(content_dir: Path, static_dirs: list[Path], template_dirs: list[Path]) -> SourceFiles:
+    """What discover finds in input_dirs (a static file of the project's wins over the theme's)."""
+    return discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
 
 
 def other_inputs_key(sources: SourceFiles, stamps: Stamps) -> str:
@@ -622,7 +625,7 @@ def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
     file is younger than RACY_SECONDS. serve records it on exit, so that its next start finds
     the output up to date after edits; None (compare every input next time) otherwise."""
     started_at = time.time()
-    sources = discover_inputs(live.options)
+    sources = discover_inputs(*input_dirs(live.options))
     if sources != live.sources:
         return None
     stamps = input_stamps(sources)
@@ -829,7 +832,7 @@ def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.Ch
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
 
 
-ANALYSIS_FILES = f"{SEARCH_DIR}/{analysis.MANIFEST.split('.')[0]}"  # search/analysis.json and search/analysis/
+ANALYSIS_FILES = f"{SEARCH_DIR}/{analysis.FOLDER}"  # the prefix of search/analysis.json and search/analysis/
 
 
 def keep_search_files(site: StagedSite, manifest: cache.Manifest, prefix: str = SEARCH_DIR + "/") -> None:

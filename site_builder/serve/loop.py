@@ -48,11 +48,12 @@ class Rebuilder:
         walk for seconds, during a save. It holds no reference cycles; what an edit replaces
         is freed by reference counting."""
         self.warm = WarmState()
-        self.unloaded: BuildOptions | None = None  # the first build found the output up to date and left the model for warm_up
+        self.options: BuildOptions | None = None  # of the last build
 
     def __call__(self, options: BuildOptions, changed: frozenset[Path] | None = None) -> BuildReport:
         if changed is not None:
             self.warm_up()
+        self.options = options
         report = apply_edit(options, self.warm, changed)
         if report is None:
             # The first build (changed None) of an output that is up to date only checks it:
@@ -60,8 +61,6 @@ class Rebuilder:
             report = build(options, warm=self.warm, load_model=changed is not None)
             if self.warm.live is not None:
                 self.model_loaded()
-            elif report.up_to_date:
-                self.unloaded = options
         return report
 
     def warm_up(self) -> float | None:
@@ -70,14 +69,13 @@ class Rebuilder:
         before. Returns the seconds it took (0.0: the first build loaded it; None: there is
         none, the first build failed). A save that comes meanwhile waits for it; a build that
         fails here is reported by the next save's build."""
-        options, self.unloaded = self.unloaded, None
         if self.warm.live is not None:
             return 0.0
-        if options is None:
+        if self.warm.unloaded is None or self.options is None:
             return None
         started = time.perf_counter()
         try:
-            build(options, warm=self.warm)
+            build(self.options, warm=self.warm)
         except BuildError:  # the inputs changed and broke since the first check: the next save's build reports it
             return None
         if self.warm.live is not None:
@@ -94,7 +92,8 @@ class Rebuilder:
         self.warm.flush(idle=False)
 
     def idle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
-        """When no save came for a while: the downloads and the manifest of the last edits. A save meanwhile (interrupted()) stops the work; the next idle time does it."""
+        """When no save came for a while: the downloads and the manifest of the last edits. A
+        save meanwhile (interrupted()) stops the work; the next idle time does it."""
         self.warm.flush(interrupted=interrupted)
 
     def finish(self) -> None:
