@@ -52,10 +52,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import tempfile
 from array import array
 from collections import defaultdict
 from itertools import chain
 from operator import sub
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 if TYPE_CHECKING:
@@ -264,6 +266,16 @@ def given_way(items: Iterable[T], give_way: Callable[[], None]) -> Iterator[T]:
     for item in items:
         give_way()
         yield item
+
+
+def analysis_files(records: list["SearchRecord"], give_way: Callable[[], None] = lambda: None) -> dict[str, bytes]:
+    """search/analysis* as a build writes them from the records in doc id order: output path -> bytes."""
+    from .search import INDEX_DIR, IndexWriter
+
+    with tempfile.TemporaryDirectory(prefix="site-builder-analysis-") as scratch:
+        write_analysis(records, IndexWriter(Path(scratch)), give_way)
+        return {f"{INDEX_DIR}/{path.relative_to(scratch).as_posix()}": path.read_bytes()
+                for path in sorted(Path(scratch).rglob("*")) if path.is_file()}
 
 
 def write_analysis(records: list["SearchRecord"], writer: "IndexWriter", give_way: Callable[[], None] = lambda: None) -> dict:

@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import analysis, cache, downloads
+from . import analysis, cache, downloads, search_live
 from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover, snapshot_templates
@@ -549,6 +549,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     known = known_results(job, chunks, stamps, manifest) if stamps else [("", None)] * len(chunks)
     loaded: list[ChunkResult | None] = [result for _, result in known]
     todo = [number for number, result in enumerate(loaded) if result is None]
+    fresh = frozenset(todo)  # the chunks read again: the others are the last build's
     store.touch([result.key for result in loaded if result is not None])
     with progress.stage("load", len(sources.figures)) as bar:
         bar.advance(sum(len(r.summaries) + len(r.skipped) for r in loaded if r is not None))
@@ -556,7 +557,9 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         for number, batch in zip(todo, parsed, strict=True):  # strict: runs the generator to its end, which closes its pool
             loaded[number] = batch[0]
             bar.advance(len(batch[0].summaries) + len(batch[0].skipped))
-    results = [shared_strings(store, result) for result in loaded if result is not None]
+    # the cache's codec reads names as shared objects already; serve shares more (shared_strings)
+    results = [shared_strings(store, result) if number in fresh or memo is not None else result
+               for number, result in enumerate(loaded) if result is not None]
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
     report.errors = list(sources.problems) + [p for r in results for p in r.errors] + page_errors + index_problems
@@ -579,7 +582,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if not check_only:
         env = make_environment(templates)
         site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,
-                           journal_path(cache_dir, output))
+                           journal_path(cache_dir, output), fresh)
         if warm is not None:
             warm.live, warm.unsaved = None, False  # this build saves a manifest of its own
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
@@ -738,6 +741,7 @@ class SiteJob:
     manifest: cache.Manifest | None
     progress: Progress
     journal: Path  # where an incremental commit keeps its plan
+    fresh: frozenset[int] = frozenset()  # the chunks read again (the others are the last build's)
 
 
 def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
@@ -789,11 +793,13 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 analysis_key = manifest.analysis_key
             else:
                 records = oldest_first(search_records(results, index))
-                analysis_key = analysis.inputs_key(site_job.code, records)
-                keep_analysis = manifest is not None and manifest.analysis_key == analysis_key
-                write_search(site, records, analysis=not keep_analysis)
-                if keep_analysis:  # e.g. a title edit: genes and organisms are the same
-                    keep_search_files(site, manifest, ANALYSIS_FILES)
+                analysis_key = updated_search(site, site_job, results, index, records)
+                if analysis_key is None:
+                    analysis_key = analysis.inputs_key(site_job.code, records)
+                    keep_analysis = manifest is not None and manifest.analysis_key == analysis_key
+                    write_search(site, records, analysis=not keep_analysis)
+                    if keep_analysis:  # e.g. a title edit: genes and organisms are the same
+                        keep_search_files(site, manifest, ANALYSIS_FILES)
             bar.advance(len(index.figures))
         with progress.stage("write", 0):
             site.commit()
@@ -815,9 +821,68 @@ def kept_by(index: SiteIndex, summary: FigureSummary) -> bool:
     return index.figures.get(summary.figid) is summary
 
 
-def search_key(code: str, results: list[ChunkResult], index: SiteIndex) -> str:
-    """The search records follow from the chunks' content keys and which records the index kept."""
-    return cache.digest(code, *(r.key + "".join("1" if kept_by(index, s) else "0" for s in r.summaries) for r in results))
+def search_key(code: str, results: list[ChunkResult], index: SiteIndex | None) -> str:
+    """The search records follow from the chunks' content keys and which records the index kept
+    (index None: all of them)."""
+    return cache.digest(code, *(r.key + "".join("1" if index is None or kept_by(index, s) else "0" for s in r.summaries)
+                                for r in results))
+
+
+def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], index: SiteIndex,
+                   records: list[SearchRecord]) -> str | None:
+    """When every figure keeps its doc id, write only the search files whose bytes change (as
+    serve's edit path does, search_live) instead of the whole index; returns the analysis key
+    of the files under search/ (None: nothing was done)."""
+    manifest = site_job.manifest
+    before = previous_results(site_job.store, manifest, results, site_job.fresh)
+    if before is None or not all(kept_by(index, s) for r in results for s in r.summaries):
+        return None
+    if manifest.search_key != search_key(site_job.code, before, None):
+        return None  # the files on disk are not those of these records
+    old_records = oldest_first(record for result in before for record in result.search)
+    update = search_live.updated_files(site_job.output / SEARCH_DIR, old_records, records)
+    if update is None:
+        return None
+    # the chunks not read again hold the same record objects: only the others can differ
+    same_inputs = manifest.analysis_key and all(
+        analysis.record_inputs(old) == analysis.record_inputs(new) for old, new in zip(old_records, records) if old is not new)
+    analysis_key = manifest.analysis_key if same_inputs else analysis.inputs_key(site_job.code, records)
+    keep_analysis = analysis_key == manifest.analysis_key
+    made = update.written if keep_analysis else {**update.written, **analysis.analysis_files(records)}
+    removed = set(update.removed)
+    for path, entry in manifest.files.items():
+        if path.startswith(SEARCH_DIR + "/") and path not in removed and path not in made and (
+                keep_analysis or not path.startswith(ANALYSIS_FILES)):
+            site.record(path, entry, False)
+    for path, data in made.items():
+        site.write(path, data)
+    return analysis_key
+
+
+def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, results: list[ChunkResult],
+                     fresh: frozenset[int]) -> list[ChunkResult] | None:
+    """The chunk results of the last build, when it had the same chunks of record files: a chunk
+    read again here is matched to the last build's by its records' files (None: one is not)."""
+    if manifest is None:
+        return None
+    current = {result.key for number, result in enumerate(results) if number not in fresh}
+    by_files = {}
+    for key in set(manifest.chunk_keys.values()) - current:
+        old = store.get(key, "result")
+        if not isinstance(old, ChunkResult) or not (files := record_files(old)):
+            return None
+        by_files[files] = old
+    before = list(results)
+    for number in fresh:
+        old = by_files.get(record_files(results[number]))
+        if old is None:
+            return None
+        before[number] = old
+    return before
+
+
+def record_files(result: ChunkResult) -> frozenset[str]:
+    return frozenset(s.source for s in result.summaries) | frozenset(result.skipped)
 
 
 def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.ChunkStore, config: SiteConfig) -> Iterable[downloads.DownloadParts]:

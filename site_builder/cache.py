@@ -31,7 +31,7 @@ from .write import check_output_path, page_kind
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "7"  # bump when the layout of cached objects changes
+FORMAT = "8"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 

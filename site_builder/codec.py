@@ -18,8 +18,9 @@ itself (strings, numbers, tuples and lists of them) are handed to json as they a
 
 A file is ``[names, value]``: fields typed ``model.Names`` (gene symbols, organisms: ~10M
 references to ~100k distinct strings at 100k figures) are written as numbers into the file's
-list of distinct names, and read back as one interned string object per name. Reading them
-then makes no string per reference, and `serve`'s model shares them without a second pass.
+list of distinct names, and read back as one interned string object per name; a field typed
+``model.Name`` (a year, a journal title) is one such number. Reading them then makes no string
+per reference, and the model shares them without a second pass.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from .model import NAMES, FrozenMap
+from .model import NAME, NAMES, FrozenMap
 
 
 class Unreadable(ValueError):
@@ -76,7 +77,7 @@ class Codec:
     def _encoder_for(self, kind: Any) -> Encoder:
         if typing.get_origin(kind) is typing.Annotated:
             base, *marks = typing.get_args(kind)
-            return self._names_encoder() if NAMES in marks else self.encoder(base)
+            return self._names_encoder() if NAMES in marks else self._name_encoder() if NAME in marks else self.encoder(base)
         if kind is Any or kind is tuple:
             return encode_plain
         if kind in PRIMITIVES:
@@ -118,6 +119,14 @@ class Codec:
         def encode(value: tuple[str, ...]) -> list[int]:
             names = file.names
             return [names.setdefault(name, len(names)) for name in value]
+        return encode
+
+    def _name_encoder(self) -> Encoder:
+        file = self._file
+
+        def encode(value: str) -> int:
+            names = file.names
+            return names.setdefault(value, len(names))
         return encode
 
     def _dataclass_encoder(self, kind: type) -> Encoder:
@@ -175,7 +184,7 @@ class Codec:
     def _decoder_for(self, kind: Any) -> Decoder:
         if typing.get_origin(kind) is typing.Annotated:
             base, *marks = typing.get_args(kind)
-            return self._names_decoder() if NAMES in marks else self.decoder(base)
+            return self._names_decoder() if NAMES in marks else self._name_decoder() if NAME in marks else self.decoder(base)
         if kind is Any:
             return decode_plain
         if kind in PRIMITIVES:
@@ -215,6 +224,17 @@ class Codec:
             if value and min(value) < 0:
                 raise IndexError("a name's number is negative")
             return tuple(map(file.names.__getitem__, value))
+        return decode
+
+    def _name_decoder(self) -> Decoder:
+        file = self._file
+
+        def decode(value: Any) -> str:
+            if type(value) is not int:
+                raise TypeError(f"expected int, got {type(value).__name__}")
+            if value < 0:
+                raise IndexError("a name's number is negative")
+            return file.names[value]
         return decode
 
     def _dataclass_decoder(self, kind: type) -> Decoder:

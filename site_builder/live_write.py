@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import analysis, cache, downloads, feeds
@@ -19,7 +17,7 @@ from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing
 from .render import Renderer
-from .search import INDEX_DIR as SEARCH_DIR, IndexWriter, SearchRecord
+from .search import SearchRecord
 from .write import StagedSite, journal_path, stage_page
 
 if TYPE_CHECKING:
@@ -289,12 +287,7 @@ def write_analysis_files(site: StagedSite, records: list[SearchRecord], interrup
         if interrupted():
             raise GiveWay
 
-    with tempfile.TemporaryDirectory(prefix="site-builder-analysis-") as scratch:
-        analysis.write_analysis(records, IndexWriter(Path(scratch)), give_way)
-        made = {}
-        for path in sorted(Path(scratch).rglob("*")):
-            if path.is_file():
-                made[f"{SEARCH_DIR}/{path.relative_to(scratch).as_posix()}"] = path.read_bytes()
+    made = analysis.analysis_files(records, give_way)
     for path in [p for p in site.files if p.startswith(ANALYSIS_FILES) and p not in made]:
         site.drop(path)
     for path, data in made.items():

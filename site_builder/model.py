@@ -14,6 +14,9 @@ NAMES = "names"
 # entry's distinct names once and reads them back as one string object per name (codec.py).
 # At 100k figures the summaries and search records hold ~10M of them, ~100k distinct.
 Names = Annotated[tuple[str, ...], NAMES]
+NAME = "name"
+# One such name (a year, a journal, a field name), written and read the same way.
+Name = Annotated[str, NAME]
 
 
 class FrozenMap(Mapping[str, Any]):
@@ -78,9 +81,9 @@ class Figure:
     figtype: str = ""
     papertitle: str = ""
     reftext: str = ""
-    year: str = ""
+    year: Name = ""
     doi: str = ""
-    journal_title: str = ""
+    journal_title: Name = ""
     journal_nlm_ta: str = ""
     publisher_name: str = ""
     organisms: tuple[str, ...] = ()
@@ -97,7 +100,7 @@ class Figure:
     diseases: tuple[TermMention, ...] = ()
     body_html: str = ""
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY_MAPPING)
-    lines: tuple[tuple[str, int], ...] = ()  # (field, line in the source file) for messages
+    lines: tuple[tuple[Name, int], ...] = ()  # (field, line in the source file) for messages
 
     def line_of(self, key: str) -> int:
         """The line of a field in the source file (1 when unknown), for problem messages."""
@@ -146,16 +149,16 @@ class FigureSummary:
 
     figid: str
     title: str
-    year: str = ""
+    year: Name = ""
     pmcid: str = ""
-    journal_title: str = ""
+    journal_title: Name = ""
     known_organisms: Names = ()
     symbols: Names = ()
     redirect_from: tuple[str, ...] = ()
     figid_alias: str = ""
     caption_start: str = ""  # the first FEED_CAPTION characters, '…' added when cut
     source: str = ""
-    lines: tuple[tuple[str, int], ...] = ()  # of the fields in SUMMARY_LINES (what the index's problems name)
+    lines: tuple[tuple[Name, int], ...] = ()  # of the fields in SUMMARY_LINES (what the index's problems name)
     wpid: str = ""
     ndex: str = ""
     gene_set_species: Names = ()  # species of its gene sets in the per-species GMT files

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from .analysis import write_analysis
-from .model import Figure, Names, newest_first_key
+from .model import Figure, Name, Names, newest_first_key
 from .parallel import default_jobs, map_chunks
 
 INDEX_DIR = "search"
@@ -74,7 +74,7 @@ class SearchRecord:
     url: str  # site-relative, no leading slash: "figures/PMC1__x.html"
     title: str
     caption: str = ""
-    year: str = ""  # "" if unknown
+    year: Name = ""  # "" if unknown
     organisms: Names = ()
     genes: Names = ()
     keywords: Names = ()

@@ -165,6 +165,9 @@ class LiveSearch:
         """Apply (old, new) record pairs that keep their doc ids (same url and place), take out
         the `removed` newest docs and append `added` (oldest first); returns the files to write
         and remove."""
+        coming = {o for _, new in changed for o in new.organisms} | {o for record in added or () for o in record.organisms}
+        if coming - self.organism_ids.keys():
+            raise Unusable("a new organism in the search index")
         docs: set[int] = set()
         touched: list[bytes] = []  # the changed terms' sort keys
 
@@ -312,3 +315,14 @@ class LiveSearch:
         kept = [i for i, entry in enumerate(self.entries) if entry]
         self.terms = [self.terms[i] for i in kept]
         self.entries = [self.entries[i] for i in kept]
+
+
+def updated_files(folder: Path, before: list[SearchRecord], after: list[SearchRecord]) -> SearchFiles | None:
+    """The files that take the index in folder, made from `before` (in doc id order), to
+    `after`, when every doc keeps its id; None when a clean build must make it."""
+    if [record.url for record in before] != [record.url for record in after]:
+        return None
+    try:
+        return LiveSearch(folder, list(before)).update([(old, new) for old, new in zip(before, after) if old != new])
+    except Unusable:
+        return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import search
+from site_builder import analysis, search
 from site_builder.build import BuildOptions, build
 from site_builder.write import StagedSite, journal_path, write_journal
 
@@ -74,8 +74,10 @@ def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(proj
     """The Analyse page's data (at 100k figures ~8 s to make) follows only the genes and
     organisms of the records in their order (analysis.inputs_key)."""
     made = []
-    real = search.write_analysis
-    monkeypatch.setattr(search, "write_analysis", lambda records, writer: made.append(len(records)) or real(records, writer))
+    real = analysis.write_analysis
+    counted = lambda records, writer, *rest: made.append(len(records)) or real(records, writer, *rest)
+    monkeypatch.setattr(search, "write_analysis", counted)
+    monkeypatch.setattr(analysis, "write_analysis", counted)
     incremental(project)
     assert made
     made.clear()
@@ -89,6 +91,36 @@ def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(proj
     table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
     incremental(project)
     assert made
+    assert_same_as_clean_build(project)
+
+
+def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_changes(project, monkeypatch):
+    """A build updates the search index on disk, as serve's edit path does, unless figures move."""
+    whole = []
+    real = search.build_postings
+    monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real(*args))
+    incremental(project)
+    files = lambda: {p.relative_to(project / "_site").as_posix(): p.stat().st_mtime_ns
+                     for p in (project / "_site" / "search").rglob("*") if p.is_file()}
+    whole.clear()
+    before = files()
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Zymogenic quokka signalling", record.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert whole == []
+    after = files()
+    assert 0 < len([path for path in after if after[path] != before.get(path)]) < len(after) / 2
+    assert_same_as_clean_build(project)
+    whole.clear()  # the clean build made its own
+    table = next((project / "content" / "data").glob("*-genes.tsv"))
+    table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
+    incremental(project)
+    assert whole == []
+    assert_same_as_clean_build(project)
+    whole.clear()
+    record.write_text(re.sub(r"^year: .*$", "year: '1999'", record.read_text(), count=1, flags=re.M))
+    incremental(project)  # the figure moves: other figures' doc ids change, the index is made again
+    assert whole == [1]
     assert_same_as_clean_build(project)
 
 
