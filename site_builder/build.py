@@ -32,14 +32,14 @@ from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover, snapshot_templates
 from .errors import BuildError
-from .index import build_index
+from .index import build_index, figure_lists, figure_order
 from .load import LoadResult, load_figure, load_page
 from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
 from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, oldest_first, search_record, write_search_index
-from .write import (Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
+from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
                     recover_interrupted_swap, stage_file, stage_page)
 
 # The built-in theme (templates/, static/) lives at the top of the repository. A wheel (pip, pipx,
@@ -582,7 +582,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if not check_only:
         env = make_environment(templates)
         site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,
-                           journal_path(cache_dir, output), fresh)
+                           journal_path(cache_dir, output), fresh, other_inputs_key(sources, stamps))
         if warm is not None:
             warm.live, warm.unsaved = None, False  # this build saves a manifest of its own
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
@@ -742,6 +742,7 @@ class SiteJob:
     progress: Progress
     journal: Path  # where an incremental commit keeps its plan
     fresh: frozenset[int] = frozenset()  # the chunks read again (the others are the last build's)
+    other_key: str = ""  # other_inputs_key of the pages and static files found
 
 
 def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
@@ -754,7 +755,17 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     previous_keys = manifest.keys if manifest else None
     renderer = Renderer(site_job.env, config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    before = previous_results(store, manifest, results, site_job.fresh)
+    shown = [] if report.errors else figures_in_place(site_job, index, results, before)
     with StagedSite(output, site_job.journal, previous) as site:
+        if shown is not None:  # the other pages are as the last build left them
+            site.carry_over(manifest.files, manifest.keys)
+            for path in manifest.files:
+                if path not in manifest.keys and path != MARKER:
+                    site.drop(path)  # not a page: a table, data, download, static or search file, all written below
+            for number in site_job.fresh:
+                for path, _, _ in manifest.chunks.get(render_key(renderer, before[number]), ()):
+                    site.drop(path)  # written again below, unless the records no longer make it
         todo = []
         for result in results:
             key = render_key(renderer, result)
@@ -774,7 +785,10 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                     site.record_all(files)
                     chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _, _ in files)
                     bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
-        page_jobs = site_pages.site_page_jobs(renderer)
+        if shown is None:
+            page_jobs = site_pages.site_page_jobs(renderer)
+        else:
+            page_jobs = site_pages.unique_jobs([job for summary in shown for job in site_pages.pages_showing(renderer, summary)])
         with progress.stage("render pages", len(page_jobs)) as bar:
             state = (page_jobs, site.staging, previous)
             for batch in map_chunks(render_pages, state, range(len(page_jobs)), jobs=jobs, chunk_size=PAGE_CHUNK):
@@ -793,7 +807,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 analysis_key = manifest.analysis_key
             else:
                 records = oldest_first(search_records(results, index))
-                analysis_key = updated_search(site, site_job, results, index, records)
+                analysis_key = updated_search(site, site_job, results, before, records)
                 if analysis_key is None:
                     analysis_key = analysis.inputs_key(site_job.code, records)
                     keep_analysis = manifest is not None and manifest.analysis_key == analysis_key
@@ -808,7 +822,8 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     report.written = len(site.staged) if previous is not None else len(site.files)
     report.removed = len(set(previous or ()) - set(site.files))
     return cache.Manifest(str(output.resolve()), "", time.time(), site.files, chunk_files, tuple(report.warnings),
-                          len(index.figures), site.keys, search, analysis_key=analysis_key)
+                          len(index.figures), site.keys, search, analysis_key=analysis_key, site_key=site_key,
+                          other_key=site_job.other_key)
 
 
 def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
@@ -828,15 +843,14 @@ def search_key(code: str, results: list[ChunkResult], index: SiteIndex | None) -
                                 for r in results))
 
 
-def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], index: SiteIndex,
+def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], before: list[ChunkResult] | None,
                    records: list[SearchRecord]) -> str | None:
     """When every figure keeps its doc id, write only the search files whose bytes change (as
     serve's edit path does, search_live) instead of the whole index; returns the analysis key
     of the files under search/ (None: nothing was done)."""
     manifest = site_job.manifest
-    before = previous_results(site_job.store, manifest, results, site_job.fresh)
-    if before is None or not all(kept_by(index, s) for r in results for s in r.summaries):
-        return None
+    if before is None or len(records) != sum(len(r.summaries) for r in results):
+        return None  # the index dropped a figure (a duplicate figid)
     if manifest.search_key != search_key(site_job.code, before, None):
         return None  # the files on disk are not those of these records
     old_records = oldest_first(record for result in before for record in result.search)
@@ -857,6 +871,35 @@ def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResul
     for path, data in made.items():
         site.write(path, data)
     return analysis_key
+
+
+def figures_in_place(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult],
+                     before: list[ChunkResult] | None) -> list[FigureSummary] | None:
+    """When the site, its pages and static files are those of the last build and every figure
+    keeps its place in every list: the changed figures' summaries, before and after. Only the
+    pages that show them can then change (pages.pages_showing, the rule of serve's edit path).
+    None: every page is checked."""
+    manifest = site_job.manifest
+    if before is None or not manifest.fingerprint or manifest.site_key != site_job.site_key or (
+            manifest.other_key != site_job.other_key) or len(index.figures) != sum(len(r.summaries) for r in results):
+        return None
+    shown = []
+    for number in site_job.fresh:
+        old, new = before[number].summaries, results[number].summaries
+        if len(old) != len(new):
+            return None
+        for a, b in zip(old, new):
+            if a != b:
+                if not same_place(a, b):
+                    return None
+                shown += [a, b]
+    return shown
+
+
+def same_place(a: FigureSummary, b: FigureSummary) -> bool:
+    """The same figure at the same place in the same lists, with the same old URLs and gene sets."""
+    return (a.figid, a.source, figure_order(a), figure_lists(a), a.redirect_from, a.figid_alias, a.gene_set_species, a.wpid, a.ndex) == (
+        b.figid, b.source, figure_order(b), figure_lists(b), b.redirect_from, b.figid_alias, b.gene_set_species, b.wpid, b.ndex)
 
 
 def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, results: list[ChunkResult],

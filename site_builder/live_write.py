@@ -15,7 +15,7 @@ from .build import (ANALYSIS_FILES, BuildReport, LiveSite, WarmState, download_p
                     outsized_records, render_key, search_key, CHUNK_ENTRIES)
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
-from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing
+from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing, unique_jobs
 from .render import Renderer
 from .search import SearchRecord
 from .write import StagedSite, journal_path, stage_page
@@ -92,7 +92,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
                                    site.keys, "", chunk_keys, manifest.started_at,  # search_key: see write_collection_files
-                                   "" if live.analysis_stale else manifest.analysis_key)
+                                   "" if live.analysis_stale else manifest.analysis_key, manifest.site_key, manifest.other_key)
     warm.unsaved = True
     new_chunks = [(result.key, records) for result, records in change.new.values()]
     warm.later.append(partial(store_download_parts, live, warm, store, new_chunks))
@@ -189,23 +189,12 @@ def write_pages(site: StagedSite, jobs: list) -> set[str]:
     """Render each job once (several figures' pages_showing name the same pages) and stage its
     page when its key or bytes changed; returns the paths."""
     done: set[str] = set()
-    for job in {job_key(job): job for job in jobs}.values():
+    for job in unique_jobs(jobs):
         page = job()
         if page.path not in done:
             done.add(page.path)
             site.record_all([stage_page(site.staging, site.previous, page)])
     return done
-
-
-def job_key(job):
-    """Equal for two jobs of the same page: the same function with the same arguments (a job
-    whose arguments cannot be hashed is its own)."""
-    key = (job.func, job.args, tuple(job.keywords.items())) if isinstance(job, partial) else job
-    try:
-        hash(key)
-    except TypeError:
-        return id(job)
-    return key
 
 
 def forget_chunk(warm: WarmState, key: str) -> None:

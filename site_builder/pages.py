@@ -112,6 +112,22 @@ def pages_showing(r: Renderer, figure: FigureSummary) -> list[PageJob]:
     return jobs
 
 
+def unique_jobs(jobs: list[PageJob]) -> list[PageJob]:
+    """Each page's job once (several figures' pages_showing name the same pages)."""
+    return list({job_key(job): job for job in jobs}.values())
+
+
+def job_key(job: PageJob):
+    """Equal for two jobs of the same page: the same function with the same arguments (a job
+    whose arguments cannot be hashed is its own)."""
+    key = (job.func, job.args, tuple(job.keywords.items())) if isinstance(job, partial) else job
+    try:
+        hash(key)
+    except TypeError:
+        return id(job)
+    return key
+
+
 def statistics_page(r: Renderer) -> Rendered:
     return r.simple("statistics.html", "statistics.html", "Statistics", "The collection at a glance.",
                     charts=charts.statistics_charts(r.index), counts=charts.headline_counts(r.index))

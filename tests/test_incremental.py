@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import analysis, search
+from site_builder import analysis, pages, search
 from site_builder.build import BuildOptions, build
 from site_builder.write import StagedSite, journal_path, write_journal
 
@@ -95,10 +95,13 @@ def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(proj
 
 
 def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_changes(project, monkeypatch):
-    """A build updates the search index on disk, as serve's edit path does, unless figures move."""
-    whole = []
+    """A build updates the search index on disk and checks only the pages showing the changed
+    figure, as serve's edit path does, unless figures move."""
+    whole, every_page = [], []
     real = search.build_postings
     monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real(*args))
+    real_jobs = pages.site_page_jobs
+    monkeypatch.setattr(pages, "site_page_jobs", lambda *args: every_page.append(1) or real_jobs(*args))
     incremental(project)
     files = lambda: {p.relative_to(project / "_site").as_posix(): p.stat().st_mtime_ns
                      for p in (project / "_site" / "search").rglob("*") if p.is_file()}
@@ -106,8 +109,9 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     before = files()
     record = first_record(project)
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Zymogenic quokka signalling", record.read_text(), count=1, flags=re.M))
+    every_page.clear()
     incremental(project)
-    assert whole == []
+    assert whole == [] and every_page == []  # only the pages showing the figure are made again
     after = files()
     assert 0 < len([path for path in after if after[path] != before.get(path)]) < len(after) / 2
     assert_same_as_clean_build(project)
@@ -119,8 +123,9 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     assert_same_as_clean_build(project)
     whole.clear()
     record.write_text(re.sub(r"^year: .*$", "year: '1999'", record.read_text(), count=1, flags=re.M))
+    every_page.clear()
     incremental(project)  # the figure moves: other figures' doc ids change, the index is made again
-    assert whole == [1]
+    assert whole == [1] and every_page == [1]
     assert_same_as_clean_build(project)
 
 
