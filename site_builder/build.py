@@ -756,7 +756,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     renderer = Renderer(site_job.env, config, index, site_key, previous_keys)
     chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
     before = previous_results(store, manifest, results, site_job.fresh)
-    shown = [] if report.errors else figures_in_place(site_job, index, results, before)
+    shown = None if report.errors else figures_in_place(site_job, index, results, before)
     with StagedSite(output, site_job.journal, previous) as site:
         if shown is not None:  # the other pages are as the last build left them
             site.carry_over(manifest.files, manifest.keys)
