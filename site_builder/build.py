@@ -582,7 +582,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if not check_only:
         env = make_environment(templates)
         site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,
-                           journal_path(cache_dir, output), fresh, other_inputs_key(sources, stamps))
+                           journal_path(cache_dir, output), fresh, other_content_key(sources))
         if warm is not None:
             warm.live, warm.unsaved = None, False  # this build saves a manifest of its own
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
@@ -619,6 +619,13 @@ def discover_inputs(content_dir: Path, static_dirs: list[Path], template_dirs: l
 def other_inputs_key(sources: SourceFiles, stamps: Stamps) -> str:
     """A digest of the stamps of the inputs that are not records or tables (pages, static files)."""
     return cache.digest(*(f"{path}\0{stamps[path]}" for path in (*sources.pages, *(path for path, _ in sources.static))))
+
+
+def other_content_key(sources: SourceFiles) -> str:
+    """A digest of the pages' and static files' names and bytes (a checkout gives every file a new
+    time stamp; these are few and small next to the records)."""
+    return cache.digest(*(part for path in (*sources.pages, *(path for path, _ in sources.static))
+                          for part in (str(path), path.read_bytes())))
 
 
 def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
@@ -742,7 +749,7 @@ class SiteJob:
     progress: Progress
     journal: Path  # where an incremental commit keeps its plan
     fresh: frozenset[int] = frozenset()  # the chunks read again (the others are the last build's)
-    other_key: str = ""  # other_inputs_key of the pages and static files found
+    other_key: str = ""  # other_content_key of the pages and static files found
 
 
 def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
@@ -905,18 +912,23 @@ def same_place(a: FigureSummary, b: FigureSummary) -> bool:
 def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, results: list[ChunkResult],
                      fresh: frozenset[int]) -> list[ChunkResult] | None:
     """The chunk results of the last build, when it had the same chunks of record files: a chunk
-    read again here is matched to the last build's by its records' files (None: one is not)."""
+    read again here whose content key is new is matched to the last build's by its records'
+    files (None: one is not, or most chunks are new, e.g. after an upgrade, when reading them
+    would cost more than it saves)."""
     if manifest is None:
         return None
-    current = {result.key for number, result in enumerate(results) if number not in fresh}
+    old_keys = set(manifest.chunk_keys.values())
+    changed = [number for number in sorted(fresh) if results[number].key not in old_keys]  # the others: same bytes
+    if len(changed) > len(results) // 2 + 1:
+        return None
     by_files = {}
-    for key in set(manifest.chunk_keys.values()) - current:
+    for key in old_keys - {result.key for result in results}:
         old = store.get(key, "result")
         if not isinstance(old, ChunkResult) or not (files := record_files(old)):
             return None
         by_files[files] = old
     before = list(results)
-    for number in fresh:
+    for number in changed:
         old = by_files.get(record_files(results[number]))
         if old is None:
             return None

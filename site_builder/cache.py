@@ -198,7 +198,7 @@ class Manifest:
     started_at: float = 0.0  # when the build began reading its inputs
     analysis_key: str = ""  # analysis.inputs_key of the search/analysis* files
     site_key: str = ""  # the templates, config and code the pages were made with
-    other_key: str = ""  # build.other_inputs_key: the pages and static files they were made from
+    other_key: str = ""  # build.other_content_key: the pages and static files they were made from
 
 
 @dataclass(frozen=True, slots=True)

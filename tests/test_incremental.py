@@ -129,6 +129,24 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     assert_same_as_clean_build(project)
 
 
+def test_a_checkout_that_touches_every_record_still_updates_only_what_one_edit_changed(project, monkeypatch):
+    """A CI deploy restores the cache onto a fresh checkout: every file has a new time stamp, so
+    every chunk is read again; those whose bytes are the same stand for themselves."""
+    every_page, whole = [], []
+    real_jobs, real_postings = pages.site_page_jobs, search.build_postings
+    monkeypatch.setattr(pages, "site_page_jobs", lambda *args: every_page.append(1) or real_jobs(*args))
+    monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real_postings(*args))
+    incremental(project)
+    every_page.clear(), whole.clear()
+    for path in (project / "content").rglob("*"):
+        os.utime(path)
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Checked out again", record.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert every_page == [] and whole == []
+    assert_same_as_clean_build(project)
+
+
 def test_editing_a_template(project):
     incremental(project)
     template = project / "templates" / "figure.html"
