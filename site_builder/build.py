@@ -761,7 +761,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     previous = manifest.files if manifest else None
     previous_keys = manifest.keys if manifest else None
     renderer = Renderer(site_job.env, config, index, site_key, previous_keys)
-    chunk_files: dict[str, tuple[tuple[str, str, int], ...]] = {}
+    chunk_files: dict[str, tuple[str, ...]] = {}
     before = previous_results(store, manifest, results, site_job.fresh)
     shown = None if report.errors else figures_in_place(site_job, index, results, before)
     with StagedSite(output, site_job.journal, previous) as site:
@@ -771,15 +771,15 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 if path not in manifest.keys and path != MARKER:
                     site.drop(path)  # not a page: a table, data, download, static or search file, all written below
             for number in site_job.fresh:
-                for path, _, _ in manifest.chunks.get(render_key(renderer, before[number]), ()):
+                for path in manifest.chunks.get(render_key(renderer, before[number]), ()):
                     site.drop(path)  # written again below, unless the records no longer make it
         todo = []
         for result in results:
             key = render_key(renderer, result)
             kept = manifest.chunks.get(key) if manifest else None
-            if kept is not None:
-                for path, digest, size in kept:
-                    site.record(path, (digest, size), False)
+            if kept is not None and all(path in manifest.files for path in kept):
+                for path in kept:
+                    site.record(path, manifest.files[path], False)
                     if path in manifest.keys:
                         site.keys[path] = manifest.keys[path]
                 chunk_files[key] = kept
@@ -790,7 +790,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
                 for key, files in batch:
                     site.record_all(files)
-                    chunk_files[key] = tuple((path, digest, size) for path, (digest, size), _, _ in files)
+                    chunk_files[key] = tuple(path for path, _, _, _ in files)
                     bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
         if shown is None:
             page_jobs = site_pages.site_page_jobs(renderer)

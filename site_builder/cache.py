@@ -31,7 +31,7 @@ from .write import check_output_path, page_kind
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "8"  # bump when the layout of cached objects changes
+FORMAT = "9"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -189,7 +189,7 @@ class Manifest:
     fingerprint: str = ""
     written_at: float = 0.0
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (hash, size)
-    chunks: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # render key -> files
+    chunks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # render key -> its files (their entries: files)
     warnings: tuple[Problem, ...] = ()  # the problems to show again when nothing changed
     figures: int = 0
     keys: dict[str, str] = field(default_factory=dict)  # path -> digest of the page's inputs (render.Renderer)

@@ -48,7 +48,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
             chunks.pop(render_key(live.renderer, live.results[number]), None)
         write_figures(site, renderer, change.pages)
         for number, (result, records) in change.new.items():
-            chunks[render_key(renderer, results[number])] = tuple((path, *site.files[path]) for path in chunk_files(index, records))
+            chunks[render_key(renderer, results[number])] = tuple(chunk_files(index, records))
         counted = bool(removed or added) or any(
             figure_lists(before) != figure_lists(after) or before.gene_set_species != after.gene_set_species
             for before in change.before if (after := index.figures.get(before.figid)) is not None)

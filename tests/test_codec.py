@@ -46,7 +46,7 @@ def figure() -> Figure:
 @pytest.mark.parametrize("value, kind", [
     ((("digest", figure()), ("other", Figure("PMC2__f2", "Two", automl_pathway=None))), CHUNK_ENTRIES["records"]),
     (ChunkResult("key", (Problem("a.md", 3, "year", "bad", 4),), (), ("b.md",), (FigureSummary.of(figure()),), ()), ChunkResult),
-    (Manifest("/out", "f", 1.5, {"index.html": ("h", 10)}, {"k": (("a.html", "h", 3),)}, (), 2, {"a.html": "k"}), Manifest),
+    (Manifest("/out", "f", 1.5, {"index.html": ("h", 10)}, {"k": ("a.html",)}, (), 2, {"a.html": "k"}), Manifest),
     (ManifestHead("/out", "f", 1.0, 2.0, 3, (), {"figures/": [1, 2]}, ("a",)), ManifestHead),
     (Node("root", 1.0, (Node("leaf"), Node("leaf2", None, (Node("deep", 0.25),)))), Node),
     (Single(("a", 1)), Single),
