@@ -560,6 +560,8 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     # the cache's codec reads names as shared objects already; serve shares more (shared_strings)
     results = [shared_strings(store, result) if number in fresh or memo is not None else result
                for number, result in enumerate(loaded) if result is not None]
+    # taken before the pages are read: a page saved in between makes the next build check every page
+    other_key = other_content_key(sources) if not check_only else ""
     pages, page_errors = read_pages(sources, Path.cwd())
     index, index_problems = build_index((s for r in results for s in r.summaries), pages)
     report.errors = list(sources.problems) + [p for r in results for p in r.errors] + page_errors + index_problems
@@ -582,7 +584,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
     if not check_only:
         env = make_environment(templates)
         site_job = SiteJob(config, code, site_key, env, sources, output, jobs, store, manifest, progress,
-                           journal_path(cache_dir, output), fresh, other_content_key(sources))
+                           journal_path(cache_dir, output), fresh, other_key)
         if warm is not None:
             warm.live, warm.unsaved = None, False  # this build saves a manifest of its own
         cache.forget_manifest(cache_dir, output)  # until the new one is saved, the next build starts clean
@@ -888,7 +890,7 @@ def figures_in_place(site_job: SiteJob, index: SiteIndex, results: list[ChunkRes
     None: every page is checked."""
     manifest = site_job.manifest
     if before is None or not manifest.fingerprint or manifest.site_key != site_job.site_key or (
-            manifest.other_key != site_job.other_key) or len(index.figures) != sum(len(r.summaries) for r in results):
+            manifest.other_key != site_job.other_key) or not manifest.figures == len(index.figures) == sum(len(r.summaries) for r in results):
         return None
     shown = []
     for number in site_job.fresh:
@@ -921,12 +923,14 @@ def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, r
     changed = [number for number in sorted(fresh) if results[number].key not in old_keys]  # the others: same bytes
     if len(changed) > len(results) // 2 + 1:
         return None
-    by_files = {}
+    by_files = {}  # the last build's chunks that this one does not have, by their records' files
     for key in old_keys - {result.key for result in results}:
         old = store.get(key, "result")
         if not isinstance(old, ChunkResult) or not (files := record_files(old)):
             return None
         by_files[files] = old
+    if len(by_files) != len(changed):
+        return None  # e.g. every record of a chunk deleted: that chunk has no match here
     before = list(results)
     for number in changed:
         old = by_files.get(record_files(results[number]))

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from site_builder import analysis, pages, search
-from site_builder.build import BuildOptions, build
+from site_builder import build as build_module
+from site_builder.build import BuildOptions, build, starts_chunk
 from site_builder.write import StagedSite, journal_path, write_journal
 
 REPO = Path(__file__).resolve().parent.parent
@@ -144,6 +145,44 @@ def test_a_checkout_that_touches_every_record_still_updates_only_what_one_edit_c
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Checked out again", record.read_text(), count=1, flags=re.M))
     incremental(project)
     assert every_page == [] and whole == []
+    assert_same_as_clean_build(project)
+
+
+def test_deleting_every_record_of_a_chunk_removes_their_pages(project):
+    """A record alone in its chunk (chunks start at names build.starts_chunk picks), then deleted:
+    the other chunks keep their stamps, and the build must still see that figures left."""
+    source = project / "content" / "figures" / "PMC9900010__nihms-98765-f0004.md"
+    alone = source.with_name("PMC9999999__z133.md")
+    assert starts_chunk(alone) and alone.name > source.name
+    text = source.read_text(encoding="utf-8").replace(source.stem, alone.stem).replace("PMC9900010", "PMC9999999")
+    alone.write_text(text.replace("Danio rerio", "Xenopus laevis"), encoding="utf-8")
+    os.utime(alone, (A_WHILE_AGO, A_WHILE_AGO))
+    incremental(project)
+    assert (project / "_site" / "organisms" / "xenopus-laevis.html").exists()
+    alone.unlink()
+    incremental(project)
+    assert not (project / "_site" / "figures" / f"{alone.stem}.html").exists()
+    assert_same_as_clean_build(project)
+
+
+def test_a_page_saved_while_a_build_reads_the_records_is_rendered_by_the_next_build(project, monkeypatch):
+    incremental(project)
+    about = project / "content" / "pages" / "about.md"
+    real = build_module.build_index
+
+    def saving_meanwhile(*args, **kwargs):
+        found = real(*args, **kwargs)
+        about.write_text(about.read_text(encoding="utf-8") + "\nSaved during the build.\n", encoding="utf-8")
+        os.utime(about, (A_WHILE_AGO + 60, A_WHILE_AGO + 60))
+        return found
+
+    about.write_text(about.read_text(encoding="utf-8") + "\nA first edit.\n", encoding="utf-8")
+    os.utime(about, (A_WHILE_AGO + 30, A_WHILE_AGO + 30))
+    monkeypatch.setattr(build_module, "build_index", saving_meanwhile)
+    incremental(project)
+    monkeypatch.setattr(build_module, "build_index", real)
+    incremental(project)
+    assert "Saved during the build." in (project / "_site" / "about.html").read_text(encoding="utf-8")
     assert_same_as_clean_build(project)
 
 
