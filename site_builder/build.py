@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import importlib.resources
-import os
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from . import analysis, cache, downloads, search_live
 from . import pages as site_pages
@@ -40,7 +39,7 @@ from .progress import Progress
 from .render import Renderer, make_environment
 from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, oldest_first, search_record, write_search_index
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
-                    recover_interrupted_swap, stage_file, stage_page)
+                    check_output_path, recover_interrupted_swap, stage_file, stage_page)
 
 # The built-in theme (templates/, static/) lives at the top of the repository. A wheel (pip, pipx,
 # `pip install git+...`) installs it inside the package, where importlib.resources finds it;
@@ -481,13 +480,43 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
     return done
 
 
-def render_pages(state: tuple[list[site_pages.PageJob], Path, dict[str, Entry] | None], numbers: Sequence[int]) -> list[StagedFile]:
+@dataclass(frozen=True, slots=True)
+class FilesJob:
+    """Work that makes several files (the search index, the downloads): a task of its own among
+    the page jobs, so that it runs on one core while the other renders pages."""
+
+    make: Callable[[], Iterable[tuple[str, str | bytes]]]
+
+
+def render_pages(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[str, Entry] | None],
+                 numbers: Sequence[int]) -> list[StagedFile]:
     """Worker: render and stage a run of the site's other pages (listings, indexes, home ...)."""
     page_jobs, staging, previous = state
     files = []
     for number in numbers:
-        files.append(stage_page(staging, previous, page_jobs[number]()))
+        job = page_jobs[number]
+        if isinstance(job, FilesJob):
+            for path, data in job.make():
+                if problem := check_output_path(path):  # before it is written (StagedSite.write checks the same)
+                    raise BuildError([Problem(path, 0, "output", problem)])
+                entry, staged = stage_file(staging, previous, path, data.encode("utf-8") if isinstance(data, str) else data)
+                files.append((path, entry, staged, ""))
+        else:
+            files.append(stage_page(staging, previous, job()))
     return files
+
+
+def render_tasks(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[str, Entry] | None],
+                 tasks: Sequence[Sequence[int]]) -> list[StagedFile]:
+    return [file for numbers in tasks for file in render_pages(state, numbers)]
+
+
+def page_tasks(page_jobs: list[site_pages.PageJob | FilesJob]) -> list[list[int]]:
+    """The page jobs' numbers in worker tasks: each FilesJob alone, first (the longest), then
+    runs of PAGE_CHUNK pages."""
+    alone = [[n] for n, job in enumerate(page_jobs) if isinstance(job, FilesJob)]
+    pages = [n for n, job in enumerate(page_jobs) if not isinstance(job, FilesJob)]
+    return alone + [pages[start:start + PAGE_CHUNK] for start in range(0, len(pages), PAGE_CHUNK)]
 
 
 # --- the build -------------------------------------------------------------------------------
@@ -798,32 +827,22 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             page_jobs = site_pages.site_page_jobs(renderer)
         else:
             page_jobs = site_pages.unique_jobs([job for summary in shown for job in site_pages.pages_showing(renderer, summary)])
+        with progress.stage("search index", len(index.figures)) as bar:
+            search = search_key(site_job.code, results, index)
+            analysis_key, search_jobs = plan_search(site, site_job, results, before, index, search)
+            bar.advance(len(index.figures))
+        # the search index and downloads are made with the pages, each in a task of its own
+        page_jobs = [*search_jobs, FilesJob(partial(downloads.collection_files, partial(download_parts, results, index, store, config))),
+                     *page_jobs]
         with progress.stage("render pages", len(page_jobs)) as bar:
             state = (page_jobs, site.staging, previous)
-            for batch in map_chunks(render_pages, state, range(len(page_jobs)), jobs=jobs, chunk_size=PAGE_CHUNK):
+            for batch in map_chunks(render_tasks, state, page_tasks(page_jobs), jobs=jobs, chunk_size=1):
                 site.record_all(batch)
                 bar.advance(len(batch))
             for path, data in site_pages.data_files(renderer):
                 site.write(path, data)
-            for path, data in downloads.collection_files(partial(download_parts, results, index, store, config)):
-                site.write(path, data)
             for source, rel in sources.static:
                 site.copy(source, "static/" + rel)
-        with progress.stage("search index", len(index.figures)) as bar:
-            search = search_key(site_job.code, results, index)
-            if manifest is not None and manifest.search_key == search:
-                keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
-                analysis_key = manifest.analysis_key
-            else:
-                records = oldest_first(search_records(results, index))
-                analysis_key = updated_search(site, site_job, results, before, records)
-                if analysis_key is None:
-                    analysis_key = analysis.inputs_key(site_job.code, records)
-                    keep_analysis = manifest is not None and manifest.analysis_key == analysis_key
-                    write_search(site, records, analysis=not keep_analysis)
-                    if keep_analysis:  # e.g. a title edit: genes and organisms are the same
-                        keep_search_files(site, manifest, ANALYSIS_FILES)
-            bar.advance(len(index.figures))
         with progress.stage("write", 0):
             site.commit()
     report.stats = site.stats
@@ -965,11 +984,34 @@ def keep_search_files(site: StagedSite, manifest: cache.Manifest, prefix: str = 
             site.record(path, entry, False)
 
 
-def write_search(site: StagedSite, records: list[SearchRecord], analysis: bool = True) -> None:
+def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], before: list[ChunkResult] | None,
+                index: SiteIndex, search: str) -> tuple[str, list[FilesJob]]:
+    """Keep or update the search files now, or return the jobs that make them anew; and the
+    analysis key of the files under search/."""
+    manifest = site_job.manifest
+    if manifest is not None and manifest.search_key == search:
+        keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
+        return manifest.analysis_key, []
+    records = oldest_first(search_records(results, index))
+    analysis_key = updated_search(site, site_job, results, before, records)
+    if analysis_key is not None:
+        return analysis_key, []
+    analysis_key = analysis.inputs_key(site_job.code, records)
+    jobs = [FilesJob(partial(search_index_files, records))]
+    if manifest is not None and manifest.analysis_key == analysis_key:
+        keep_search_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
+    else:
+        jobs.append(FilesJob(partial(analysis_file_items, records)))
+    return analysis_key, jobs
+
+
+def analysis_file_items(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
+    return list(analysis.analysis_files(records).items())
+
+
+def search_index_files(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
+    """The search index's files (without the Analyse data), made in one process."""
     with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch:
-        write_search_index(records, Path(scratch), analysis=analysis)
-        for root, dirs, files in os.walk(scratch):
-            dirs.sort()
-            for name in sorted(files):
-                path = Path(root) / name
-                site.write(path.relative_to(scratch).as_posix(), path.read_bytes())
+        write_search_index(records, Path(scratch), jobs=1, analysis=False)
+        return [(path.relative_to(scratch).as_posix(), path.read_bytes())
+                for path in sorted(Path(scratch).rglob("*")) if path.is_file()]

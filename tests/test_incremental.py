@@ -34,8 +34,9 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def incremental(project: Path):
-    return build(BuildOptions(project_dir=project, output_dir=project / "_site", jobs=2))
+def incremental(project: Path, jobs: int = 2):
+    """jobs=1: everything in this process (where a test counts calls)."""
+    return build(BuildOptions(project_dir=project, output_dir=project / "_site", jobs=jobs))
 
 
 def assert_same_as_clean_build(project: Path) -> None:
@@ -79,18 +80,18 @@ def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(proj
     counted = lambda records, writer, *rest: made.append(len(records)) or real(records, writer, *rest)
     monkeypatch.setattr(search, "write_analysis", counted)
     monkeypatch.setattr(analysis, "write_analysis", counted)
-    incremental(project)
+    incremental(project, jobs=1)
     assert made
     made.clear()
     record = first_record(project)
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Titles are not analysed", record.read_text(), count=1, flags=re.M))
-    incremental(project)
+    incremental(project, jobs=1)
     assert made == []
     assert_same_as_clean_build(project)
     made.clear()
     table = next((project / "content" / "data").glob("*-genes.tsv"))
     table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
-    incremental(project)
+    incremental(project, jobs=1)
     assert made
     assert_same_as_clean_build(project)
 
@@ -103,7 +104,7 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real(*args))
     real_jobs = pages.site_page_jobs
     monkeypatch.setattr(pages, "site_page_jobs", lambda *args: every_page.append(1) or real_jobs(*args))
-    incremental(project)
+    incremental(project, jobs=1)
     files = lambda: {p.relative_to(project / "_site").as_posix(): p.stat().st_mtime_ns
                      for p in (project / "_site" / "search").rglob("*") if p.is_file()}
     whole.clear()
@@ -111,7 +112,7 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     record = first_record(project)
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Zymogenic quokka signalling", record.read_text(), count=1, flags=re.M))
     every_page.clear()
-    incremental(project)
+    incremental(project, jobs=1)
     assert whole == [] and every_page == []  # only the pages showing the figure are made again
     after = files()
     assert 0 < len([path for path in after if after[path] != before.get(path)]) < len(after) / 2
@@ -119,13 +120,13 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     whole.clear()  # the clean build made its own
     table = next((project / "content" / "data").glob("*-genes.tsv"))
     table.write_text("".join(table.read_text(encoding="utf-8").splitlines(keepends=True)[:-1]), encoding="utf-8")
-    incremental(project)
+    incremental(project, jobs=1)
     assert whole == []
     assert_same_as_clean_build(project)
     whole.clear()
     record.write_text(re.sub(r"^year: .*$", "year: '1999'", record.read_text(), count=1, flags=re.M))
     every_page.clear()
-    incremental(project)  # the figure moves: other figures' doc ids change, the index is made again
+    incremental(project, jobs=1)  # the figure moves: other figures' doc ids change, the index is made again
     assert whole == [1] and every_page == [1]
     assert_same_as_clean_build(project)
 
@@ -137,13 +138,13 @@ def test_a_checkout_that_touches_every_record_still_updates_only_what_one_edit_c
     real_jobs, real_postings = pages.site_page_jobs, search.build_postings
     monkeypatch.setattr(pages, "site_page_jobs", lambda *args: every_page.append(1) or real_jobs(*args))
     monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real_postings(*args))
-    incremental(project)
+    incremental(project, jobs=1)
     every_page.clear(), whole.clear()
     for path in (project / "content").rglob("*"):
         os.utime(path)
     record = first_record(project)
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Checked out again", record.read_text(), count=1, flags=re.M))
-    incremental(project)
+    incremental(project, jobs=1)
     assert every_page == [] and whole == []
     assert_same_as_clean_build(project)
 
