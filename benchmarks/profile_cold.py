@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from site_builder import build as build_module  # noqa: E402
-from site_builder import analysis, cache, downloads, pages, render, write  # noqa: E402
+from site_builder import analysis, cache, downloads, pages, render, reuse, write  # noqa: E402
 from site_builder.build import BuildOptions, build  # noqa: E402
 
 SITE_YML = ("url: https://bench.example.org\noutput: site\n"
@@ -54,7 +54,7 @@ def stage_functions() -> list[tuple[object, str, str]]:
         (render.Renderer, "moved", "redirect pages"),
         (pages, "data_files", "sitemaps, robots, feed"),
         (downloads, "collection_files", "collection downloads and JSON API"),
-        (b, "search_index_files", "search index (postings and files)"),
+        (reuse, "search_index_files", "search index (postings and files)"),
         (analysis, "write_analysis", "Analyse page data (analysis.py)"),
         (write.StagedSite, "commit", "commit (swap the output in)"),
         (cache, "save_manifest", "save the manifest"),

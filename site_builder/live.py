@@ -41,12 +41,13 @@ from pathlib import Path
 
 from . import cache
 from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, rechunk,
-                    chunk_stamp, existing_nav, parse_chunk, record_inputs, search_records, shared_strings, CHUNK_ENTRIES)
+                    chunk_stamp, existing_nav, parse_chunk, record_inputs, shared_strings, CHUNK_ENTRIES)
 from .discover import FIGURE_DIRS, role_of
 from .index import IndexChange, IndexNames, figure_order, update_index
 from .live_write import commit_edit
 from .model import Figure, FigureSummary, SourceFiles
 from .render import Renderer
+from .reuse import search_records
 from .search import SearchRecord, oldest_first
 from .search_live import LiveSearch, Unusable
 

@@ -11,8 +11,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from . import analysis, cache, downloads, feeds
-from .build import (ANALYSIS_FILES, BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key,
-                    outsized_records, render_key, search_key, CHUNK_ENTRIES)
+from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, render_key,
+                    CHUNK_ENTRIES)
+from .reuse import ANALYSIS_FILES, search_key
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing, unique_jobs

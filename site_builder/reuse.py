@@ -1,0 +1,170 @@
+"""What a build takes over from the last build of the same output, and how it makes the search
+files: kept as they are (the same records), updated on disk where every figure keeps its doc id
+(search_live, as serve's edit path does), or made anew; and whether the last build's pages can
+be carried over because every changed figure keeps its place (then only the pages showing it
+are checked, pages.pages_showing)."""
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from . import analysis, cache, search_live
+from .index import figure_lists, figure_order
+from .model import FigureSummary, SiteIndex
+from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, oldest_first, write_search_index
+from .write import StagedSite
+
+if TYPE_CHECKING:
+    from .build import ChunkResult, SiteJob
+
+ANALYSIS_FILES = f"{SEARCH_DIR}/{analysis.FOLDER}"  # the prefix of search/analysis.json and search/analysis/
+
+
+def search_records(results: list[ChunkResult], index: SiteIndex) -> list[SearchRecord]:
+    """The search records of the figures the index kept."""
+    return [record for r in results for s, record in zip(r.summaries, r.search) if kept_by(index, s)]
+
+
+def kept_by(index: SiteIndex, summary: FigureSummary) -> bool:
+    """False for a record the index dropped (a duplicate figid, a reserved name)."""
+    return index.figures.get(summary.figid) is summary
+
+
+def search_key(code: str, results: list[ChunkResult], index: SiteIndex | None) -> str:
+    """The search records follow from the chunks' content keys and which records the index kept
+    (index None: all of them)."""
+    return cache.digest(code, *(r.key + "".join("1" if index is None or kept_by(index, s) else "0" for s in r.summaries)
+                                for r in results))
+
+
+def keep_search_files(site: StagedSite, manifest: cache.Manifest, prefix: str = SEARCH_DIR + "/") -> None:
+    for path, entry in manifest.files.items():
+        if path.startswith(prefix):
+            site.record(path, entry, False)
+
+
+def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], before: list[ChunkResult] | None,
+                index: SiteIndex, search: str) -> tuple[str, list[Callable[[], list[tuple[str, bytes]]]]]:
+    """Keep or update the search files now, or return the jobs that make them anew (each makes
+    (path, bytes) pairs: build.FilesJob); and the analysis key of the files under search/."""
+    manifest = site_job.manifest
+    if manifest is not None and manifest.search_key == search:
+        keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
+        return manifest.analysis_key, []
+    records = oldest_first(search_records(results, index))
+    analysis_key = updated_search(site, site_job, results, before, records)
+    if analysis_key is not None:
+        return analysis_key, []
+    analysis_key = analysis.inputs_key(site_job.code, records)
+    jobs = [partial(search_index_files, records)]
+    if manifest is not None and manifest.analysis_key == analysis_key:
+        keep_search_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
+    else:
+        jobs.append(partial(analysis_file_items, records))
+    return analysis_key, jobs
+
+
+def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], before: list[ChunkResult] | None,
+                   records: list[SearchRecord]) -> str | None:
+    """When every figure keeps its doc id, write only the search files whose bytes change (as
+    serve's edit path does, search_live) instead of the whole index; returns the analysis key
+    of the files under search/ (None: nothing was done)."""
+    manifest = site_job.manifest
+    if before is None or len(records) != sum(len(r.summaries) for r in results):
+        return None  # the index dropped a figure (a duplicate figid)
+    if manifest.search_key != search_key(site_job.code, before, None):
+        return None  # the files on disk are not those of these records
+    old_records = oldest_first(record for result in before for record in result.search)
+    update = search_live.updated_files(site_job.output / SEARCH_DIR, old_records, records)
+    if update is None:
+        return None
+    # the chunks not read again hold the same record objects: only the others can differ
+    same_inputs = manifest.analysis_key and all(
+        analysis.record_inputs(old) == analysis.record_inputs(new) for old, new in zip(old_records, records) if old is not new)
+    analysis_key = manifest.analysis_key if same_inputs else analysis.inputs_key(site_job.code, records)
+    keep_analysis = analysis_key == manifest.analysis_key
+    made = update.written if keep_analysis else {**update.written, **analysis.analysis_files(records)}
+    removed = set(update.removed)
+    for path, entry in manifest.files.items():
+        if path.startswith(SEARCH_DIR + "/") and path not in removed and path not in made and (
+                keep_analysis or not path.startswith(ANALYSIS_FILES)):
+            site.record(path, entry, False)
+    for path, data in made.items():
+        site.write(path, data)
+    return analysis_key
+
+
+def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, results: list[ChunkResult],
+                     fresh: frozenset[int]) -> list[ChunkResult] | None:
+    """The chunk results of the last build, when it had the same chunks of record files: a chunk
+    read again here whose content key is new is matched to the last build's by its records'
+    files (None: one is not, or most chunks are new, e.g. after an upgrade, when reading them
+    would cost more than it saves)."""
+    if manifest is None:
+        return None
+    old_keys = set(manifest.chunk_keys.values())
+    changed = [number for number in sorted(fresh) if results[number].key not in old_keys]  # the others: same bytes
+    if len(changed) > len(results) // 2 + 1:
+        return None
+    by_files = {}  # the last build's chunks that this one does not have, by their records' files
+    for key in old_keys - {result.key for result in results}:
+        old = store.get(key, "result")  # a ChunkResult (the store reads entries by their kind) or None
+        if old is None or not (files := record_files(old)):
+            return None
+        by_files[files] = old
+    if len(by_files) != len(changed):
+        return None  # e.g. every record of a chunk deleted: that chunk has no match here
+    before = list(results)
+    for number in changed:
+        old = by_files.get(record_files(results[number]))
+        if old is None:
+            return None
+        before[number] = old
+    return before
+
+
+def record_files(result: ChunkResult) -> frozenset[str]:
+    return frozenset(s.source for s in result.summaries) | frozenset(result.skipped)
+
+
+def figures_in_place(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult],
+                     before: list[ChunkResult] | None) -> list[FigureSummary] | None:
+    """When the site, its pages and static files are those of the last build and every figure
+    keeps its place in every list: the changed figures' summaries, before and after. Only the
+    pages that show them can then change (pages.pages_showing, the rule of serve's edit path).
+    None: every page is checked."""
+    manifest = site_job.manifest
+    if before is None or not manifest.fingerprint or manifest.site_key != site_job.site_key or (
+            manifest.other_key != site_job.other_key) or not manifest.figures == len(index.figures) == sum(len(r.summaries) for r in results):
+        return None
+    shown = []
+    for number in site_job.fresh:
+        old, new = before[number].summaries, results[number].summaries
+        if len(old) != len(new):
+            return None
+        for a, b in zip(old, new):
+            if a != b:
+                if not same_place(a, b):
+                    return None
+                shown += [a, b]
+    return shown
+
+
+def same_place(a: FigureSummary, b: FigureSummary) -> bool:
+    """The same figure at the same place in the same lists, with the same old URLs and gene sets."""
+    return (a.figid, a.source, figure_order(a), figure_lists(a), a.redirect_from, a.figid_alias, a.gene_set_species, a.wpid, a.ndex) == (
+        b.figid, b.source, figure_order(b), figure_lists(b), b.redirect_from, b.figid_alias, b.gene_set_species, b.wpid, b.ndex)
+
+
+def analysis_file_items(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
+    return list(analysis.analysis_files(records).items())
+
+
+def search_index_files(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
+    """The search index's files (without the Analyse data), made in one process."""
+    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch:
+        write_search_index(records, Path(scratch), jobs=1, analysis=False)
+        return [(path.relative_to(scratch).as_posix(), path.read_bytes())
+                for path in sorted(Path(scratch).rglob("*")) if path.is_file()]
