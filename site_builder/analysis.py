@@ -52,12 +52,10 @@ from __future__ import annotations
 
 import hashlib
 import math
-import tempfile
 from array import array
 from collections import defaultdict
 from itertools import chain
 from operator import sub
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 if TYPE_CHECKING:
@@ -268,14 +266,12 @@ def given_way(items: Iterable[T], give_way: Callable[[], None]) -> Iterator[T]:
         yield item
 
 
-def analysis_files(records: list["SearchRecord"], give_way: Callable[[], None] = lambda: None) -> dict[str, bytes]:
-    """search/analysis* as a build writes them from the records in doc id order: output path -> bytes."""
-    from .search import INDEX_DIR, IndexWriter
+def analysis_files(records: list["SearchRecord"], give_way: Callable[[], None] = lambda: None) -> list[tuple[str, bytes]]:
+    """search/analysis* as a build writes them from the records in doc id order: (output path, bytes)."""
+    from .search import INDEX_DIR, IndexWriter, files_made_by
 
-    with tempfile.TemporaryDirectory(prefix="site-builder-analysis-") as scratch:
-        write_analysis(records, IndexWriter(Path(scratch)), give_way)
-        return {f"{INDEX_DIR}/{path.relative_to(scratch).as_posix()}": path.read_bytes()
-                for path in sorted(Path(scratch).rglob("*")) if path.is_file()}
+    made = files_made_by(lambda folder: write_analysis(records, IndexWriter(folder), give_way))
+    return [(f"{INDEX_DIR}/{path}", data) for path, data in made]
 
 
 def write_analysis(records: list["SearchRecord"], writer: "IndexWriter", give_way: Callable[[], None] = lambda: None) -> dict:

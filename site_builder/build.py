@@ -39,7 +39,7 @@ from .render import Renderer, make_environment
 from .reuse import figures_in_place, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
-                    check_output_path, recover_interrupted_swap, stage_file, stage_page)
+                    recover_interrupted_swap, stage_data, stage_file, stage_page)
 
 # The built-in theme (templates/, static/) lives at the top of the repository. A wheel (pip, pipx,
 # `pip install git+...`) installs it inside the package, where importlib.resources finds it;
@@ -496,11 +496,7 @@ def render_pages(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[st
     for number in numbers:
         job = page_jobs[number]
         if isinstance(job, FilesJob):
-            for path, data in job.make():
-                if problem := check_output_path(path):  # before it is written (StagedSite.write checks the same)
-                    raise BuildError([Problem(path, 0, "output", problem)])
-                entry, staged = stage_file(staging, previous, path, data.encode("utf-8") if isinstance(data, str) else data)
-                files.append((path, entry, staged, ""))
+            files += [stage_data(staging, previous, path, data) for path, data in job.make()]
         else:
             files.append(stage_page(staging, previous, job()))
     return files
@@ -647,16 +643,20 @@ def discover_inputs(content_dir: Path, static_dirs: list[Path], template_dirs: l
     return discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
 
 
+def other_inputs(sources: SourceFiles) -> tuple[Path, ...]:
+    """The inputs that are not records or tables: the content pages and static files."""
+    return (*sources.pages, *(path for path, _ in sources.static))
+
+
 def other_inputs_key(sources: SourceFiles, stamps: Stamps) -> str:
-    """A digest of the stamps of the inputs that are not records or tables (pages, static files)."""
-    return cache.digest(*(f"{path}\0{stamps[path]}" for path in (*sources.pages, *(path for path, _ in sources.static))))
+    """A digest of the other inputs' stamps (serve's fingerprint on exit)."""
+    return cache.digest(*(f"{path}\0{stamps[path]}" for path in other_inputs(sources)))
 
 
 def other_content_key(sources: SourceFiles) -> str:
-    """A digest of the pages' and static files' names and bytes (a checkout gives every file a new
-    time stamp; these are few and small next to the records)."""
-    return cache.digest(*(part for path in (*sources.pages, *(path for path, _ in sources.static))
-                          for part in (str(path), path.read_bytes())))
+    """A digest of the other inputs' names and bytes (a checkout gives every file a new time
+    stamp; these are few and small next to the records)."""
+    return cache.digest(*(part for path in other_inputs(sources) for part in (str(path), path.read_bytes())))
 
 
 def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
@@ -783,6 +783,19 @@ class SiteJob:
     other_key: str = ""  # other_content_key of the pages and static files found
 
 
+def carry_pages_over(site: StagedSite, manifest: cache.Manifest, replaced_chunks: list[str]) -> None:
+    """Start from the last build's pages (the figures keep their places: reuse.figures_in_place);
+    the other files, and the pages of the chunks read again (by their last render keys), are
+    written again or are gone."""
+    site.carry_over(manifest.files, manifest.keys)
+    for path in manifest.files:
+        if path not in manifest.keys and path != MARKER:
+            site.drop(path)  # not a page: a table, data, download, static or search file
+    for key in replaced_chunks:
+        for path in manifest.chunks.get(key, ()):
+            site.drop(path)
+
+
 def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], report: BuildReport) -> cache.Manifest:
     """Render and write the site; returns the manifest of what the output now holds."""
     config, site_key, sources, store, manifest, progress = (
@@ -796,14 +809,8 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     before = previous_results(store, manifest, results, site_job.fresh)
     shown = None if report.errors else figures_in_place(site_job, index, results, before)
     with StagedSite(output, site_job.journal, previous) as site:
-        if shown is not None:  # the other pages are as the last build left them
-            site.carry_over(manifest.files, manifest.keys)
-            for path in manifest.files:
-                if path not in manifest.keys and path != MARKER:
-                    site.drop(path)  # not a page: a table, data, download, static or search file, all written below
-            for number in site_job.fresh:
-                for path in manifest.chunks.get(render_key(renderer, before[number]), ()):
-                    site.drop(path)  # written again below, unless the records no longer make it
+        if shown is not None:
+            carry_pages_over(site, manifest, [render_key(renderer, before[number]) for number in site_job.fresh])
         todo = []
         for result in results:
             key = render_key(renderer, result)

@@ -277,7 +277,7 @@ def write_analysis_files(site: StagedSite, records: list[SearchRecord], interrup
         if interrupted():
             raise GiveWay
 
-    made = analysis.analysis_files(records, give_way)
+    made = dict(analysis.analysis_files(records, give_way))
     for path in [p for p in site.files if p.startswith(ANALYSIS_FILES) and p not in made]:
         site.drop(path)
     for path, data in made.items():

@@ -5,15 +5,13 @@ be carried over because every changed figure keeps its place (then only the page
 are checked, pages.pages_showing)."""
 from __future__ import annotations
 
-import tempfile
 from functools import partial
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import analysis, cache, search_live
 from .index import figure_lists, figure_order
 from .model import FigureSummary, SiteIndex
-from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, oldest_first, write_search_index
+from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, files_made_by, oldest_first, write_search_index
 from .write import StagedSite
 
 if TYPE_CHECKING:
@@ -62,7 +60,7 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
     if manifest is not None and manifest.analysis_key == analysis_key:
         keep_search_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
     else:
-        jobs.append(partial(analysis_file_items, records))
+        jobs.append(partial(analysis.analysis_files, records))
     return analysis_key, jobs
 
 
@@ -85,7 +83,7 @@ def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResul
         analysis.record_inputs(old) == analysis.record_inputs(new) for old, new in zip(old_records, records) if old is not new)
     analysis_key = manifest.analysis_key if same_inputs else analysis.inputs_key(site_job.code, records)
     keep_analysis = analysis_key == manifest.analysis_key
-    made = update.written if keep_analysis else {**update.written, **analysis.analysis_files(records)}
+    made = update.written if keep_analysis else {**update.written, **dict(analysis.analysis_files(records))}
     removed = set(update.removed)
     for path, entry in manifest.files.items():
         if path.startswith(SEARCH_DIR + "/") and path not in removed and path not in made and (
@@ -158,13 +156,6 @@ def same_place(a: FigureSummary, b: FigureSummary) -> bool:
         b.figid, b.source, figure_order(b), figure_lists(b), b.redirect_from, b.figid_alias, b.gene_set_species, b.wpid, b.ndex)
 
 
-def analysis_file_items(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
-    return list(analysis.analysis_files(records).items())
-
-
 def search_index_files(records: list[SearchRecord]) -> list[tuple[str, bytes]]:
     """The search index's files (without the Analyse data), made in one process."""
-    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as scratch:
-        write_search_index(records, Path(scratch), jobs=1, analysis=False)
-        return [(path.relative_to(scratch).as_posix(), path.read_bytes())
-                for path in sorted(Path(scratch).rglob("*")) if path.is_file()]
+    return files_made_by(lambda folder: write_search_index(records, folder, jobs=1, analysis=False))

@@ -38,7 +38,7 @@ from functools import partial
 from itertools import chain, repeat
 from operator import and_, sub
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .analysis import write_analysis
 from .model import Figure, Name, Names, newest_first_key
@@ -425,6 +425,13 @@ def write_search_index(records: Iterable[SearchRecord], output_dir: Path, *, job
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     return SearchIndexStats(len(ordered), term_count, writer.files, writer.bytes, round(time.perf_counter() - started, 3))
+
+
+def files_made_by(make: Callable[[Path], object]) -> list[tuple[str, bytes]]:
+    """The files make(folder) writes into an empty scratch folder: (path under it, bytes), in path order."""
+    with tempfile.TemporaryDirectory(prefix="site-builder-files-") as scratch:
+        make(Path(scratch))
+        return [(path.relative_to(scratch).as_posix(), path.read_bytes()) for path in sorted(Path(scratch).rglob("*")) if path.is_file()]
 
 
 def replace_dir(fresh: Path, target: Path) -> None:

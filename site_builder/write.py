@@ -160,11 +160,16 @@ def stage_page(staging: Path, previous: dict[str, Entry] | None, page: Rendered)
     """stage_file for a rendered page; a page the renderer found unchanged keeps its entry."""
     if page.unchanged and previous and page.path in previous:
         return page.path, previous[page.path], False, page.key
-    problem = check_output_path(page.path)
+    return stage_data(staging, previous, page.path, page.text, page.key)
+
+
+def stage_data(staging: Path, previous: dict[str, Entry] | None, path: str, data: str | bytes, key: str = "") -> StagedFile:
+    """stage_file in a worker, once the path is checked as StagedSite.write checks it."""
+    problem = check_output_path(path)
     if problem:
-        raise BuildError([Problem(page.path, 0, "output", problem)])
-    entry, staged = stage_file(staging, previous, page.path, page.text.encode("utf-8"))
-    return page.path, entry, staged, page.key
+        raise BuildError([Problem(path, 0, "output", problem)])
+    entry, staged = stage_file(staging, previous, path, data.encode("utf-8") if isinstance(data, str) else data)
+    return path, entry, staged, key
 
 
 class StagedSite:
