@@ -36,6 +36,7 @@ from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
+from .results import ChunkResult, StoredResult, get_result, result_entries
 from .reuse import figures_in_place, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
@@ -174,18 +175,6 @@ class Loaded:
 
 
 @dataclass(frozen=True, slots=True)
-class ChunkResult:
-    """What the main process keeps of one chunk of record files."""
-
-    key: str
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-    skipped: tuple[str, ...]
-    summaries: tuple[FigureSummary, ...]
-    search: tuple[SearchRecord, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class LoadJob:
     """State shared (by fork) with the load workers."""
 
@@ -290,15 +279,16 @@ def load_chunks(job: LoadJob, chunks: Sequence[tuple[Path, ...]]) -> list[ChunkR
     for paths in chunks:
         inputs = [record_inputs(job, path) for path in paths]
         key = chunk_key(job, inputs)
-        found = job.store.get(key, "result") if job.reuse else None
-        if isinstance(found, ChunkResult) and job.store.has(key):
+        found = get_result(job.store, key) if job.reuse else None
+        if found is not None and job.store.has(key):
             job.store.touch([key])
             results.append(found)
             continue
         result, figures = parse_chunk(key, inputs, job.config)
         job.store.put(key, "records", figures)
         job.store.put(key, "downloads", downloads.download_parts([f for _, f in figures], job.config))
-        job.store.put(key, "result", result)
+        for kind, value in result_entries(result):
+            job.store.put(key, kind, value)
         results.append(result)
     return results
 
@@ -314,7 +304,7 @@ def chunk_key(job: LoadJob, inputs: Sequence[RecordInputs]) -> str:
 
 
 Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
-CHUNK_ENTRIES = {"result": ChunkResult, "records": Records, "downloads": downloads.DownloadParts}
+CHUNK_ENTRIES = {"result": StoredResult, "search": tuple[SearchRecord, ...], "records": Records, "downloads": downloads.DownloadParts}
 
 
 def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:
@@ -726,8 +716,8 @@ def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,
         key = manifest.chunk_keys.get(stamp) if manifest and job.reuse else None
         result = None
         if key and newest < manifest.started_at - RACY_SECONDS and job.store.has(key):
-            result = job.store.get(key, "result")
-        found.append((stamp, result if isinstance(result, ChunkResult) else None))
+            result = get_result(job.store, key)
+        found.append((stamp, result))
     return found
 
 

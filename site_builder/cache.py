@@ -31,7 +31,7 @@ from .write import check_output_path, page_kind
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
-FORMAT = "9"  # bump when the layout of cached objects changes
+FORMAT = "10"  # bump when the layout of cached objects changes
 LIBRARIES = ("jinja2", "markdown", "pyyaml", "yaml-rs", "ftfy", "markupsafe")
 
 
@@ -140,7 +140,7 @@ class ChunkStore:
 
     def has(self, key: str) -> bool:
         """Whether a chunk's records and download parts are stored (its result alone is not enough)."""
-        return all(self.path(key, kind).exists() for kind in ("records", "downloads"))
+        return all(self.path(key, kind).exists() for kind in ("records", "downloads", "search"))
 
     def require(self, key: str, kind: str) -> Any:
         """An entry the build stored earlier in this run; gone means another process pruned it."""
@@ -160,7 +160,7 @@ class ChunkStore:
             return
         now = time.time()
         for key in keys:
-            for kind in ("result", "records", "downloads"):
+            for kind in self.schemas:
                 try:
                     os.utime(self.path(key, kind), (now, now))
                 except OSError:

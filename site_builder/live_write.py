@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from . import analysis, cache, downloads, feeds
 from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, render_key,
                     CHUNK_ENTRIES)
+from .results import result_entries
 from .reuse import ANALYSIS_FILES, search_key
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
@@ -32,6 +33,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     for result, records in change.new.values():
         for kind, value in (("records", records), ("result", result)):
             store.remember(result.key, kind, value)
+        for kind, value in (("records", records), *result_entries(result)):
             warm.unwritten.append((store, result.key, kind, value))
     removed, added = change.change.removed, change.change.added
     live.analysis_stale |= bool(removed or added) or any(analysis.record_inputs(a) != analysis.record_inputs(b) for a, b in change.search_pairs)

@@ -6,16 +6,17 @@ are checked, pages.pages_showing)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import analysis, cache, search_live
 from .index import figure_lists, figure_order
-from .model import FigureSummary, SiteIndex
+from .model import FigureSummary, SiteIndex, newest_first_key
+from .results import ChunkResult, get_result
 from .search import INDEX_DIR as SEARCH_DIR, SearchRecord, files_made_by, oldest_first, write_search_index
 from .write import StagedSite
 
 if TYPE_CHECKING:
-    from .build import ChunkResult, SiteJob
+    from .build import SiteJob
 
 ANALYSIS_FILES = f"{SEARCH_DIR}/{analysis.FOLDER}"  # the prefix of search/analysis.json and search/analysis/
 
@@ -51,10 +52,10 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
     if manifest is not None and manifest.search_key == search:
         keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
         return manifest.analysis_key, []
-    records = oldest_first(search_records(results, index))
-    analysis_key = updated_search(site, site_job, results, before, records)
+    analysis_key = updated_search(site, site_job, results, before, index)
     if analysis_key is not None:
         return analysis_key, []
+    records = oldest_first(search_records(results, index))
     analysis_key = analysis.inputs_key(site_job.code, records)
     jobs = [partial(search_index_files, records)]
     if manifest is not None and manifest.analysis_key == analysis_key:
@@ -65,25 +66,32 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
 
 
 def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult], before: list[ChunkResult] | None,
-                   records: list[SearchRecord]) -> str | None:
+                   index: SiteIndex) -> str | None:
     """When every figure keeps its doc id, write only the search files whose bytes change (as
-    serve's edit path does, search_live) instead of the whole index; returns the analysis key
-    of the files under search/ (None: nothing was done)."""
+    serve's edit path does, search_live) instead of the whole index, reading the search records
+    of the chunks read again only; returns the analysis key of the files under search/ (None:
+    nothing was done)."""
     manifest = site_job.manifest
-    if before is None or len(records) != sum(len(r.summaries) for r in results):
+    if before is None or len(index.figures) != sum(len(r.summaries) for r in results):
         return None  # the index dropped a figure (a duplicate figid)
     if manifest.search_key != search_key(site_job.code, before, None):
         return None  # the files on disk are not those of these records
-    old_records = oldest_first(record for result in before for record in result.search)
-    update = search_live.updated_files(site_job.output / SEARCH_DIR, old_records, records)
+    changed = changed_records(before, results)
+    if changed is None:
+        return None
+    last = len(index.newest_first) - 1
+    place = {figid: number for number, figid in enumerate(index.newest_first)}
+    doc_of = {old.url: last - place[summary.figid] for summary, old, _ in changed}
+    pairs = [(old, new) for _, old, new in changed]
+    update = search_live.updated_files(site_job.output / SEARCH_DIR, DocRecords(index, before, results), doc_of, pairs)
     if update is None:
         return None
-    # the chunks not read again hold the same record objects: only the others can differ
-    same_inputs = manifest.analysis_key and all(
-        analysis.record_inputs(old) == analysis.record_inputs(new) for old, new in zip(old_records, records) if old is not new)
-    analysis_key = manifest.analysis_key if same_inputs else analysis.inputs_key(site_job.code, records)
+    if manifest.analysis_key and all(analysis.record_inputs(old) == analysis.record_inputs(new) for old, new in pairs):
+        analysis_key, made = manifest.analysis_key, update.written
+    else:
+        records = oldest_first(search_records(results, index))
+        analysis_key, made = analysis.inputs_key(site_job.code, records), {**update.written, **dict(analysis.analysis_files(records))}
     keep_analysis = analysis_key == manifest.analysis_key
-    made = update.written if keep_analysis else {**update.written, **dict(analysis.analysis_files(records))}
     removed = set(update.removed)
     for path, entry in manifest.files.items():
         if path.startswith(SEARCH_DIR + "/") and path not in removed and path not in made and (
@@ -92,6 +100,55 @@ def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResul
     for path, data in made.items():
         site.write(path, data)
     return analysis_key
+
+
+def changed_records(before: list[ChunkResult], results: list[ChunkResult]) -> list[tuple[FigureSummary, SearchRecord, SearchRecord]] | None:
+    """(summary, old record, new record) of each figure whose search record changed, when every
+    figure keeps its doc id: the chunks read again hold the same figures, each with its place in
+    the site's order (None otherwise)."""
+    changed = []
+    for old_result, new_result in zip(before, results):
+        if old_result is new_result:
+            continue  # not read again, or the same bytes
+        if [s.figid for s in old_result.summaries] != [s.figid for s in new_result.summaries]:
+            return None
+        for summary, old, new in zip(new_result.summaries, old_result.search, new_result.search):
+            if old.url != new.url or newest_first_key(old.year, old.pmcid, old.url) != newest_first_key(new.year, new.pmcid, new.url):
+                return None
+            if old != new:
+                changed.append((summary, old, new))
+    return changed
+
+
+class DocRecords(Sequence):
+    """The search records of the last build (`before`) of the figures this build's index kept,
+    in doc id order (every figure keeps its doc id: changed_records); each chunk's are read when
+    one of them is first used (search_live.LiveSearch reads few), and an update's new records
+    are kept aside."""
+
+    def __init__(self, index: SiteIndex, before: list[ChunkResult], results: list[ChunkResult]):
+        self.index, self.before, self.results = index, before, results
+        self.replaced: dict[int, SearchRecord] = {}
+        self.places: dict[str, tuple[ChunkResult, int]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.index.newest_first)
+
+    def __getitem__(self, doc):
+        if isinstance(doc, slice):
+            return [self[number] for number in range(*doc.indices(len(self)))]
+        if not 0 <= doc < len(self):
+            raise IndexError(doc)
+        if doc in self.replaced:
+            return self.replaced[doc]
+        if self.places is None:
+            self.places = {summary.figid: (old, number) for old, new in zip(self.before, self.results)
+                           for number, summary in enumerate(new.summaries) if kept_by(self.index, summary)}
+        result, number = self.places[self.index.newest_first[len(self) - 1 - doc]]
+        return result.search[number]
+
+    def __setitem__(self, doc: int, record: SearchRecord) -> None:
+        self.replaced[doc] = record
 
 
 def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, results: list[ChunkResult],
@@ -108,7 +165,7 @@ def previous_results(store: cache.ChunkStore, manifest: cache.Manifest | None, r
         return None
     by_files = {}  # the last build's chunks that this one does not have, by their records' files
     for key in old_keys - {result.key for result in results}:
-        old = store.get(key, "result")  # a ChunkResult (the store reads entries by their kind) or None
+        old = get_result(store, key)
         if old is None or not (files := record_files(old)):
             return None
         by_files[files] = old

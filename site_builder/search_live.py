@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import accumulate, islice, repeat
 from operator import and_, or_
 from pathlib import Path
+from typing import Sequence
 
 from .search import (_SHORT_VARINTS, DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, encode_postings,
                      term_scores, term_shards, to_json, varint, varints, year_ranges)
@@ -136,8 +137,13 @@ class SearchFiles:
 class LiveSearch:
     """The term entries and doc shards of one output's search index, in doc id order."""
 
-    def __init__(self, folder: Path, records: list[SearchRecord]):
-        """folder: <output>/search as the last build left it; records: in doc id order."""
+    def __init__(self, folder: Path, records: Sequence[SearchRecord], doc_of: dict[str, int] | None = None,
+                 rows_from_disk: bool = False):
+        """folder: <output>/search as the last build left it; records: in doc id order (or a
+        sequence that reads them when used, with doc_of: the doc ids of the urls an update
+        changes). rows_from_disk: a doc shard that only changes some rows is read from its file,
+        its other rows kept (rather than made from the records)."""
+        self.folder, self.rows_from_disk = folder, rows_from_disk
         try:
             self.manifest = json.loads((folder / MANIFEST).read_bytes())
             self.terms: list[str] = []
@@ -155,7 +161,7 @@ class LiveSearch:
         if not in_order or self.manifest.get("docs") != len(records):
             raise Unusable("the search index on disk is not this site's")
         self.records = records
-        self.doc_of = {record.url: doc for doc, record in enumerate(records)}
+        self.doc_of = {record.url: doc for doc, record in enumerate(records)} if doc_of is None else doc_of
         self.organism_ids = {row[0]: number for number, row in enumerate(self.manifest["organisms"])}
         self.organism_docs: dict[str, list[int]] | None = None  # name -> its docs, ascending (made on the first update)
         self.emptied = False  # a term lost its last posting (drop_empty takes it out)
@@ -179,15 +185,17 @@ class LiveSearch:
                     self.set_score(term, doc, new.get(term, 0), last)
                     touched.append(_utf16(term))
 
-        organism_docs = self.docs_by_organism()
+        moving = removed or added or any(set(old.organisms) != set(new.organisms) for old, new in changed)
+        organism_docs = self.docs_by_organism() if moving else {}  # made before any record changes
         count = len(self.records)
-        gone = self.records[count - removed:]
+        gone = self.records[count - removed:] if removed else []
         for doc in reversed(range(count - removed, count)):  # the highest first: each is then the last of its lists
             score(doc, self.records[doc], None, last=True)
             del self.doc_of[self.records[doc].url]
             for organism in dict.fromkeys(self.records[doc].organisms):
                 organism_docs[organism].pop()
-        del self.records[count - removed:]
+        if removed:
+            del self.records[count - removed:]
         for old, new in changed:
             doc = self.doc_of[old.url]
             docs.add(doc)
@@ -204,8 +212,10 @@ class LiveSearch:
                 organism_docs.setdefault(organism, []).append(len(self.records))
             self.records.append(record)
         shards = {doc // DOCS_PER_SHARD for doc in docs}
+        whole = set()  # shards made from the records: those where docs came or went
         if removed or added:  # from the shard of the first doc that came or went to the last one now
-            shards.update(range((count - removed) // DOCS_PER_SHARD, -(-len(self.records) // DOCS_PER_SHARD)))
+            whole.update(range((count - removed) // DOCS_PER_SHARD, -(-len(self.records) // DOCS_PER_SHARD)))
+            shards |= whole
         old_terms = [name for _, name in self.manifest["termShards"]]
         old_docs = list(self.manifest["docShards"])
         self.drop_empty()
@@ -218,7 +228,15 @@ class LiveSearch:
         doc_files = old_docs[:-(-len(self.records) // DOCS_PER_SHARD)]
         for shard in sorted(shards):
             start = shard * DOCS_PER_SHARD
-            rows = [doc_row(r, self.organism_ids) for r in self.records[start:start + DOCS_PER_SHARD]]
+            if self.rows_from_disk and shard not in whole:
+                rows = self.shard_rows(old_docs[shard])
+                if len(rows) != min(DOCS_PER_SHARD, len(self.records) - start):
+                    raise Unusable(f"search/docs/{old_docs[shard]}.json does not hold its shard's rows")
+                for doc in docs:
+                    if start <= doc < start + DOCS_PER_SHARD:
+                        rows[doc - start] = doc_row(self.records[doc], self.organism_ids)
+            else:
+                rows = [doc_row(r, self.organism_ids) for r in self.records[start:start + DOCS_PER_SHARD]]
             data = to_json(rows)
             if shard == len(doc_files):
                 doc_files.append("")
@@ -238,6 +256,19 @@ class LiveSearch:
         removed_files += [f"{INDEX_DIR}/docs/{name}.json" for name in old_docs if name not in kept_docs]
         removed_files += [f"{INDEX_DIR}/organisms/{name}.bin" for name in old_organisms if name not in kept_organisms]
         return SearchFiles(written, sorted(set(removed_files)))
+
+    def shard_rows(self, name: str) -> list:
+        """The rows of the doc shard file `name` as the last build wrote it."""
+        try:
+            data = (self.folder / "docs" / f"{name}.json").read_bytes()
+            if content_name(data) != name:
+                raise Unusable(f"search/docs/{name}.json does not hold what its name says")
+            rows = json.loads(data)
+        except (OSError, ValueError) as exc:
+            raise Unusable(str(exc)) from exc
+        if not isinstance(rows, list):
+            raise Unusable(f"search/docs/{name}.json is not a list of rows")
+        return rows
 
     def organism_rows(self, organisms: set[str], written: dict[str, bytes]) -> list[list]:
         """The manifest's [name, count, file] rows, the given organisms' doc lists made anew
@@ -317,12 +348,12 @@ class LiveSearch:
         self.entries = [self.entries[i] for i in kept]
 
 
-def updated_files(folder: Path, before: list[SearchRecord], after: list[SearchRecord]) -> SearchFiles | None:
-    """The files that take the index in folder, made from `before` (in doc id order), to
-    `after`, when every doc keeps its id; None when a clean build must make it."""
-    if [record.url for record in before] != [record.url for record in after]:
-        return None
+def updated_files(folder: Path, records: Sequence[SearchRecord], doc_of: dict[str, int],
+                  changed: list[tuple[SearchRecord, SearchRecord]]) -> SearchFiles | None:
+    """The files that take the index in folder to the records once `changed` ((old, new) pairs
+    that keep their doc ids, doc_of[old.url]) are applied; records: the records before, in doc
+    id order, read only where the update needs them. None when a clean build must make it."""
     try:
-        return LiveSearch(folder, list(before)).update([(old, new) for old, new in zip(before, after) if old != new])
+        return LiveSearch(folder, records, doc_of, rows_from_disk=True).update(changed)
     except Unusable:
         return None

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from site_builder.build import CHUNK_ENTRIES, ChunkResult
+from site_builder.build import CHUNK_ENTRIES
+from site_builder.results import StoredResult
 from site_builder.cache import Manifest, ManifestHead
 from site_builder.codec import Codec, Unreadable
 from site_builder.model import Figure, FigureSummary, FrozenMap, GeneMention, Names, Problem, TermMention
@@ -45,7 +46,7 @@ def figure() -> Figure:
 
 @pytest.mark.parametrize("value, kind", [
     ((("digest", figure()), ("other", Figure("PMC2__f2", "Two", automl_pathway=None))), CHUNK_ENTRIES["records"]),
-    (ChunkResult("key", (Problem("a.md", 3, "year", "bad", 4),), (), ("b.md",), (FigureSummary.of(figure()),), ()), ChunkResult),
+    (StoredResult("key", (Problem("a.md", 3, "year", "bad", 4),), (), ("b.md",), (FigureSummary.of(figure()),)), StoredResult),
     (Manifest("/out", "f", 1.5, {"index.html": ("h", 10)}, {"k": ("a.html",)}, (), 2, {"a.html": "k"}), Manifest),
     (ManifestHead("/out", "f", 1.0, 2.0, 3, (), {"figures/": [1, 2]}, ("a",)), ManifestHead),
     (Node("root", 1.0, (Node("leaf"), Node("leaf2", None, (Node("deep", 0.25),)))), Node),

@@ -131,6 +131,24 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     assert_same_as_clean_build(project)
 
 
+def test_a_search_update_reads_the_search_records_of_the_changed_chunk_only(project, monkeypatch):
+    """The cache keeps a chunk's search records apart from its summaries: a build that updates
+    the index reads those of the chunk read again (its last version), not every chunk's."""
+    from site_builder import results
+    monkeypatch.setattr(build_module, "CHUNK_TARGET", 2)  # many chunks of the example records
+    read = []
+    real = results.StoredSearch.loaded
+    monkeypatch.setattr(results.StoredSearch, "loaded", lambda self: read.append(self.path) or real(self))
+    incremental(project, jobs=1)
+    assert len(build_module.chunk_paths(sorted((project / "content" / "figures").glob("*.md")))) > 4
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Read one chunk only", record.read_text(), count=1, flags=re.M))
+    read.clear()
+    incremental(project, jobs=1)
+    assert len(set(read)) == 1
+    assert_same_as_clean_build(project)
+
+
 def test_a_checkout_that_touches_every_record_still_updates_only_what_one_edit_changed(project, monkeypatch):
     """A CI deploy restores the cache onto a fresh checkout: every file has a new time stamp, so
     every chunk is read again; those whose bytes are the same stand for themselves."""

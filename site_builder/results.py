@@ -1,0 +1,81 @@
+"""A chunk's result (what the main process keeps of one chunk of record files) and how the
+cache keeps it: the search records, more than half its bytes, are an entry of their own,
+read only by a build that uses them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from . import cache
+from .errors import BuildError
+from .model import FigureSummary, Problem
+from .search import SearchRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkResult:
+    """What the main process keeps of one chunk of record files."""
+
+    key: str
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+    summaries: tuple[FigureSummary, ...]
+    search: Sequence[SearchRecord]  # a tuple, or StoredSearch: read from the cache when first used
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResult:
+    """A ChunkResult as the cache keeps it: its search records are an entry of their own (more
+    than half its bytes), which a build reads only for the chunks whose search records it uses."""
+
+    key: str
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    skipped: tuple[str, ...]
+    summaries: tuple[FigureSummary, ...]
+
+    @classmethod
+    def of(cls, result: ChunkResult) -> StoredResult:
+        return cls(result.key, result.errors, result.warnings, result.skipped, result.summaries)
+
+
+class StoredSearch(Sequence):
+    """A chunk's search records, read from their cache entry when first used."""
+
+    __slots__ = ("path", "records")
+
+    def __init__(self, path: Path):
+        self.path, self.records = path, None
+
+    def loaded(self) -> tuple[SearchRecord, ...]:
+        if self.records is None:
+            found = cache.read_entry(self.path, tuple[SearchRecord, ...])
+            if found is None:
+                raise BuildError([Problem(str(self.path), 0, "", "a build cache entry vanished during the build; run it again")])
+            self.records = found
+        return self.records
+
+    def __getitem__(self, position):
+        return self.loaded()[position]
+
+    def __len__(self) -> int:
+        return len(self.loaded())
+
+    def __iter__(self) -> Iterator[SearchRecord]:
+        return iter(self.loaded())
+
+
+def get_result(store: cache.ChunkStore, key: str) -> ChunkResult | None:
+    """A chunk's result from the cache (or serve's memory), its search records read when used."""
+    found = store.get(key, "result")
+    if isinstance(found, StoredResult):
+        return ChunkResult(found.key, found.errors, found.warnings, found.skipped, found.summaries,
+                           StoredSearch(store.path(key, "search")))
+    return found if isinstance(found, ChunkResult) else None
+
+
+def result_entries(result: ChunkResult) -> list[tuple[str, object]]:
+    """(kind, value) of the cache entries that keep a chunk's result."""
+    return [("search", tuple(result.search)), ("result", StoredResult.of(result))]
