@@ -829,8 +829,9 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
             analysis_key, search_jobs = plan_search(site, site_job, results, before, index, search)
             bar.advance(len(index.figures))
         # the search index and downloads are made with the pages, each in a task of its own
-        page_jobs = [*map(FilesJob, search_jobs), FilesJob(partial(downloads.collection_files, partial(download_parts, results, index, store, config))),
-                     *page_jobs]
+        parts = partial(download_parts, results, index, store, config)
+        page_jobs = [*map(FilesJob, search_jobs), FilesJob(partial(downloads.download_files, parts)),
+                     FilesJob(partial(downloads.api_files, parts)), *page_jobs]
         with progress.stage("render pages", len(page_jobs)) as bar:
             state = (page_jobs, site.staging, previous)
             for batch in map_chunks(render_tasks, state, page_tasks(page_jobs), jobs=jobs, chunk_size=1):

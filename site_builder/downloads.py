@@ -192,8 +192,13 @@ def download_parts(figures: Iterable[Figure], config: SiteConfig) -> DownloadPar
 
 
 def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
-    """The whole-collection downloads, figures in file-name order (the JSON API sorts its own).
-    `parts` is read twice: once for the downloads/ files, once for the JSON API."""
+    """The whole-collection downloads, figures in file-name order (the JSON API sorts its own)."""
+    yield from download_files(parts)
+    yield from api_files(parts)
+
+
+def download_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
+    """The files of downloads/: each part's gzip members and lines joined in order."""
     gmt, jsonl, sets = [], [], {}
     for part in parts():
         gmt.append(part.gmt_gz)
@@ -206,6 +211,10 @@ def collection_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[t
     for name, path in gene_set_paths(sets).items():
         pieces = sets.pop(name)  # gzip members for a .gz file, text for the others
         yield path, b"".join(pieces) if path.endswith(".gz") else "".join(pieces)
+
+
+def api_files(parts: Callable[[], Iterable[DownloadParts]]) -> Iterator[tuple[str, str | bytes]]:
+    """The JSON API's files (json/) from the parts' rows."""
     figures: list[json_api.FigureRow] = []
     species: set[json_api.SpeciesRow] = set()
     for part in parts():
