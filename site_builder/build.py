@@ -683,20 +683,20 @@ def fingerprint_of(site_key: str, stamps: Stamps) -> tuple[str, float]:
     """A digest of the names, sizes and modification times of every input (equal: nothing
     changed), and the newest modification time (an input changed within RACY_SECONDS of the
     last build cannot be trusted to its time stamp, as git knows)."""
-    parts = (f"{path}\0{size}\0{mtime}" for path, (size, mtime) in stamps.items())
-    return cache.digest(site_key, *parts), max((mtime for _, mtime in stamps.values()), default=0) / 1e9
+    parts = "\0".join(f"{path}\0{size}\0{mtime}" for path, (size, mtime) in stamps.items())  # no file name holds a NUL
+    return cache.digest(site_key, parts), max((mtime for _, mtime in stamps.values()), default=0) / 1e9
 
 
 def chunk_stamp(job: LoadJob, paths: Sequence[Path], stamps: Stamps) -> tuple[str, float]:
     """Like the chunk's content key, from time stamps: lets an unchanged chunk skip reading its files."""
-    parts: list[str] = [job.code, job.config.site_url]
+    parts: list[str] = []
     newest = 0
     for path in paths:
         for file in (path, *(t for _, t in sorted(job.sources.tables.get(path.stem, {}).items()))):
             size, mtime = stamps[file]
-            parts += [str(file), f"{size}:{mtime}"]
+            parts.append(f"{file}\0{size}:{mtime}")  # no file name holds a NUL
             newest = max(newest, mtime)
-    return cache.digest(*parts), newest / 1e9
+    return cache.digest(job.code, job.config.site_url, "\0".join(parts)), newest / 1e9
 
 
 def warm_manifest(warm: WarmState | None, output: Path) -> cache.Manifest | None:
