@@ -29,6 +29,7 @@ import dataclasses
 import datetime
 import gc
 import json
+import math
 import sys
 import threading
 import types
@@ -383,10 +384,13 @@ def first_that_fits(decoders: list[Decoder], value: Any) -> Any:
 # Lists, strings, numbers, booleans and null are JSON themselves; other values are tagged with
 # a one-key object whose key starts with "~" (a plain mapping with such keys is tagged too).
 
-TAGS = ("~tuple", "~map", "~dict", "~date", "~datetime", "~bytes", "~set")
+TAGS = ("~tuple", "~map", "~dict", "~date", "~datetime", "~bytes", "~set", "~float")
+NON_FINITE = ("nan", "inf", "-inf")
 
 
 def encode_plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"~float": repr(value)}  # YAML's .nan and .inf: JSON has no such numbers
     if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, list):
@@ -421,6 +425,8 @@ def decode_plain(value: Any) -> Any:
     if tag in ("~map", "~dict"):
         pairs = {hashable(decode_plain(k)): decode_plain(v) for k, v in map(lambda p: expect_length(p, 2), expect(inner, list))}
         return FrozenMap(pairs) if tag == "~map" else pairs
+    if tag == "~float" and inner in NON_FINITE:
+        return float(inner)
     if tag == "~datetime":
         return datetime.datetime.fromisoformat(expect(inner, str))
     if tag == "~date":

@@ -70,6 +70,17 @@ def test_tuples_come_back_as_tuples_and_mappings_as_frozen_maps() -> None:
     assert back.extra["pair"] == (1, "b") and back.extra["set"] == {1, 3} and back.extra["raw"] == b"\x00\xff"
 
 
+def test_a_records_extra_fields_keep_yamls_nan_and_infinities() -> None:
+    """YAML has .nan and .inf; JSON has no such numbers (a record holding one once stopped the build)."""
+    import math
+    from dataclasses import replace
+    codec = Codec()
+    value = replace(figure(), extra=FrozenMap({"low": float("-inf"), "high": float("inf"), "odd": [float("nan"), 1.5]}))
+    back = codec.loads(codec.dumps(value, Figure), Figure)
+    assert back.extra["low"] == float("-inf") and back.extra["high"] == float("inf") and back.extra["odd"][1] == 1.5
+    assert math.isnan(back.extra["odd"][0])
+
+
 def test_a_float_field_takes_a_whole_number() -> None:
     assert Codec().loads(b'[[], ["n", 2, []]]', Node) == Node("n", 2.0)
 

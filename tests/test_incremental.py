@@ -315,3 +315,15 @@ def test_an_edit_rereads_only_the_chunk_of_the_edited_record(tmp_path, monkeypat
     clean = tmp_path / "clean"
     build(BuildOptions(project_dir=REPO, content_dir=content, output_dir=clean, jobs=1, clean=True, cache_dir=tmp_path / "cache2"))
     assert site_files(tmp_path / "site") == site_files(clean)
+
+
+def test_a_record_with_yamls_nan_or_infinity_in_an_extra_field_builds_and_rebuilds(project):
+    """`.nan` and `.inf` are YAML numbers JSON cannot hold: the cache once stopped the build on them."""
+    record = first_record(project)
+    record.write_text(record.read_text().replace("\nfigtitle:", "\nlab_score: .nan\nlab_range: [-.inf, .inf]\nfigtitle:", 1))
+    first = incremental(project)
+    assert not first.errors and first.figures
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Read back from the cache", record.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert "Read back from the cache" in (project / "_site" / "figures" / f"{record.stem}.html").read_text()
+    assert_same_as_clean_build(project)
