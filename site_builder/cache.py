@@ -152,8 +152,8 @@ class ChunkStore:
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:
             write_entry(self.path(key, kind), value, self.schemas[kind], self.folder)
-        if kind in self.memo_kinds:
-            self.remember(key, kind, value)
+        if kind in self.memo_kinds and self.memo is not None and (key, kind) not in self.memo:
+            self.remember(key, kind, value)  # a key names its content: what memory holds (shared strings) stays
 
     def touch(self, keys: Iterable[str]) -> None:
         if not self.writable:
