@@ -823,7 +823,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         if shown is None:
             page_jobs = site_pages.site_page_jobs(renderer)
         else:
-            page_jobs = site_pages.unique_jobs([job for summary in shown for job in site_pages.pages_showing(renderer, summary)])
+            page_jobs = site_pages.unique_jobs([job for summary in shown for job in site_pages.pages_showing(renderer, summary, in_place=True)])
         with progress.stage("search index", len(index.figures)) as bar:
             search = search_key(site_job.code, results, index)
             analysis_key, search_jobs = plan_search(site, site_job, results, before, index, search)

@@ -14,7 +14,7 @@ from . import analysis, cache, downloads, feeds
 from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, render_key,
                     CHUNK_ENTRIES)
 from .results import result_entries
-from .reuse import ANALYSIS_FILES, search_key
+from .reuse import ANALYSIS_FILES, same_place, search_key
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing, unique_jobs
@@ -55,7 +55,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         counted = bool(removed or added) or any(
             figure_lists(before) != figure_lists(after) or before.gene_set_species != after.gene_set_species
             for before in change.before if (after := index.figures.get(before.figid)) is not None)
-        jobs = [job for summary in change.before + [s for s, _, _ in change.pages] for job in pages_showing(renderer, summary)]
+        jobs = showing_jobs(renderer, change.before, [summary for summary, _, _ in change.pages])
         if structural:
             jobs += structure_jobs(shape, renderer)
         elif counted:
@@ -104,6 +104,14 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
                          warnings=warnings, written=len(site.staged), removed=len(site.removed()), edited=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def showing_jobs(renderer: Renderer, before: list[FigureSummary], after: list[FigureSummary]) -> list:
+    """pages_showing of the changed figures' summaries before and after the edit; a figure that
+    keeps its place (same_place) changes only the pages whose HTML holds its entry."""
+    now = {summary.figid: summary for summary in after}
+    in_place = {s.figid for s in before if s.figid in now and same_place(s, now[s.figid])}
+    return [job for summary in (*before, *after) for job in pages_showing(renderer, summary, summary.figid in in_place)]
 
 
 @dataclass(slots=True)

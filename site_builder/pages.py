@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 from . import charts, downloads, feeds, json_api, links
 from .index import gene_redirects
 from .model import FigureSummary, Listing
-from .render import ENTRY_FIELDS, Rendered, Renderer
+from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer
 from .links import ncbi_gene_search_url
 from .species import MIN_GENES
 from .text import slugify
@@ -96,19 +96,28 @@ def gene_job(r: Renderer, listing: Listing) -> PageJob:
 LIST_JOBS = {"organisms": organism_job, "genes": gene_job, "years": year_job, "journals": journal_job}  # by index.LIST_KINDS
 
 
-def pages_showing(r: Renderer, figure: FigureSummary) -> list[PageJob]:
+def pages_showing(r: Renderer, figure: FigureSummary, in_place: bool = False) -> list[PageJob]:
     """The jobs of the pages that show a figure's entry (title, year, organisms) without
     being its own page: home, the lists it is in, the browse pages of its identifiers. An edit
     of the figure that keeps its place in every list touches no other page but its own (and
-    the feed and the data files, see data_files)."""
+    the feed and the data files, see data_files). in_place: the figure keeps its place in every
+    list (reuse.same_place), so only the pages whose HTML holds its entry can change: a list's
+    page shows its first entries and names the others by doc id, which stay (a gene page shows
+    GENE_PAGE_SHOWN)."""
     index = r.index
+
+    def shows(figids: tuple[str, ...], shown: int = 0) -> bool:
+        return not in_place or figure.figid in figids[:r.shown_entries(shown)]
+
     organisms, symbols = set(figure.known_organisms), set(figure.symbols)
-    jobs: list[PageJob] = [r.home, all_figures_job(r)]
-    jobs += [organism_job(r, l) for l in index.organisms if l.key in organisms]
-    jobs += [year_job(r, l) for l in index.years if l.key == figure.year]
-    jobs += [journal_job(r, l) for l in index.journals if l.key == figure.journal_title]
-    jobs += [gene_job(r, l) for l in index.genes if l.key in symbols]
-    jobs += [job for browse in BROWSE if getattr(figure, browse.field) for job in browse_jobs(r, browse)]
+    jobs: list[PageJob] = [r.home] if not in_place or figure.figid in index.newest_first[:HOME_ENTRIES] else []
+    jobs += [all_figures_job(r)] if shows(index.newest_first) else []
+    jobs += [organism_job(r, l) for l in index.organisms if l.key in organisms and shows(l.figids)]
+    jobs += [year_job(r, l) for l in index.years if l.key == figure.year and shows(l.figids)]
+    jobs += [journal_job(r, l) for l in index.journals if l.key == figure.journal_title and shows(l.figids)]
+    jobs += [gene_job(r, l) for l in index.genes if l.key in symbols and shows(l.figids, GENE_PAGE_SHOWN)]
+    jobs += [job for browse in BROWSE if getattr(figure, browse.field)
+             for job in browse_jobs(r, browse, figure.figid if in_place else None)]
     return jobs
 
 
@@ -171,10 +180,12 @@ def browse_page_jobs(r: Renderer) -> list[PageJob]:
     return [job for browse in BROWSE for job in browse_jobs(r, browse)]
 
 
-def browse_jobs(r: Renderer, browse: Browse) -> list[PageJob]:
+def browse_jobs(r: Renderer, browse: Browse, only: str | None = None) -> list[PageJob]:
+    """only: the job of the page showing this figure alone."""
     figids = tuple(f for f in r.index.newest_first if getattr(r.index.figures[f], browse.field))
     pages = max(1, -(-len(figids) // r.config.per_page))
-    return [partial(browse_page, r, browse, figids, page, pages) for page in range(1, pages + 1)]
+    numbers = range(1, pages + 1) if only not in figids else [figids.index(only) // r.config.per_page + 1]
+    return [partial(browse_page, r, browse, figids, page, pages) for page in numbers]
 
 
 def browse_page(r: Renderer, browse: Browse, figids: tuple[str, ...], page: int, pages: int) -> Rendered:

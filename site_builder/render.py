@@ -32,6 +32,8 @@ class Rendered:
     unchanged: bool = False  # the output already holds this page (same key): text is empty
 
 
+HOME_ENTRIES = 10  # the newest figures the home page lists
+
 # A caption longer than this is folded: its first sentence shows, the rest opens on demand.
 CAPTION_FOLD = 600
 CAPTION_LEAD_MAX = 320  # the shown part ends at a sentence end before this many characters
@@ -366,7 +368,7 @@ class Renderer:
 
     def listing_inputs(self, kind: str, listing: Listing, heading: str, intro: str,
                        external: tuple[str, str] | None, shown: int) -> ListingInputs:
-        shown = min(shown or self.config.per_page, self.config.per_page)
+        shown = self.shown_entries(shown)
         total = len(listing.figids)
         ids = b""
         if total > shown:
@@ -374,6 +376,11 @@ class Renderer:
             ids = array("I", [doc_ids[figid] for figid in reversed(listing.figids)]).tobytes()
         entries = tuple(self.entry(f) for f in self.figures(listing.figids[:shown]))
         return ListingInputs(f"{kind}/{listing.slug}.html", kind, heading, intro, total, entries, ids, external)
+
+    def shown_entries(self, shown: int = 0) -> int:
+        """How many of a listing's figures its page shows as entries: `shown` (default per_page),
+        at most per_page; the others it names by doc id."""
+        return min(shown or self.config.per_page, self.config.per_page)
 
     def render_listing(self, inputs: ListingInputs, key: str) -> Rendered:
         rest = None
@@ -436,7 +443,7 @@ class Renderer:
             self.config.description,
             stats=stats,
             chart=years if years.rows else None,
-            entries=[dict(zip(ENTRY_FIELDS, self.entry(f))) for f in self.figures(index.newest_first[:10])],
+            entries=[dict(zip(ENTRY_FIELDS, self.entry(f))) for f in self.figures(index.newest_first[:HOME_ENTRIES])],
             jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
