@@ -327,3 +327,30 @@ def test_a_record_with_yamls_nan_or_infinity_in_an_extra_field_builds_and_rebuil
     incremental(project)
     assert "Read back from the cache" in (project / "_site" / "figures" / f"{record.stem}.html").read_text()
     assert_same_as_clean_build(project)
+
+
+def test_a_title_edit_renders_only_the_list_pages_that_show_the_figures_entry(project, monkeypatch):
+    """A figure that keeps its place is named by doc id on the pages of long lists (a gene page
+    shows 3 figures, the others per_page): only home, the lists whose first entries hold it and
+    its own page are made again; the output equals a clean build's."""
+    from site_builder.render import Renderer
+    (project / "site.yml").write_text((project / "site.yml").read_text() + "\nper_page: 2\n")
+    incremental(project, jobs=1)
+    made = []  # the list pages whose key is taken (rendered when it changed)
+    real = Renderer.listing_inputs  # a list page's inputs, taken to compare its key
+    monkeypatch.setattr(Renderer, "listing_inputs", lambda self, kind, listing, *rest: made.append(f"{kind}/{listing.slug}.html")
+                        or real(self, kind, listing, *rest))
+    index = build_module.build_index(build_module.read_content(
+        build_module.discover_inputs(*build_module.input_dirs(BuildOptions(project_dir=project))), project).figures)[0]
+
+    def hidden(figid: str) -> set[str]:  # the pages of its lists that name it by doc id only
+        return {f"{kind}/{l.slug}.html" for kind, shown in (("genes", 3), ("organisms", 2), ("years", 2), ("journals", 2))
+                for l in getattr(index, kind) if figid in l.figids[shown:]}
+
+    figid = max(index.newest_first, key=lambda f: len(hidden(f)))
+    assert hidden(figid)
+    record = next(p for p in (project / "content" / "figures").glob("*.md") if p.stem == figid)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: Only where it shows", record.read_text(), count=1, flags=re.M))
+    incremental(project, jobs=1)
+    assert made and not hidden(figid) & set(made)
+    assert_same_as_clean_build(project)
