@@ -18,6 +18,7 @@ SIMPLE_LINK = re.compile(r"\[[^\[\]\n]*\]\([^()\s]*\)")
 # curator notes are far below them.
 MAX_LENGTH = 100_000
 MAX_BRACKET_WORK = 2_000_000
+MAX_DEPTH = 100  # nested elements (lists in lists, quotes in quotes)
 
 
 class SafeLinks(Treeprocessor):
@@ -33,11 +34,29 @@ class SafeLinks(Treeprocessor):
                 element.set("rel", "nofollow noopener")
 
 
+class TooDeep(Exception):
+    """The document nests more than MAX_DEPTH elements."""
+
+
+class DepthLimit(Treeprocessor):
+    """Refuse a tree deeper than MAX_DEPTH. Python-Markdown before 3.11 raised RecursionError on
+    such text; 3.11 renders it, and no note or page needs thousands of nested lists."""
+
+    def run(self, root: etree.Element) -> None:
+        level = [root]
+        for _ in range(MAX_DEPTH):
+            level = [child for element in level for child in element]
+            if not level:
+                return
+        raise TooDeep
+
+
 class SafeMarkdown(Extension):
     def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(SafeLinks(md), "safe_links", 0)
+        md.treeprocessors.register(DepthLimit(md), "depth_limit", 100)  # first: before inline parsing recurses
 
 
 _local = threading.local()  # a Markdown instance keeps state while converting: one per thread
@@ -67,7 +86,7 @@ def render_markdown_safely(text: str) -> tuple[str, str]:
         return plain_html(text), f"markdown too long or with too many '[' to render (limit {MAX_LENGTH:,} characters); shown as plain text"
     try:
         return converter().reset().convert(text), ""
-    except RecursionError:
+    except (RecursionError, TooDeep):
         _local.__dict__.pop("converter", None)  # its state is unknown after the failure
         return plain_html(text), "markdown nested too deeply to render; shown as plain text"
 
