@@ -89,6 +89,19 @@ def test_what_orjson_refuses_is_written_by_json() -> None:
     assert codec.loads(codec.dumps(value, Figure), Figure) == value
 
 
+@pytest.mark.parametrize("big", [2 ** 63, -(2 ** 63) - 1, 2 ** 64, 10 ** 40])
+def test_a_whole_number_beyond_64_bits_comes_back_whole(big) -> None:
+    """orjson reads such a number as a float: an extra field's is tagged, a typed field's entry
+    is refused (made again), never read back rounded."""
+    from dataclasses import replace
+    codec = Codec()
+    value = replace(figure(), extra=FrozenMap({"big": big, "list": [big, 1]}))
+    back = codec.loads(codec.dumps(value, Figure), Figure)
+    assert back == value and type(back.extra["big"]) is int
+    with pytest.raises(Unreadable):
+        codec.loads(codec.dumps(Single(("a", 10 ** 40)), Single), Single)
+
+
 def test_a_float_field_takes_a_whole_number() -> None:
     assert Codec().loads(b'[[], ["n", 2, []]]', Node) == Node("n", 2.0)
 
