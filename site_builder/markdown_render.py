@@ -35,7 +35,7 @@ class SafeLinks(Treeprocessor):
 
 
 class TooDeep(Exception):
-    """The document nests more than MAX_DEPTH elements."""
+    """The document nests elements more than MAX_DEPTH deep."""
 
 
 class DepthLimit(Treeprocessor):
@@ -44,7 +44,7 @@ class DepthLimit(Treeprocessor):
 
     def run(self, root: etree.Element) -> None:
         level = [root]
-        for _ in range(MAX_DEPTH):
+        for _ in range(MAX_DEPTH + 1):
             level = [child for element in level for child in element]
             if not level:
                 return
@@ -56,7 +56,8 @@ class SafeMarkdown(Extension):
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(SafeLinks(md), "safe_links", 0)
-        md.treeprocessors.register(DepthLimit(md), "depth_limit", 100)  # first: before inline parsing recurses
+        md.treeprocessors.register(DepthLimit(md), "depth_limit", 100)  # blocks (lists, quotes), before inline parsing recurses
+        md.treeprocessors.register(DepthLimit(md), "inline_depth_limit", 15)  # then emphasis and links, after it
 
 
 _local = threading.local()  # a Markdown instance keeps state while converting: one per thread

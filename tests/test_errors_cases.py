@@ -261,6 +261,14 @@ def test_link_fields_with_scripts_are_dropped(key: str, value: str, message: str
     assert [str(p) for p in result.warnings] == [f"figures/PMC1__f1.md:4: {key}: {message}"]
 
 
+def test_emphasis_nested_too_deeply_is_shown_as_text() -> None:
+    """Markdown 3.11 renders 3,000 nested emphases (older versions ran out of recursion)."""
+    note = "_w *w " * 3000 + "x" + " y* y_" * 3000
+    result = load_ok(GOOD + "---\n" + note + "\n")
+    assert result.figure.body_html.startswith("<p>_w *w _w") and "<em>" not in result.figure.body_html
+    assert [str(p) for p in result.warnings] == ["figures/PMC1__f1.md:5: body: markdown nested too deeply to render; shown as plain text"]
+
+
 def test_markdown_nested_too_deeply_is_shown_as_text() -> None:
     result = load_ok(GOOD + "---\n" + "1. " * 3000 + "<b>x</b>\n")
     assert result.figure.body_html.startswith("<p>1. 1. ") and result.figure.body_html.endswith("&lt;b&gt;x&lt;/b&gt;</p>")
