@@ -29,14 +29,14 @@ from . import cache, downloads
 from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover, snapshot_templates
-from .errors import BuildError
+from .errors import BuildError, CacheUnreadable
 from .index import build_index
 from .load import LoadResult, load_figure, load_page
 from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
-from .results import ChunkResult, StoredResult, get_result, result_entries
+from .results import ChunkResult, Records, StoredResult, get_result, result_entries
 from .reuse import figures_in_place, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
@@ -303,7 +303,6 @@ def chunk_key(job: LoadJob, inputs: Sequence[RecordInputs]) -> str:
     ))
 
 
-Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
 CHUNK_ENTRIES = {"result": StoredResult, "search": tuple[SearchRecord, ...], "records": Records, "downloads": downloads.DownloadParts}
 
 
@@ -510,6 +509,22 @@ def page_tasks(page_jobs: list[site_pages.PageJob | FilesJob]) -> list[list[int]
 
 def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None,
           load_model: bool = True) -> BuildReport:
+    """Bring the output up to date (build_pass); when the cache fails it (an entry that does not
+    read: the cache is untrusted input), build again without it, as --clean does."""
+    try:
+        return build_pass(options, check_only=check_only, warm=warm, load_model=load_model)
+    except CacheUnreadable as failure:
+        if options.clean:
+            raise
+        if warm is not None:
+            warm.manifest, warm.live, warm.unloaded = None, None, None
+        report = build_pass(replace(options, clean=True), check_only=check_only, warm=warm, load_model=load_model)
+        report.warnings.insert(0, replace(failure.errors[0], message=failure.errors[0].message + "; built again without the cache"))
+        return report
+
+
+def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmState | None = None,
+               load_model: bool = True) -> BuildReport:
     """Bring the output up to date. warm: serve's state between builds, which then holds the
     model of this build (warm.live); load_model=False leaves the model unloaded when nothing
     changed (serve serves first and loads it next, see serve.loop.Rebuilder.warm_up): the
@@ -855,11 +870,11 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
 def download_parts(results: list[ChunkResult], index: SiteIndex, store: cache.ChunkStore, config: SiteConfig) -> Iterable[downloads.DownloadParts]:
     """Each chunk's part; a chunk holding a figure the index dropped (a duplicate) is redone without it."""
     for result in results:
-        parts = store.require(result.key, "downloads")
-        if all(kept_by(index, s) for s in result.summaries):
+        parts = store.get(result.key, "downloads") if all(kept_by(index, s) for s in result.summaries) else None
+        if parts is not None:
             yield parts
-            continue
-        figures = [figure for _, figure in store.get(result.key, "records") or ()]
+            continue  # else made again: an entry that is unreadable (an untrusted cache) too
+        figures = [figure for _, figure in store.require(result.key, "records")]
         kept = {s.source for s in result.summaries if kept_by(index, s)}
         yield downloads.download_parts([f for f in figures if f.source in kept], config)
 

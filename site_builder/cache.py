@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .codec import Codec, Unreadable
-from .errors import BuildError
+from .errors import BuildError, CacheUnreadable
 from .model import Problem
 from .write import check_output_path, page_kind
 
@@ -143,11 +143,26 @@ class ChunkStore:
         return all(self.path(key, kind).exists() for kind in ("records", "downloads", "search"))
 
     def require(self, key: str, kind: str) -> Any:
-        """An entry the build stored earlier in this run; gone means another process pruned it."""
+        """An entry the build stored or found earlier in this run. Gone: another process pruned
+        it; unreadable: the cache is not ours (restored or shipped). Either way the chunk's
+        entries are removed and the build is made again without the cache (build.build)."""
         value = self.get(key, kind)
         if value is None:
-            raise BuildError([Problem(str(self.folder), 0, "", "a build cache entry vanished during the build; run it again")])
+            self.discard(key)
+            raise CacheUnreadable([Problem(str(self.path(key, kind)), 0, "", "a build cache entry vanished or is unreadable")])
         return value
+
+    def discard(self, key: str) -> None:
+        """Remove a chunk's entries (a link among them, not what it points to)."""
+        if not self.writable:
+            return
+        for kind in self.schemas:
+            path = self.path(key, kind)
+            if free_of_links(self.folder, path.parent):
+                try:
+                    path.unlink()
+                except OSError:
+                    pass
 
     def put(self, key: str, kind: str, value: Any) -> None:
         if self.writable:

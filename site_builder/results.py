@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from . import cache
-from .errors import BuildError
-from .model import FigureSummary, Problem
-from .search import SearchRecord
+from .errors import BuildError, CacheUnreadable
+from .model import Figure, FigureSummary, Problem
+from .search import SearchRecord, search_record
+
+Records = tuple[tuple[str, Figure], ...]  # (digest of the record's files, record) of a chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +44,33 @@ class StoredResult:
 
 
 class StoredSearch(Sequence):
-    """A chunk's search records, read from their cache entry when first used."""
+    """A chunk's search records, read from their cache entry when first used. An entry that is
+    unreadable (the cache is untrusted: a restored or shipped `.site-cache`) is made again from
+    the chunk's records, as parse_chunk made it, and written back."""
 
-    __slots__ = ("path", "records")
+    __slots__ = ("path", "records_path", "records")
 
-    def __init__(self, path: Path):
-        self.path, self.records = path, None
+    def __init__(self, path: Path, records_path: Path):
+        self.path, self.records_path, self.records = path, records_path, None
 
     def loaded(self) -> tuple[SearchRecord, ...]:
         if self.records is None:
             found = cache.read_entry(self.path, tuple[SearchRecord, ...])
             if found is None:
-                raise BuildError([Problem(str(self.path), 0, "", "a build cache entry vanished during the build; run it again")])
+                found = self.made_again()
             self.records = found
         return self.records
+
+    def made_again(self) -> tuple[SearchRecord, ...]:
+        figures = cache.read_entry(self.records_path, Records)
+        if figures is None:
+            raise CacheUnreadable([Problem(str(self.records_path), 0, "", "a build cache entry vanished or is unreadable")])
+        made = tuple(search_record(figure) for _, figure in figures)
+        try:
+            cache.write_entry(self.path, made, tuple[SearchRecord, ...], self.path.parents[2])  # <cache>/chunks/xx/<key>.search
+        except (OSError, BuildError):
+            pass  # a link in the way: the records made here serve this build
+        return made
 
     def __getitem__(self, position):
         return self.loaded()[position]
@@ -72,7 +87,7 @@ def get_result(store: cache.ChunkStore, key: str) -> ChunkResult | None:
     found = store.get(key, "result")
     if isinstance(found, StoredResult):
         return ChunkResult(found.key, found.errors, found.warnings, found.skipped, found.summaries,
-                           StoredSearch(store.path(key, "search")))
+                           StoredSearch(store.path(key, "search"), store.path(key, "records")))
     return found if isinstance(found, ChunkResult) else None
 
 

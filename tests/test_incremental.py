@@ -354,3 +354,43 @@ def test_a_title_edit_renders_only_the_list_pages_that_show_the_figures_entry(pr
     incremental(project, jobs=1)
     assert made and not hidden(figid) & set(made)
     assert_same_as_clean_build(project)
+
+
+def garble(project: Path, kind: str) -> int:
+    """Replace every cache entry of a kind with bytes that are not JSON (a cache that is not ours)."""
+    entries = list((project / ".site-cache" / "chunks").rglob(f"*.{kind}"))
+    for entry in entries:
+        entry.write_bytes(b"not a cache entry")
+    return len(entries)
+
+
+@pytest.mark.parametrize("kind", ["search", "downloads"])
+def test_an_unreadable_search_or_downloads_entry_is_made_again_from_the_records(project, kind, monkeypatch):
+    """The cache is untrusted input: an entry that does not read is made again from the chunk's
+    records, by the build that needs it (it used to fail every build, the chunk being reused)."""
+    monkeypatch.setattr(build_module, "CHUNK_TARGET", 2)  # chunks the edit leaves alone
+    incremental(project)
+    assert garble(project, kind) > 0
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: After a garbled cache", record.read_text(), count=1, flags=re.M))
+    incremental(project)
+    assert_same_as_clean_build(project)
+    shutil.rmtree(project / "_site")  # every file made again from the cache
+    incremental(project)
+    assert_same_as_clean_build(project)
+
+
+def test_an_unreadable_records_entry_makes_the_build_start_again_without_the_cache(project, monkeypatch):
+    monkeypatch.setattr(build_module, "CHUNK_TARGET", 2)
+    incremental(project)
+    assert garble(project, "records") > 0
+    template = project / "templates" / "figure.html"
+    template.write_text(template.read_text() + "\n<!-- edited -->\n")  # every figure page rendered again
+    report = incremental(project)
+    assert "a build cache entry vanished or is unreadable; built again without the cache" in str(report.warnings[0])
+    assert_same_as_clean_build(project)
+    assert incremental(project).up_to_date  # and the cache is whole again
+    record = first_record(project)
+    record.write_text(re.sub(r"^figtitle: .*$", "figtitle: After the cache was made again", record.read_text(), count=1, flags=re.M))
+    assert not [w for w in incremental(project).warnings if "cache" in w.message]
+    assert_same_as_clean_build(project)

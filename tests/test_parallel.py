@@ -74,3 +74,12 @@ def test_workers_die_of_the_sigterm_that_ends_the_pool():
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([sys.executable, "-c", SIGTERM_IN_WORKERS], env=env, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[True, True, True, True]", result.stderr[-2000:]
+
+
+def test_a_build_error_raised_in_a_worker_comes_back_whole() -> None:
+    import pickle
+    from site_builder.errors import BuildError
+    from site_builder.model import Problem
+    error = BuildError([Problem("a.md", 3, "title", "bad")], [Problem("b.md", 1, "", "odd")])
+    back = pickle.loads(pickle.dumps(error))
+    assert back.errors == error.errors and back.warnings == error.warnings and str(back) == str(error)
