@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import tempfile
 import time
@@ -42,6 +43,9 @@ def digest(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+DIGEST = re.compile(r"[0-9a-f]{32}")  # what digest() gives
 
 
 def code_version() -> str:
@@ -268,6 +272,8 @@ def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
         return None  # the folder was removed or changed by hand: build it anew
     if any(check_output_path(path) is not None for path in manifest.files):
         return None  # not one of ours (a build deletes files the manifest names): build anew
+    if not all(DIGEST.fullmatch(key) for key in manifest.chunk_keys.values()):
+        return None  # a key names cache files (ChunkStore.path): '../x' would read and touch files outside
     return manifest
 
 

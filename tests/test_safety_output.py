@@ -212,6 +212,30 @@ def test_cache_entries_of_the_wrong_shape_are_rebuilt(tmp_path: Path) -> None:
     assert report.figures == 13
 
 
+def test_a_manifest_whose_chunk_keys_lead_out_of_the_cache_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    """A chunk key names cache files (<cache>/chunks/<key[:2]>/<key>.result): '../../victim'
+    would read files beside the project as the chunk's cached result."""
+    project, output, _ = incremental_project(tmp_path)
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))  # old: their time stamps are trusted
+    build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    cache_dir = project / cache.CACHE_DIR_NAME
+    for entry in sorted((cache_dir / "chunks").rglob("*.*")):  # entries where the key leads
+        shutil.copy(entry, tmp_path / ("victim" + entry.suffix))
+    manifest = cache.load_manifest(cache_dir, output)
+    manifest.chunk_keys = {stamp: "../../victim" for stamp in manifest.chunk_keys}
+    cache.save_manifest(cache_dir, output, manifest)
+    assert cache.load_manifest(cache_dir, output) is None
+    read = []
+    real = cache.read_entry
+    monkeypatch.setattr(cache, "read_entry", lambda path, kind: read.append(Path(os.path.abspath(path))) or real(path, kind))
+    (project / "content" / "pages").mkdir(exist_ok=True)
+    (project / "content" / "pages" / "new.md").write_text("---\ntitle: New\n---\nA page.\n")
+    report = build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    assert report.figures == 13 and not report.errors
+    assert read and all(path.is_relative_to(cache_dir) for path in read)
+
+
 # --- 12. one record that makes most of the site ---------------------------------------------------
 
 
