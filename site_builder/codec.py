@@ -407,7 +407,7 @@ def encode_plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return {"~float": repr(value)}  # YAML's .nan and .inf: JSON has no such numbers
     if type(value) is int and not -BIG_INT < value < BIG_INT:
-        return {"~int": str(value)}  # orjson would read it back as a float
+        return {"~int": hex(value)}  # orjson would read it as a float (hex: str() refuses over 4,300 digits)
     if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, list):
@@ -445,7 +445,7 @@ def decode_plain(value: Any) -> Any:
     if tag == "~float" and inner in NON_FINITE:
         return float(inner)
     if tag == "~int":
-        return int(expect(inner, str))
+        return int(expect(inner, str), 16)
     if tag == "~datetime":
         return datetime.datetime.fromisoformat(expect(inner, str))
     if tag == "~date":

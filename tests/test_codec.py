@@ -89,7 +89,8 @@ def test_what_orjson_refuses_is_written_by_json() -> None:
     assert codec.loads(codec.dumps(value, Figure), Figure) == value
 
 
-@pytest.mark.parametrize("big", [2 ** 63, -(2 ** 63) - 1, 2 ** 64, 10 ** 40])
+@pytest.mark.parametrize("big", [2 ** 63, -(2 ** 63) - 1, 2 ** 64, 10 ** 40, -(16 ** 5000)],  # the last: past str()'s 4,300 digits
+                         ids=["2^63", "-2^63-1", "2^64", "10^40", "-16^5000"])
 def test_a_whole_number_beyond_64_bits_comes_back_whole(big) -> None:
     """orjson reads such a number as a float: an extra field's is tagged, a typed field's entry
     is refused (made again), never read back rounded."""
