@@ -558,7 +558,7 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     templates = snapshot_templates(template_dirs)
-    site_key = cache.digest(code, repr(config), *(part for name, (text, _) in sorted(templates.items()) for part in (name, text)))
+    site_key = cache.digest(pages_key(code, config), *(part for name, (text, _) in sorted(templates.items()) for part in (name, text)))
     started_at = time.time()
     stamps = unloaded[1] if unloaded else input_stamps(sources) if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
@@ -758,6 +758,12 @@ def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: fl
     return report
 
 
+def pages_key(code: str, config: SiteConfig) -> str:
+    """What every page is made with besides its templates (render.Renderer.template_key): the
+    code and the config as read."""
+    return cache.digest(code, repr(config))
+
+
 def existing_nav(config: SiteConfig, index: SiteIndex) -> SiteConfig:
     """Drop default nav links to content pages the site does not have (e.g. no about.md)."""
     page_paths = {f"{page.slug}.html" for page in index.pages}
@@ -809,7 +815,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
     config = existing_nav(config, index)
     previous = manifest.files if manifest else None
     previous_keys = manifest.keys if manifest else None
-    renderer = Renderer(site_job.env, config, index, site_key, previous_keys)
+    renderer = Renderer(site_job.env, config, index, pages_key(site_job.code, site_job.config), previous_keys)
     chunk_files: dict[str, tuple[str, ...]] = {}
     before = previous_results(store, manifest, results, site_job.fresh)
     shown = None if report.errors else figures_in_place(site_job, index, results, before)

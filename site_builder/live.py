@@ -41,7 +41,7 @@ from pathlib import Path
 
 from . import cache
 from .build import (BuildOptions, BuildReport, ChunkResult, LiveSite, LoadJob, Records, WarmState, chunk_key, rechunk,
-                    chunk_stamp, existing_nav, parse_chunk, record_inputs, shared_strings, CHUNK_ENTRIES)
+                    chunk_stamp, existing_nav, pages_key, parse_chunk, record_inputs, shared_strings, CHUNK_ENTRIES)
 from .discover import FIGURE_DIRS, role_of
 from .index import IndexChange, IndexNames, figure_order, update_index
 from .live_write import commit_edit
@@ -322,7 +322,7 @@ def prepare(live: LiveSite) -> None:
     live_rank(live)
     live.names = live.names or IndexNames.of(live.index)
     if live.renderer is None:
-        live.renderer = Renderer(live.env, config, live.index, live.site_key)
+        live.renderer = Renderer(live.env, config, live.index, pages_key(live.code, live.config))
         for name in live.env.list_templates():  # compiled now rather than on the first save
             live.env.get_template(name)
     if live.search is None:

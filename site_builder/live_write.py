@@ -11,7 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from . import analysis, cache, downloads, feeds
-from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, render_key,
+from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, pages_key, render_key,
                     CHUNK_ENTRIES)
 from .results import result_entries
 from .reuse import ANALYSIS_FILES, same_place, search_key
@@ -39,7 +39,7 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     live.analysis_stale |= bool(removed or added) or any(analysis.record_inputs(a) != analysis.record_inputs(b) for a, b in change.search_pairs)
     config = existing_nav(live.config, index)
     # the same organism and gene pages: the figure pages link them by the same names
-    renderer = Renderer(live.env, config, index, live.site_key, manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
+    renderer = Renderer(live.env, config, index, pages_key(live.code, live.config), manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
     structural = bool(removed or added or reshaped)
     shape = Reshape(live.index, lists, reshaped, added, removed)
     output = live.output

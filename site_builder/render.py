@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import weakref
 from array import array
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import jinja2
+from jinja2 import meta
 from markupsafe import Markup, escape
 
 from . import analysis, charts, downloads, jsonld, links
@@ -154,6 +156,35 @@ def group_items(groups: Sequence[tuple[str, str, int]]) -> Markup:
                           for name, href, count in groups))
 
 
+def template_texts_key(env: jinja2.Environment, template: str) -> str:
+    """A digest of the texts of a template and of every template it extends, includes or
+    imports, by name (all the environment's templates when a name is not a constant). Kept
+    per environment: serve makes a Renderer for every save."""
+    keys = TEXTS_KEYS.setdefault(env, {})
+    if template not in keys:
+        names = template_closure(env, template)
+        keys[template] = digest_parts(*(part for name in sorted(names) for part in (name, env.loader.get_source(env, name)[0])))
+    return keys[template]
+
+
+TEXTS_KEYS: "weakref.WeakKeyDictionary[jinja2.Environment, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
+def template_closure(env: jinja2.Environment, template: str) -> set[str]:
+    names, pending = set(), [template]
+    while pending:
+        name = pending.pop()
+        if name in names:
+            continue
+        names.add(name)
+        text, filename, _ = env.loader.get_source(env, name)
+        referenced = list(meta.find_referenced_templates(env.parse(text, name, filename)))  # errors name the file
+        if None in referenced:  # a name computed when rendering: any template may be used
+            return set(env.list_templates())
+        pending += referenced
+    return names
+
+
 class SnapshotLoader(jinja2.BaseLoader):
     """Templates as the build read them (name -> (text, file)): what is rendered is what was
     hashed into the pages' keys, and errors still name the template's file."""
@@ -200,16 +231,15 @@ class Renderer:
     """Renders every page kind for one (index, config) pair."""
 
     def __init__(self, env: jinja2.Environment, config: SiteConfig, index: SiteIndex,
-                 site_key: str = "", previous_keys: Mapping[str, str] | None = None, *, lists_of: "Renderer | None" = None):
-        """site_key digests the templates, config and code; with previous_keys (path -> key of
-        the page the output holds), a page whose inputs did not change is not rendered again.
-        lists_of: a renderer of an index whose organisms and genes have the same names and page
-        names (their members may differ): its page names are reused."""
+                 pages_key: str = "", previous_keys: Mapping[str, str] | None = None, *, lists_of: "Renderer | None" = None):
+        """pages_key digests the code and config (build.pages_key); with previous_keys (path ->
+        key of the page the output holds), a page whose inputs did not change is not rendered
+        again. A page's key holds the texts of the templates it is made with (template_key), so
+        a template edit renders again only the pages that use it. lists_of: a renderer of an
+        index whose organisms and genes have the same names and page names (their members may
+        differ): its page names are reused."""
         self.env, self.config, self.index = env, config, index
-        self.site_key, self.previous_keys = site_key, previous_keys or {}
-        # what every page depends on: templates, code and the config as rendered (its nav
-        # follows the site's pages, so it can differ from the config in site_key)
-        self.site_inputs = digest_parts(site_key, repr(config))
+        self.pages_key, self.previous_keys = pages_key, previous_keys or {}
         if lists_of is not None:
             self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
             return
@@ -245,15 +275,30 @@ class Renderer:
         if "crumbs" not in context:
             base["crumbs"] = breadcrumbs(path, root, str(context.get("heading", title)))
         base["jsonld"] = Markup(jsonld.to_script_json(jsonld.graph(base["jsonld"]))) if base["jsonld"] else ""
-        key = inputs_key or (self.page_key(template, base) if self.site_key else "")
+        key = inputs_key or (self.page_key(template, base) if self.pages_key else "")
         if key and self.previous_keys.get(path) == key:
             return Rendered(path, "", key, unchanged=True)
         return Rendered(path, self.env.get_template(template).render(base), key)
 
     def page_key(self, template: str, context: dict[str, Any]) -> str:
-        """The page's inputs: template and context (the site config is in site_key)."""
+        """The page's inputs: its templates and context (the site config is in template_key)."""
         shown = repr(sorted((name, value) for name, value in context.items() if name != "site"))
-        return hashlib.blake2b(f"{self.site_key}\0{template}\0{shown}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return hashlib.blake2b(f"{self.template_key(template)}\0{template}\0{shown}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+    def template_key(self, template: str) -> str:
+        """What every page of a template is made with: the code, the config (pages_key) and the
+        texts of the template and of those it extends, includes or imports."""
+        return digest_parts(self.pages_key, template_texts_key(self.env, template))
+
+    def inputs_of(self, template: str) -> str:
+        """template_key and the config as rendered (its nav follows the site's pages, so it can
+        differ from the config in pages_key)."""
+        return digest_parts(self.template_key(template), repr(self.config))
+
+    @cached_property
+    def site_inputs(self) -> str:
+        """What every figure page is made with besides its own inputs (build.render_key)."""
+        return self.inputs_of("figure.html")
 
     def figures(self, figids: Sequence[str]) -> list[Figure]:
         return [self.index.figures[figid] for figid in figids]
@@ -337,7 +382,7 @@ class Renderer:
         neither 'noindex' nor a canonical link (Google advises against sending both signals, and
         the redirect is the stronger one). With shorter links and text, 100k figure redirects
         take ~28 MB instead of 46 MB. Its inputs are the two paths and the label (and the site)."""
-        key = digest_parts(self.site_inputs, "redirect.html", path, target, label) if self.site_key else ""
+        key = digest_parts(self.inputs_of("redirect.html"), path, target, label) if self.pages_key else ""
         if key and self.previous_keys.get(path) == key:
             return Rendered(path, "", key, unchanged=True)
         folder, here = path.rpartition("/")[0], target.rpartition("/")[0]
@@ -361,7 +406,7 @@ class Renderer:
         would not fit: a 100k-figure site names each figure on ~50 gene pages.
         """
         inputs = self.listing_inputs(kind, listing, heading, intro, external, shown)
-        key = inputs.key(self.site_inputs) if self.site_key else ""
+        key = inputs.key(self.inputs_of("listing.html")) if self.pages_key else ""
         if key and self.previous_keys.get(inputs.path) == key:
             return Rendered(inputs.path, "", key, unchanged=True)
         return self.render_listing(inputs, key)

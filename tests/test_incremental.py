@@ -394,3 +394,26 @@ def test_an_unreadable_records_entry_makes_the_build_start_again_without_the_cac
     record.write_text(re.sub(r"^figtitle: .*$", "figtitle: After the cache was made again", record.read_text(), count=1, flags=re.M))
     assert not [w for w in incremental(project).warnings if "cache" in w.message]
     assert_same_as_clean_build(project)
+
+
+def test_a_template_edit_renders_again_only_the_pages_made_with_it(project, monkeypatch):
+    """A page's key holds the texts of its templates (those it extends, includes or imports
+    too), not every template of the site: statistics.html edited, the statistics page alone is
+    rendered; base.html edited, every page."""
+    import jinja2
+    incremental(project, jobs=1)
+    rendered = []
+    real = jinja2.Template.render
+    monkeypatch.setattr(jinja2.Template, "render", lambda self, *a, **k: rendered.append(self.name) or real(self, *a, **k))
+    statistics = project / "templates" / "statistics.html"
+    statistics.write_text(statistics.read_text().replace("</h1>", "</h1>\n<p>Edited statistics.</p>", 1))
+    incremental(project, jobs=1)
+    assert rendered == ["statistics.html"] and "Edited statistics." in (project / "_site" / "statistics.html").read_text()
+    assert_same_as_clean_build(project)
+    rendered.clear()
+    base = project / "templates" / "base.html"
+    base.write_text(base.read_text().replace("</body>", "<!-- edited base -->\n</body>", 1))
+    report = incremental(project, jobs=1)
+    assert {"figure.html", "listing.html", "statistics.html", "home.html"} <= set(rendered)
+    assert report.written >= len(list((project / "_site" / "figures").glob("PMC*.html")))
+    assert_same_as_clean_build(project)
