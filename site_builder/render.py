@@ -240,6 +240,8 @@ class Renderer:
         differ): its page names are reused."""
         self.env, self.config, self.index = env, config, index
         self.pages_key, self.previous_keys = pages_key, previous_keys or {}
+        self.template_keys: dict[str, str] = {}
+        self.template_inputs: dict[str, str] = {}
         if lists_of is not None:
             self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
             return
@@ -288,12 +290,18 @@ class Renderer:
     def template_key(self, template: str) -> str:
         """What every page of a template is made with: the code, the config (pages_key) and the
         texts of the template and of those it extends, includes or imports."""
-        return digest_parts(self.pages_key, template_texts_key(self.env, template))
+        key = self.template_keys.get(template)
+        if key is None:
+            key = self.template_keys[template] = digest_parts(self.pages_key, template_texts_key(self.env, template))
+        return key
 
     def inputs_of(self, template: str) -> str:
         """template_key and the config as rendered (its nav follows the site's pages, so it can
         differ from the config in pages_key)."""
-        return digest_parts(self.template_key(template), repr(self.config))
+        key = self.template_inputs.get(template)
+        if key is None:
+            key = self.template_inputs[template] = digest_parts(self.template_key(template), repr(self.config))
+        return key
 
     @cached_property
     def site_inputs(self) -> str:
