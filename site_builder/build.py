@@ -123,17 +123,21 @@ class WarmState:
         is done the next time). A build runs it all first. final (serve stops): the manifest
         also gets the inputs' fingerprint when they are what the output was made from
         (verified_fingerprint)."""
-        while self.later:
-            self.later.pop(0)()
-        for store, key, kind, value in self.unwritten:
-            store.put(key, kind, value)
-        self.unwritten.clear()
-        if not idle:
-            return
-        if self.when_idle is not None:
-            if not self.when_idle(interrupted):
+        try:
+            while self.later:
+                self.later.pop(0)()
+            for store, key, kind, value in self.unwritten:
+                store.put(key, kind, value)
+            self.unwritten.clear()
+            if not idle:
                 return
-            self.when_idle = None
+            if self.when_idle is not None:
+                if not self.when_idle(interrupted):
+                    return
+                self.when_idle = None
+        except CacheUnreadable:  # the cache lost what the edits relied on (pruned, removed by hand)
+            self.forget()
+            raise
         if interrupted():
             return
         if final and self.live is not None and self.manifest is not None and not self.manifest.fingerprint:
@@ -143,6 +147,13 @@ class WarmState:
                 self.unsaved = True
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
+        self.unsaved = False
+
+
+    def forget(self) -> None:
+        """Drop the model and the work edits left: the next build starts from the disk."""
+        self.later, self.unwritten, self.when_idle = [], [], None
+        self.live = self.manifest = self.unloaded = None
         self.unsaved = False
 
 
@@ -517,7 +528,7 @@ def build(options: BuildOptions, *, check_only: bool = False, warm: WarmState | 
         if options.clean:
             raise
         if warm is not None:
-            warm.manifest, warm.live, warm.unloaded = None, None, None
+            warm.forget()
         report = build_pass(replace(options, clean=True), check_only=check_only, warm=warm, load_model=load_model)
         report.warnings.insert(0, replace(failure.errors[0], message=failure.errors[0].message + "; built again without the cache"))
         return report

@@ -171,7 +171,7 @@ TEXTS_KEYS: "weakref.WeakKeyDictionary[jinja2.Environment, dict[str, str]]" = we
 
 
 def template_closure(env: jinja2.Environment, template: str) -> set[str]:
-    names, pending = set(), [template]
+    names, pending, known = set(), [template], set(env.list_templates())
     while pending:
         name = pending.pop()
         if name in names:
@@ -180,8 +180,8 @@ def template_closure(env: jinja2.Environment, template: str) -> set[str]:
         text, filename, _ = env.loader.get_source(env, name)
         referenced = list(meta.find_referenced_templates(env.parse(text, name, filename)))  # errors name the file
         if None in referenced:  # a name computed when rendering: any template may be used
-            return set(env.list_templates())
-        pending += referenced
+            return known
+        pending += [name for name in referenced if name in known]  # `ignore missing`, or a list's fallbacks
     return names
 
 

@@ -85,6 +85,8 @@ class StoredSearch(Sequence):
 def get_result(store: cache.ChunkStore, key: str) -> ChunkResult | None:
     """A chunk's result from the cache (or serve's memory), its search records read when used."""
     found = store.get(key, "result")
+    if found is not None and found.key != key:
+        return None  # not this chunk's (a crafted entry could name files outside the cache)
     if isinstance(found, StoredResult):
         return ChunkResult(found.key, found.errors, found.warnings, found.skipped, found.summaries,
                            StoredSearch(store.path(key, "search"), store.path(key, "records")))

@@ -417,3 +417,15 @@ def test_a_template_edit_renders_again_only_the_pages_made_with_it(project, monk
     assert {"figure.html", "listing.html", "statistics.html", "home.html"} <= set(rendered)
     assert report.written >= len(list((project / "_site" / "figures").glob("PMC*.html")))
     assert_same_as_clean_build(project)
+
+
+def test_an_optional_template_is_part_of_the_key_once_it_exists(project):
+    """`{% include "x" ignore missing %}` renders without x; adding x renders the page again."""
+    statistics = project / "templates" / "statistics.html"
+    statistics.write_text(statistics.read_text().replace("</h1>", '</h1>\n{% include "note.html" ignore missing %}', 1))
+    incremental(project)
+    assert_same_as_clean_build(project)
+    (project / "templates" / "note.html").write_text("<p>A note from the curators.</p>\n")
+    assert incremental(project).written >= 1
+    assert "A note from the curators." in (project / "_site" / "statistics.html").read_text()
+    assert_same_as_clean_build(project)

@@ -365,3 +365,21 @@ def test_serve_after_edits_compares_every_input_when_a_file_is_not_what_it_read(
     serve.rebuilder = again
     assert "Unseen" in (project / "out" / f"figures/{other.stem}.html").read_text(encoding="utf-8")
     serve.matches_clean_build()
+
+
+def test_a_cache_removed_under_serve_is_made_again_when_idle(project, monkeypatch):
+    """The downloads of the last edits are made when serve is idle, from the cache: a cache
+    removed meanwhile (by hand, or pruned) makes serve build again, not fail at every tick."""
+    from site_builder import build as build_module
+    monkeypatch.setattr(build_module, "CHUNK_TARGET", 2)  # chunks the edit leaves alone are read from the disk
+    serve = Serve(project)
+    path = record(project, 1)
+    edit(path, r"^figtitle: (.*)$", r"figtitle: Before the cache went \1")
+    assert serve.save(path).edited
+    shutil.rmtree(project / ".site-cache" / "chunks")
+    serve.rebuilder.idle()
+    assert serve.rebuilder.warm.when_idle is None
+    serve.matches_clean_build()
+    edit(path, r"^figtitle: (.*)$", r"figtitle: After \1")
+    assert not serve.save(path).errors
+    serve.matches_clean_build()

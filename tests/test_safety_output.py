@@ -10,6 +10,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -234,6 +235,33 @@ def test_a_manifest_whose_chunk_keys_lead_out_of_the_cache_is_not_used(tmp_path:
     report = build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
     assert report.figures == 13 and not report.errors
     assert read and all(path.is_relative_to(cache_dir) for path in read)
+
+
+def test_a_cached_result_that_names_another_chunk_is_not_used(tmp_path: Path, monkeypatch) -> None:
+    """A result entry holds its chunk's key, from which the build names the chunk's other
+    entries: one whose key is not its file's ('../../victim') is read as missing."""
+    from site_builder.results import StoredResult
+    project, output, _ = incremental_project(tmp_path)
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+    build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    cache_dir = project / cache.CACHE_DIR_NAME
+    for entry in (cache_dir / "chunks").rglob("*.result"):
+        stored = cache.read_entry(entry, StoredResult)
+        cache.write_entry(entry, replace(stored, key="../../victim"), StoredResult, cache_dir)
+        for other in entry.parent.glob(entry.stem + ".*"):
+            shutil.copy(other, tmp_path / ("victim" + other.suffix))
+    read = []
+    real = cache.read_entry
+    monkeypatch.setattr(cache, "read_entry", lambda path, kind: read.append(Path(os.path.abspath(path))) or real(path, kind))
+    template = project / "templates" / "figure.html"
+    template.parent.mkdir(exist_ok=True)
+    shutil.copy(REPO / "templates" / "figure.html", template)
+    template.write_text(template.read_text().replace("</h1>", "</h1>\n", 1))  # every figure page rendered again
+    report = build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    assert report.figures == 13 and not report.errors
+    assert read and all(path.is_relative_to(cache_dir) for path in read)
+    assert all((tmp_path / ("victim" + suffix)).exists() for suffix in (".result", ".records", ".search", ".downloads"))
 
 
 # --- 12. one record that makes most of the site ---------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..build import BuildOptions, BuildReport, WarmState, build
-from ..errors import BuildError
+from ..errors import BuildError, CacheUnreadable
 from ..live import apply_edit, prepare
 from .state import BuildState, describe_failure
 from .watch import Coalescer
@@ -94,7 +94,11 @@ class Rebuilder:
     def idle(self, interrupted: Callable[[], bool] = lambda: False) -> None:
         """When no save came for a while: the downloads and the manifest of the last edits. A
         save meanwhile (interrupted()) stops the work; the next idle time does it."""
-        self.warm.flush(interrupted=interrupted)
+        try:
+            self.warm.flush(interrupted=interrupted)
+        except CacheUnreadable:  # the cache lost what the last edits left (pruned, removed): build again
+            if self.options is not None:
+                build(self.options, warm=self.warm)
 
     def finish(self) -> None:
         """On exit: the idle work, and the inputs' fingerprint when they are what the output
