@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from site_builder import cache, downloads  # noqa: E402
 from site_builder.build import CHUNK_ENTRIES, ChunkResult, chunk_paths, existing_nav, theme_dirs  # noqa: E402
+from site_builder.results import result_entries  # noqa: E402
 from site_builder.config import load_config  # noqa: E402
 from site_builder.discover import discover, snapshot_templates  # noqa: E402
 from site_builder.index import build_index  # noqa: E402
@@ -89,11 +90,13 @@ def main() -> None:
     records = [tuple((str(n), f) for n, f in enumerate(chunk)) for chunk in chunks]
     parts = step("download parts", lambda: [downloads.download_parts(chunk, config) for chunk in chunks])
     entries = [(r, res, p) for r, res, p in zip(records, results, parts)]
-    encoded = step("cache write", lambda: [(codec.dumps(r, CHUNK_ENTRIES["records"]), codec.dumps(res, ChunkResult),
+    encoded = step("cache write", lambda: [(codec.dumps(r, CHUNK_ENTRIES["records"]),
+                                            [(kind, codec.dumps(value, CHUNK_ENTRIES[kind])) for kind, value in result_entries(res)],
                                             codec.dumps(p, CHUNK_ENTRIES["downloads"])) for r, res, p in entries])
     decoded = step("cache read", lambda: [codec.loads(data, CHUNK_ENTRIES["records"]) for data, _, _ in encoded])
     assert decoded == records, "the cache does not give back the records it was given"
-    assert [codec.loads(data, ChunkResult) for _, data, _ in encoded] == results
+    stored = [[(kind, codec.loads(data, CHUNK_ENTRIES[kind])) for kind, data in result] for _, result, _ in encoded]
+    assert stored == [result_entries(r) for r in results]
     assert [codec.loads(data, CHUNK_ENTRIES["downloads"]) for _, _, data in encoded] == parts
     step("collection", lambda: list(downloads.collection_files(lambda: parts)))
     index, _ = build_index((s for r in results for s in r.summaries), ())
