@@ -23,7 +23,6 @@ import argparse
 import gc
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent

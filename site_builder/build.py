@@ -36,7 +36,7 @@ from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
 from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
-from .results import ChunkResult, Records, StoredResult, get_result, result_entries
+from .results import CHUNK_ENTRIES, ChunkResult, Records, get_result, result_entries
 from .reuse import figures_in_place, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
@@ -148,7 +148,6 @@ class WarmState:
         if self.unsaved and self.live is not None and self.manifest is not None:
             cache.save_manifest(self.live.cache_dir, self.live.output, self.manifest)
         self.unsaved = False
-
 
     def forget(self) -> None:
         """Drop the model and the work edits left: the next build starts from the disk."""
@@ -314,7 +313,6 @@ def chunk_key(job: LoadJob, inputs: Sequence[RecordInputs]) -> str:
     ))
 
 
-CHUNK_ENTRIES = {"result": StoredResult, "search": tuple[SearchRecord, ...], "records": Records, "downloads": downloads.DownloadParts}
 
 
 def shared_strings(store: cache.ChunkStore, result: ChunkResult) -> ChunkResult:

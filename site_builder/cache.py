@@ -67,6 +67,11 @@ CODEC = Codec()
 MAX_ENTRY_BYTES = 1 << 31  # larger files are not ours: a 100k-figure manifest is ~30 MB
 
 
+def entry_path(folder: Path, key: str, kind: str) -> Path:
+    """Where a chunk's entry of a kind lives in the cache folder."""
+    return folder / "chunks" / key[:2] / f"{key}.{kind}"
+
+
 def read_entry(path: Path, kind: Any) -> Any:
     """The value of type `kind` stored at path, or None when it is missing, unreadable or of
     another shape (then it is rebuilt)."""
@@ -127,7 +132,7 @@ class ChunkStore:
     memo_kinds: frozenset[str] = frozenset({"result"})
 
     def path(self, key: str, kind: str) -> Path:
-        return self.folder / "chunks" / key[:2] / f"{key}.{kind}"
+        return entry_path(self.folder, key, kind)
 
     def get(self, key: str, kind: str) -> Any:
         if self.memo is not None and (key, kind) in self.memo:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from . import cache
+from . import cache, downloads
 from .errors import BuildError, CacheUnreadable
 from .model import Figure, FigureSummary, Problem
 from .search import SearchRecord, search_record
@@ -43,31 +43,35 @@ class StoredResult:
         return cls(result.key, result.errors, result.warnings, result.skipped, result.summaries)
 
 
+CHUNK_ENTRIES = {"result": StoredResult, "search": tuple[SearchRecord, ...], "records": Records, "downloads": downloads.DownloadParts}
+
+
 class StoredSearch(Sequence):
     """A chunk's search records, read from their cache entry when first used. An entry that is
     unreadable (the cache is untrusted: a restored or shipped `.site-cache`) is made again from
     the chunk's records, as parse_chunk made it, and written back."""
 
-    __slots__ = ("path", "records_path", "records")
+    __slots__ = ("folder", "key", "records")
 
-    def __init__(self, path: Path, records_path: Path):
-        self.path, self.records_path, self.records = path, records_path, None
+    def __init__(self, folder: Path, key: str):
+        self.folder, self.key, self.records = folder, key, None
 
     def loaded(self) -> tuple[SearchRecord, ...]:
         if self.records is None:
-            found = cache.read_entry(self.path, tuple[SearchRecord, ...])
+            found = cache.read_entry(cache.entry_path(self.folder, self.key, "search"), CHUNK_ENTRIES["search"])
             if found is None:
                 found = self.made_again()
             self.records = found
         return self.records
 
     def made_again(self) -> tuple[SearchRecord, ...]:
-        figures = cache.read_entry(self.records_path, Records)
+        records = cache.entry_path(self.folder, self.key, "records")
+        figures = cache.read_entry(records, CHUNK_ENTRIES["records"])
         if figures is None:
-            raise CacheUnreadable([Problem(str(self.records_path), 0, "", "a build cache entry vanished or is unreadable")])
+            raise CacheUnreadable([Problem(str(records), 0, "", "a build cache entry vanished or is unreadable")])
         made = tuple(search_record(figure) for _, figure in figures)
         try:
-            cache.write_entry(self.path, made, tuple[SearchRecord, ...], self.path.parents[2])  # <cache>/chunks/xx/<key>.search
+            cache.write_entry(cache.entry_path(self.folder, self.key, "search"), made, CHUNK_ENTRIES["search"], self.folder)
         except (OSError, BuildError):
             pass  # a link in the way: the records made here serve this build
         return made
@@ -89,7 +93,7 @@ def get_result(store: cache.ChunkStore, key: str) -> ChunkResult | None:
         return None  # not this chunk's (a crafted entry could name files outside the cache)
     if isinstance(found, StoredResult):
         return ChunkResult(found.key, found.errors, found.warnings, found.skipped, found.summaries,
-                           StoredSearch(store.path(key, "search"), store.path(key, "records")))
+                           StoredSearch(store.folder, key))
     return found if isinstance(found, ChunkResult) else None
 
 

@@ -138,7 +138,7 @@ def test_a_search_update_reads_the_search_records_of_the_changed_chunk_only(proj
     monkeypatch.setattr(build_module, "CHUNK_TARGET", 2)  # many chunks of the example records
     read = []
     real = results.StoredSearch.loaded
-    monkeypatch.setattr(results.StoredSearch, "loaded", lambda self: read.append(self.path) or real(self))
+    monkeypatch.setattr(results.StoredSearch, "loaded", lambda self: read.append(self.key) or real(self))
     incremental(project, jobs=1)
     assert len(build_module.chunk_paths(sorted((project / "content" / "figures").glob("*.md")))) > 4
     record = first_record(project)
