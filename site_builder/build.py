@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from . import cache, downloads
+from . import cache, downloads, lists
 from . import pages as site_pages
 from .config import SiteConfig, load_config
 from .discover import discover, snapshot_templates
@@ -37,7 +37,7 @@ from .parallel import default_jobs, map_chunks
 from .progress import Progress
 from .render import Renderer, make_environment
 from .results import CHUNK_ENTRIES, ChunkResult, Records, get_result, result_entries
-from .reuse import figures_in_place, kept_by, plan_search, previous_results, search_key
+from .reuse import figures_in_place, keep_files, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
 from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
                     recover_interrupted_swap, stage_data, stage_file, stage_page)
@@ -851,8 +851,9 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                     chunk_files[key] = tuple(path for path, _, _, _ in files)
                     bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
         if shown is None:
-            page_jobs = site_pages.site_page_jobs(renderer)
+            page_jobs = [FilesJob(partial(site_pages.list_files, renderer)), *site_pages.site_page_jobs(renderer)]
         else:
+            keep_files(site, manifest, lists.FOLDER + "/")  # every figure kept its doc id and its lists
             page_jobs = site_pages.unique_jobs([job for summary in shown for job in site_pages.pages_showing(renderer, summary, in_place=True)])
         with progress.stage("search index", len(index.figures)) as bar:
             search = search_key(site_job.code, results, index)

@@ -11,16 +11,18 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from . import analysis, cache, downloads, feeds
+from . import lists as list_files
 from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_nav, figure_key, outsized_records, pages_key, render_key,
                     CHUNK_ENTRIES)
 from .results import result_entries
 from .reuse import ANALYSIS_FILES, same_place, search_key
 from .index import figure_lists, gene_redirects, redirect_file
 from .model import FigureSummary, SiteIndex
-from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, pages_showing, unique_jobs
-from .render import Renderer
+from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, long_lists, pages_showing, unique_jobs
+from .render import Renderer, list_name
 from .search import SearchRecord
-from .write import StagedSite, journal_path, stage_page
+from .search_live import Unusable
+from .write import StagedSite, content_hash, journal_path, stage_page
 
 if TYPE_CHECKING:
     from .live import Edit
@@ -61,6 +63,12 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         elif counted:
             jobs += counting_page_jobs(renderer)
         written = write_pages(site, jobs)
+        if any(lists.values()):
+            new_lists, old_lists = list_changes(live.renderer, renderer, lists, manifest.files, output)
+            for path, data in new_lists:
+                site.write(path, data)
+            for path in old_lists:
+                site.drop(path)
         for path, data in data_files(renderer, urls=False):
             site.write(path, data)
         live.sitemaps_stale |= structural  # the search engines' files follow when serve is idle
@@ -104,6 +112,21 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
                          warnings=warnings, written=len(site.staged), removed=len(site.removed()), edited=True)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def list_changes(before: Renderer, after: Renderer, changed: dict[str, set[str]], files: dict, output) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files of lists/ to write and to remove when the lists `changed` (list kind -> keys) did;
+    every figure kept its doc id. Unusable when lists/ is not what the last build wrote."""
+    data = (output / list_files.TABLE).read_bytes()
+    if tuple(files.get(list_files.TABLE, ())) != (content_hash(data), len(data)):
+        raise Unusable(f"{list_files.TABLE} is not the last build's")
+    now = long_lists(after)
+    names = {list_name(kind, listing) for kind, keys in changed.items() for listing in getattr(after.index, kind) if listing.key in keys}
+    try:
+        return list_files.updated_files(list_files.read_table(data), long_lists(before), now,
+                                        lambda name: after.list_ids(now[name]), names & now.keys())
+    except ValueError as error:
+        raise Unusable(str(error)) from None
 
 
 def showing_jobs(renderer: Renderer, before: list[FigureSummary], after: list[FigureSummary]) -> list:

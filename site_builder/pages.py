@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Callable, Iterator
 
-from . import charts, downloads, feeds, json_api, links
+from . import charts, downloads, feeds, json_api, links, lists
 from .index import gene_redirects
 from .model import FigureSummary, Listing
-from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer
+from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer, list_name
 from .links import ncbi_gene_search_url
 from .species import MIN_GENES
 from .text import slugify
@@ -90,10 +90,28 @@ def journal_job(r: Renderer, listing: Listing) -> PageJob:
 
 def gene_job(r: Renderer, listing: Listing) -> PageJob:
     return partial(r.listing_page, "genes", listing, listing.key, external=("NCBI Gene", ncbi_gene_search_url(listing.key)),
-                   shown=GENE_PAGE_SHOWN)
+                   shown=LIST_SHOWN["genes"])
 
 
 LIST_JOBS = {"organisms": organism_job, "genes": gene_job, "years": year_job, "journals": journal_job}  # by index.LIST_KINDS
+# A gene page lists this many newest figures in its HTML (static/listing.js shows the rest):
+# ~50 genes per figure make gene pages the largest part of a site otherwise.
+GENE_PAGE_SHOWN = 3
+LIST_SHOWN = {"genes": GENE_PAGE_SHOWN}  # the entries a list's page shows (Renderer.shown_entries; others: per_page)
+
+
+def long_lists(r: Renderer) -> dict[str, Listing]:
+    """The listings whose pages show only their first entries, by their name in lists/."""
+    found = {}
+    for kind in LIST_JOBS:
+        shown = r.shown_entries(LIST_SHOWN.get(kind, 0))
+        found.update((list_name(kind, listing), listing) for listing in getattr(r.index, kind) if len(listing.figids) > shown)
+    return found
+
+
+def list_files(r: Renderer) -> list[tuple[str, bytes]]:
+    """lists/: the long listings' figures as doc ids (lists.py)."""
+    return lists.list_files({name: r.list_ids(listing) for name, listing in long_lists(r).items()})
 
 
 def pages_showing(r: Renderer, figure: FigureSummary, in_place: bool = False) -> list[PageJob]:
@@ -102,7 +120,7 @@ def pages_showing(r: Renderer, figure: FigureSummary, in_place: bool = False) ->
     of the figure that keeps its place in every list touches no other page but its own (and
     the feed and the data files, see data_files). in_place: the figure keeps its place in every
     list (reuse.same_place), so only the pages whose HTML holds its entry can change: a list's
-    page shows its first entries and names the others by doc id, which stay (a gene page shows
+    page shows its first entries and names its list in lists/ for the others (a gene page shows
     GENE_PAGE_SHOWN)."""
     index = r.index
 
@@ -227,9 +245,6 @@ def pager_links(current: int, pages: int, href: Callable[[int], str]) -> list[tu
 
 
 POPULAR_GENES = 40  # the genes index shows this many most-mentioned symbols as tags
-# A gene page lists this many newest figures in its HTML (static/listing.js shows the rest):
-# ~50 genes per figure make gene pages the largest part of a site otherwise.
-GENE_PAGE_SHOWN = 3
 
 
 def gene_letter(symbol: str) -> str:

@@ -19,7 +19,7 @@ import jinja2
 from jinja2 import meta
 from markupsafe import Markup, escape
 
-from . import analysis, charts, downloads, jsonld, links
+from . import analysis, charts, downloads, jsonld, links, lists
 from .config import SiteConfig
 from .index import gene_page_name, redirect_file
 from .model import Figure, Listing, Page, SiteIndex
@@ -80,12 +80,12 @@ class ListingInputs:
     intro: str
     total: int
     entries: tuple[tuple[str, str, str, str], ...]  # (href, title, meta, organisms) of the figures in the HTML
-    doc_ids: bytes  # every figure's search doc id, ascending, as uint32; empty when all are in the HTML
+    rest: str  # the name of its list in lists/ (lists.py) when the HTML shows only its first entries, else ""
     external: tuple[str, str] | None = None  # a link beside the count, e.g. to NCBI Gene
 
     def key(self, site_inputs: str) -> str:
         return digest_parts(site_inputs, "listing.html", self.path, self.kind, self.heading, self.intro, str(self.total),
-                            repr(self.entries), self.doc_ids, repr(self.external))
+                            repr(self.entries), self.rest, repr(self.external))
 
 
 def digest_parts(*parts: str | bytes) -> str:
@@ -408,10 +408,10 @@ class Renderer:
                      external: tuple[str, str] | None = None, shown: int = 0) -> Rendered:
         """One page per listing: its newest `shown` figures (default per_page) in the HTML.
 
-        A longer listing also carries all its figures as search doc ids (ascending: oldest
-        first); static/listing.js pages through them, newest first, with the search index's
-        doc files. Static pages for every 100 figures
-        would not fit: a 100k-figure site names each figure on ~50 gene pages.
+        A longer listing names its list in lists/ (lists.py), which holds its figures as search
+        doc ids; static/listing.js pages through them, newest first, with the search index's doc
+        files. Static pages for every 100 figures would not fit: a 100k-figure site names each
+        figure on ~50 gene pages.
         """
         inputs = self.listing_inputs(kind, listing, heading, intro, external, shown)
         key = inputs.key(self.inputs_of("listing.html")) if self.pages_key else ""
@@ -423,12 +423,14 @@ class Renderer:
                        external: tuple[str, str] | None, shown: int) -> ListingInputs:
         shown = self.shown_entries(shown)
         total = len(listing.figids)
-        ids = b""
-        if total > shown:
-            doc_ids = self.doc_ids
-            ids = array("I", [doc_ids[figid] for figid in reversed(listing.figids)]).tobytes()
+        rest = "" if total <= shown else lists.ALL if kind == "figures" else list_name(kind, listing)
         entries = tuple(self.entry(f) for f in self.figures(listing.figids[:shown]))
-        return ListingInputs(f"{kind}/{listing.slug}.html", kind, heading, intro, total, entries, ids, external)
+        return ListingInputs(f"{kind}/{listing.slug}.html", kind, heading, intro, total, entries, rest, external)
+
+    def list_ids(self, listing: Listing) -> array:
+        """A listing's figures as search doc ids, ascending (oldest first)."""
+        doc_ids = self.doc_ids
+        return array("I", [doc_ids[figid] for figid in reversed(listing.figids)])
 
     def shown_entries(self, shown: int = 0) -> int:
         """How many of a listing's figures its page shows as entries: `shown` (default per_page),
@@ -436,9 +438,7 @@ class Renderer:
         return min(shown or self.config.per_page, self.config.per_page)
 
     def render_listing(self, inputs: ListingInputs, key: str) -> Rendered:
-        rest = None
-        if inputs.doc_ids:
-            rest = {"ids": encode_ids(array("I", inputs.doc_ids)), "per_page": self.config.per_page}
+        rest = {"list": inputs.rest, "per_page": self.config.per_page} if inputs.rest else None
         return self.page(
             "listing.html",
             inputs.path,
@@ -532,49 +532,15 @@ def breadcrumbs(path: str, root: str, current: str) -> list[tuple[str, str]]:
     return trail + [(current, "")]
 
 
+def list_name(kind: str, listing: Listing) -> str:
+    """A long listing's name in lists/: its page's path without ".html"."""
+    return f"{kind}/{listing.slug}"
+
+
 def listing_href(from_path: str, kind: str, slug: str) -> str:
     """Link from a page in `kind/` (or deeper) to a listing's first page."""
     depth = from_path.count("/") - 1
     return "../" * depth + f"{slug}.html"
-
-
-def encode_ids(ids: Sequence[int]) -> str:
-    """Ascending doc ids, compactly: comma-separated runs, each the gap after the previous
-    run's end in base 36, then '+' and the run's length - 1 when longer than one.
-    [0, 1, 2, 7, 9, 10] -> '0+2,4,1+1' (static/listing.js decodes it)."""
-    runs: list[list[int]] = []
-    for doc in ids:
-        if runs and doc == runs[-1][1] + 1:
-            runs[-1][1] = doc
-        else:
-            runs.append([doc, doc])
-    parts, previous = [], -1
-    for first, last in runs:
-        if first <= previous:
-            raise ValueError(f"doc ids must ascend: {first} after {previous}")
-        gap = base36(first - previous - 1)
-        parts.append(gap if first == last else f"{gap}+{base36(last - first)}")
-        previous = last
-    return ",".join(parts)
-
-
-def base36(number: int) -> str:
-    if number < len(SHORT_BASE36):
-        return SHORT_BASE36[number]
-    return long_base36(number)
-
-
-def long_base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    text = ""
-    while True:
-        number, digit = divmod(number, 36)
-        text = digits[digit] + text
-        if not number:
-            return text
-
-
-SHORT_BASE36 = [long_base36(number) for number in range(36 * 36)]  # gaps in a long list are mostly small
 
 
 def figure_meta(figure: Figure) -> str:

@@ -38,7 +38,8 @@ def search_key(code: str, results: list[ChunkResult], index: SiteIndex | None) -
                                 for r in results))
 
 
-def keep_search_files(site: StagedSite, manifest: cache.Manifest, prefix: str = SEARCH_DIR + "/") -> None:
+def keep_files(site: StagedSite, manifest: cache.Manifest, prefix: str = SEARCH_DIR + "/") -> None:
+    """Keep the last build's files under prefix as they are."""
     for path, entry in manifest.files.items():
         if path.startswith(prefix):
             site.record(path, entry, False)
@@ -50,7 +51,7 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
     (path, bytes) pairs: build.FilesJob); and the analysis key of the files under search/."""
     manifest = site_job.manifest
     if manifest is not None and manifest.search_key == search:
-        keep_search_files(site, manifest)  # e.g. after a template edit: the records are the same
+        keep_files(site, manifest)  # e.g. after a template edit: the records are the same
         return manifest.analysis_key, []
     analysis_key = updated_search(site, site_job, results, before, index)
     if analysis_key is not None:
@@ -59,7 +60,7 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
     analysis_key = analysis.inputs_key(site_job.code, records)
     jobs = [partial(search_index_files, records)]
     if manifest is not None and manifest.analysis_key == analysis_key:
-        keep_search_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
+        keep_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
     else:
         jobs.append(partial(analysis.analysis_files, records))
     return analysis_key, jobs

@@ -1,45 +1,36 @@
 /* Long listings (progressive enhancement). A listing page's HTML holds its newest figures;
-   div.rest holds all of them as search doc ids (encoded by encode_ids in site_builder/render.py).
-   This script pages through them, per_page at a time, taking titles, years and organisms from
-   the search index's doc files (format: site_builder/search.py). The page number is kept in the
-   address (#page=3), so Back, reload and links work. */
+   div.rest names its list in lists/ (format: site_builder/lists.py), which holds all of them as
+   search doc ids. This script pages through them, per_page at a time, taking titles, years and
+   organisms from the search index's doc files (format: site_builder/search.py). The page number
+   is kept in the address (#page=3), so Back, reload and links work. */
 (function () {
   "use strict";
-  var rest = document.querySelector("div.rest[data-ids]");
+  var rest = document.querySelector("div.rest[data-list]");
   var list = document.querySelector("ol.entries");
-  if (!rest || !list || !window.fetch || !window.URL) return;
+  if (!rest || !list || !window.fetch || !window.URL || !window.TextDecoder) return;
 
-  var ids = decode(rest.getAttribute("data-ids")).reverse(); // newest (highest id) first
+  var listName = rest.getAttribute("data-list"); // "*": every figure, the index's docs
+  var total = Number(rest.getAttribute("data-total"));
   var perPage = Number(rest.getAttribute("data-per-page"));
-  var pages = Math.ceil(ids.length / perPage);
+  var pages = Math.ceil(total / perPage);
   var root = rest.getAttribute("data-root");
   var indexUrl = new URL(rest.getAttribute("data-index"), document.baseURI);
+  var listsUrl = new URL(rest.getAttribute("data-lists"), document.baseURI);
   var firstHref = list.querySelector("a") ? list.querySelector("a").href : ""; // the newest, from the HTML
   var status = rest.querySelector("p");
   var numbers = new Intl.NumberFormat(document.documentElement.lang || "en");
   var manifest = null;
-  var files = new Map(); // url -> promise of the parsed JSON
+  var ids = null; // the list's doc ids, newest (highest) first
+  var files = new Map(); // url -> promise of the parsed file
   var pager = null;
   var latest = 0;
 
-  function decode(text) {
-    var found = [], previous = -1;
-    text.split(",").forEach(function (run) {
-      var parts = run.split("+");
-      var first = previous + 1 + parseInt(parts[0], 36);
-      var last = first + (parts[1] ? parseInt(parts[1], 36) : 0);
-      for (var id = first; id <= last; id++) found.push(id);
-      previous = last;
-    });
-    return found;
-  }
-
-  function load(path, options) {
-    var url = new URL(path, indexUrl).href;
+  function load(url, options, bytes) {
+    url = url.href;
     if (!files.has(url)) {
       var promise = fetch(url, options).then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status + " for " + url);
-        return response.json();
+        return bytes ? response.arrayBuffer().then(function (data) { return new Uint8Array(data); }) : response.json();
       });
       promise.catch(function () { files.delete(url); });
       files.set(url, promise);
@@ -49,24 +40,66 @@
 
   function doc(id) {
     var size = manifest.docsPerShard;
-    return load("docs/" + manifest.docShards[Math.floor(id / size)] + ".json").then(function (shard) {
+    return load(new URL("docs/" + manifest.docShards[Math.floor(id / size)] + ".json", indexUrl)).then(function (shard) {
       return shard[id % size];
     });
   }
 
-  // The manifest is the one file not named by its content: never take it from the HTTP cache.
-  // A page and an index of two builds agree while figures were only added (ids are kept);
-  // otherwise the newest figure of this list is no longer the one the HTML shows.
+  function varint(bytes, at) {
+    var value = 0, scale = 1, byte;
+    do {
+      byte = bytes[at.pos++];
+      value += (byte & 127) * scale;
+      scale *= 128;
+    } while (byte >= 128);
+    return value;
+  }
+
+  // The entry of this list in its shard: a run of (name, count, ids as gaps from the previous).
+  function listIds(table) {
+    var shard = null;
+    for (var i = 0; i < table.length && table[i][0] <= listName; i++) shard = table[i][1];
+    if (shard === null) return Promise.reject(new Error("stale"));
+    return load(new URL(shard + ".bin", listsUrl), undefined, true).then(function (bytes) {
+      var decoder = new TextDecoder(), at = { pos: 0 };
+      while (at.pos < bytes.length) {
+        var size = varint(bytes, at);
+        var name = decoder.decode(bytes.subarray(at.pos, at.pos + size));
+        at.pos += size;
+        var count = varint(bytes, at), length = varint(bytes, at);
+        if (name !== listName) { at.pos += length; continue; }
+        var found = [], id = -1;
+        for (var k = 0; k < count; k++) found.push(id += varint(bytes, at));
+        return found.reverse();
+      }
+      throw new Error("stale");
+    });
+  }
+
+  // The manifest and the lists' table are the files not named by their content: never take them
+  // from the HTTP cache. A page and an index of two builds agree while figures were only added
+  // (ids are kept); otherwise this list is no longer the one the HTML shows.
   function loadManifest() {
     if (manifest) return Promise.resolve(manifest);
-    return load("manifest.json", { cache: "no-cache" }).then(function (loaded) {
+    var found;
+    return load(new URL("manifest.json", indexUrl), { cache: "no-cache" }).then(function (loaded) {
       manifest = loaded;
-      return doc(ids[0]);
+      if (listName === "*") {
+        found = [];
+        for (var id = manifest.docs - 1; id >= 0; id--) found.push(id);
+        return found;
+      }
+      return load(new URL("index.json", listsUrl), { cache: "no-cache" }).then(listIds);
+    }).then(function (listed) {
+      found = listed;
+      return found.length === total ? doc(found[0]) : null;
     }).then(function (newest) {
       if (!newest || new URL(root + newest[0], document.baseURI).href !== firstHref) {
         manifest = null;
+        files.clear();
         throw new Error("stale");
       }
+      ids = found;
       return manifest;
     });
   }
@@ -135,9 +168,9 @@
   }
 
   function say(page) {
-    var first = (page - 1) * perPage + 1, last = Math.min(page * perPage, ids.length);
+    var first = (page - 1) * perPage + 1, last = Math.min(page * perPage, total);
     status.textContent = "Figures " + numbers.format(first) + "–" + numbers.format(last) +
-      " of " + numbers.format(ids.length) + ", newest first.";
+      " of " + numbers.format(total) + ", newest first.";
   }
 
   function show(page, moveFocus) {
@@ -174,12 +207,12 @@
   var ready;
   if (requestedPage()) {
     ready = show(requestedPage(), false);
-  } else if (list.children.length < Math.min(perPage, ids.length)) {
+  } else if (list.children.length < Math.min(perPage, total)) {
     // a short first part (gene pages): one button shows the whole list, page by page
     var button = document.createElement("button");
     button.type = "button";
     button.className = "show-all";
-    button.textContent = "Show all " + numbers.format(ids.length) + " figures";
+    button.textContent = "Show all " + numbers.format(total) + " figures";
     button.addEventListener("click", function () {
       button.remove();
       location.hash = "#page=1";

@@ -1,5 +1,5 @@
 """Long listings in Chromium: a listing page holds its newest figures, static/listing.js pages
-through the rest (doc ids in the page, titles from the search index's doc files)."""
+through the rest (doc ids from lists/, titles from the search index's doc files)."""
 from __future__ import annotations
 
 import pytest
@@ -130,6 +130,26 @@ def test_an_index_of_another_build_asks_for_a_reload(browser_page) -> None:
         assert titles(page) == newest_first(range(22, 12, -1))  # the first page stays
     finally:
         page.unroute("**/search/docs/*.json")
+
+
+def test_the_list_of_every_figure_pages_through_the_index(browser_page) -> None:
+    page, base = browser_page
+    page.goto(base + "figures/index.html#page=3")
+    page.evaluate("window.siteListing.ready")
+    assert titles(page) == newest_first(range(2, -1, -1))
+
+
+def test_lists_of_another_build_ask_for_a_reload(browser_page) -> None:
+    page, base = browser_page
+    page.route("**/lists/index.json", lambda route: route.fulfill(json=[]))  # as if TP53 were short now
+    try:
+        page.goto(base + "genes/TP53.html")
+        page.evaluate("window.siteListing.ready")
+        page.get_by_role("button", name="Show all 23 figures").click()
+        page.wait_for_function("document.querySelector('div.rest p').textContent.includes('reload it')")
+        assert len(titles(page)) == 3  # the static part stays
+    finally:
+        page.unroute("**/lists/index.json")
 
 
 def test_short_listing_has_no_script(site) -> None:

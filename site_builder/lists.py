@@ -1,0 +1,131 @@
+"""The figures of long listings as search doc ids, in files of their own (static/listing.js reads them).
+
+A listing page's HTML shows its newest figures; listing.js pages through the others with their ids
+from these files and their titles from the search index's doc files. The ids are not in the page:
+doc ids count the figures from the oldest, so a figure removed or added in the middle of the
+order moves most of them, which would change nearly every gene page (~25k files at 100k figures).
+These files change instead (~400 files, ~10 MB at 100k), and a page only when its own figures do.
+
+    lists/index.json     [[first name, shard], ...] in name order (UTF-16 code units, as JS compares)
+    lists/<shard>.bin    entries: varint(len) name-utf8 varint(count) varint(len) gaps, where the
+                         ids ascend and each is a varint of the gap from the previous (the first's from -1)
+
+A list's name is its page's path without ".html" (genes/TP53). A shard ends after a name that
+hashes to 0 mod SPLIT: the bounds follow from the names alone, so a list that changes rewrites
+its own shard only, and a name that comes or goes moves at most the bounds beside it. The list of
+every figure is not stored: its page names it ALL, and its ids are all the index's docs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_right
+from itertools import chain
+from operator import sub
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .search import _SHORT_VARINTS, _TWO_BYTES, _utf16, content_name, to_json, varint
+
+FOLDER = "lists"
+TABLE = f"{FOLDER}/index.json"
+ALL = "*"  # the name of the list of every figure (the all-figures page)
+SPLIT = 64  # names per shard, on average
+
+
+def ends_shard(name: str) -> bool:
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "big") % SPLIT == 0
+
+
+def shards_of(names: Iterable[str]) -> list[tuple[str, ...]]:
+    """The names cut into shards, in the browser's order."""
+    shards, current = [], []
+    for name in sorted(names, key=_utf16):
+        current.append(name)
+        if ends_shard(name):
+            shards.append(tuple(current))
+            current = []
+    if current:
+        shards.append(tuple(current))
+    return shards
+
+
+def encode_gaps(ids: Sequence[int]) -> bytes:
+    """varint(gap) per id, the gap counted from the previous id (the first's from -1); ids ascend."""
+    gaps = list(map(sub, ids, chain((-1,), ids)))
+    if not gaps:
+        return b""
+    if min(gaps) < 1:
+        raise ValueError("doc ids must ascend")
+    largest = max(gaps)
+    if largest < 0x80:
+        return bytes(gaps)
+    if largest < _TWO_BYTES:
+        return b"".join(map(_SHORT_VARINTS.__getitem__, gaps))
+    return b"".join([_SHORT_VARINTS[gap] if gap < _TWO_BYTES else varint(gap) for gap in gaps])
+
+
+def encode_entry(name: str, ids: Sequence[int]) -> bytes:
+    key, data = name.encode("utf-8"), encode_gaps(ids)
+    return b"".join((varint(len(key)), key, varint(len(ids)), varint(len(data)), data))
+
+
+def shard_file(names: Sequence[str], ids_of: Callable[[str], Sequence[int]]) -> tuple[str, bytes]:
+    data = b"".join(encode_entry(name, ids_of(name)) for name in names)
+    return content_name(data), data
+
+
+def table_file(table: Sequence[tuple[str, str]]) -> tuple[str, bytes]:
+    return TABLE, to_json([list(row) for row in table])
+
+
+def shard_path(shard: str) -> str:
+    return f"{FOLDER}/{shard}.bin"
+
+
+def list_files(ids_of: Mapping[str, Sequence[int]]) -> list[tuple[str, bytes]]:
+    """Every shard and the table, for lists by name."""
+    files, table = [], []
+    for names in shards_of(ids_of):
+        shard, data = shard_file(names, ids_of.__getitem__)
+        files.append((shard_path(shard), data))
+        table.append((names[0], shard))
+    return [*files, table_file(table)]
+
+
+def updated_files(old_table: Sequence[tuple[str, str]], old_names: Iterable[str], names: Iterable[str],
+                  ids_of: Callable[[str], Sequence[int]], changed: set[str]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """(files to write, paths to remove) after an edit that kept every figure's doc id: the
+    shards whose names or lists changed are made anew, the others keep their files. old_table,
+    old_names: the last build's table and list names (cut at the table's first names, they give
+    each old shard's names). ValueError if they do not agree."""
+    old_sorted = sorted(old_names, key=_utf16)
+    keys = [_utf16(name) for name in old_sorted]
+    old_shards: dict[tuple[str, ...], str] = {}
+    for number, (first, shard) in enumerate(old_table):
+        start = bisect_right(keys, _utf16(first)) - 1
+        end = bisect_right(keys, _utf16(old_table[number + 1][0])) - 1 if number + 1 < len(old_table) else len(keys)
+        if start < 0 or old_sorted[start] != first or end <= start:
+            raise ValueError("the lists' table does not match the last build's lists")
+        old_shards[tuple(old_sorted[start:end])] = shard
+    if sum(map(len, old_shards)) != len(old_sorted):
+        raise ValueError("the lists' table does not match the last build's lists")
+    files, table, kept = [], [], set()
+    for shard_names in shards_of(names):
+        shard = old_shards.get(shard_names)
+        if shard is None or changed.intersection(shard_names):
+            shard, data = shard_file(shard_names, ids_of)
+            files.append((shard_path(shard), data))
+        kept.add(shard)
+        table.append((shard_names[0], shard))
+    if table != list(old_table):
+        files.append(table_file(table))
+    removed = [shard_path(shard) for shard in old_shards.values() if shard not in kept]
+    return files, removed
+
+
+def read_table(data: bytes) -> list[tuple[str, str]]:
+    """The table of table_file's bytes (ValueError if it is not one)."""
+    rows = json.loads(data)
+    if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row) for row in rows):
+        raise ValueError("not a lists table")
+    return [(first, shard) for first, shard in rows]
