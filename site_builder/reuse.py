@@ -1,14 +1,16 @@
 """What a build takes over from the last build of the same output, and how it makes the search
 files: kept as they are (the same records), updated on disk where every figure keeps its doc id
-(search_live, as serve's edit path does), or made anew; and whether the last build's pages can
+(search_live, as serve's edit path does), renumbered on disk where figures came, went or moved
+(search_renumber), or made anew; and whether the last build's pages can
 be carried over because every changed figure keeps its place (then only the pages showing it
 are checked, pages.pages_showing)."""
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import analysis, cache, search_live
+from . import analysis, cache, search_live, search_renumber
 from .index import figure_lists, figure_order
 from .model import FigureSummary, SiteIndex, newest_first_key
 from .results import ChunkResult, get_result
@@ -58,7 +60,7 @@ def plan_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResult],
         return analysis_key, []
     records = oldest_first(search_records(results, index))
     analysis_key = analysis.inputs_key(site_job.code, records)
-    jobs = [partial(search_index_files, records)]
+    jobs = [renumbered_search(site_job, results, index, records) or partial(search_index_files, records)]
     if manifest is not None and manifest.analysis_key == analysis_key:
         keep_files(site, manifest, ANALYSIS_FILES)  # e.g. a title edit: genes and organisms are the same
     else:
@@ -73,9 +75,9 @@ def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResul
     of the chunks read again only; returns the analysis key of the files under search/ (None:
     nothing was done)."""
     manifest = site_job.manifest
-    if before is None or len(index.figures) != sum(len(r.summaries) for r in results):
-        return None  # the index dropped a figure (a duplicate figid)
-    if manifest.search_key != search_key(site_job.code, before, None):
+    if manifest is None or len(index.figures) != sum(len(r.summaries) for r in results):
+        return None  # no last build, or the index dropped a figure (a duplicate figid)
+    if before is None or manifest.search_key != search_key(site_job.code, before, None):
         return None  # the files on disk are not those of these records
     changed = changed_records(before, results)
     if changed is None:
@@ -101,6 +103,35 @@ def updated_search(site: StagedSite, site_job: SiteJob, results: list[ChunkResul
     for path, data in made.items():
         site.write(path, data)
     return analysis_key
+
+
+def renumbered_search(site_job: SiteJob, results: list[ChunkResult], index: SiteIndex,
+                      records: list[SearchRecord]) -> Callable[[], list[tuple[str, bytes]]] | None:
+    """When figures came, went or moved in the order (doc ids move), a job that renumbers the
+    search files on disk (search_renumber): the records of the chunks that the last build did not
+    have are scored, the others keep their postings and rows. None when the last build's chunks
+    (read from the cache where this build has none of the same content) are not those its search
+    files were made from, or its index dropped a figure: then a clean build makes the index."""
+    manifest = site_job.manifest
+    if manifest is None or not manifest.search_key or len(index.figures) != sum(len(r.summaries) for r in results):
+        return None
+    current = {result.key: result for result in results}
+    old = [current.get(key) or get_result(site_job.store, key) for key in manifest.chunk_keys.values()]
+    if None in old or search_key(site_job.code, old, None) != manifest.search_key:
+        return None
+    old_keys = set(manifest.chunk_keys.values())
+    fresh = {record.url: record for result in results if result.key not in old_keys
+             for summary, record in zip(result.summaries, result.search) if kept_by(index, summary)}
+    return partial(renumbered_search_files, site_job.output / SEARCH_DIR, records, fresh)
+
+
+def renumbered_search_files(folder: Path, records: list[SearchRecord], fresh: dict[str, SearchRecord]) -> list[tuple[str, bytes]]:
+    """Worker: the search files but the Analyse data, renumbered from those in folder; made
+    anew from the records (doc id order) if those files turn out not to be the last build's."""
+    try:
+        return list(search_renumber.renumbered_files(folder, [record.url for record in records], fresh).written.items())
+    except search_live.Unusable:
+        return search_index_files(records)
 
 
 def changed_records(before: list[ChunkResult], results: list[ChunkResult]) -> list[tuple[FigureSummary, SearchRecord, SearchRecord]] | None:

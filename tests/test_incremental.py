@@ -98,7 +98,8 @@ def test_a_title_edit_keeps_the_analyse_data_and_a_gene_edit_makes_it_again(proj
 
 def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_changes(project, monkeypatch):
     """A build updates the search index on disk and checks only the pages showing the changed
-    figure, as serve's edit path does, unless figures move."""
+    figure, as serve's edit path does, unless figures move (then every page is checked, and the
+    index renumbered on disk rather than made again)."""
     whole, every_page = [], []
     real = search.build_postings
     monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real(*args))
@@ -126,8 +127,36 @@ def test_an_edit_that_keeps_every_doc_id_rewrites_only_the_search_files_it_chang
     whole.clear()
     record.write_text(re.sub(r"^year: .*$", "year: '1999'", record.read_text(), count=1, flags=re.M))
     every_page.clear()
-    incremental(project, jobs=1)  # the figure moves: other figures' doc ids change, the index is made again
-    assert whole == [1] and every_page == [1]
+    incremental(project, jobs=1)  # the figure moves: other figures' doc ids change, the index is renumbered
+    assert whole == [] and every_page == [1]
+    assert_same_as_clean_build(project)
+
+
+def test_a_figure_removed_from_the_middle_renumbers_the_search_index(project, monkeypatch):
+    """Doc ids move: the index on disk is renumbered (no figure scored again), unless a file of it
+    is not what the last build wrote; either way the output is a clean build's."""
+    whole = []
+    real = search.build_postings
+    monkeypatch.setattr(search, "build_postings", lambda *args: whole.append(1) or real(*args))
+    incremental(project, jobs=1)
+    records = sorted((project / "content" / "figures").glob("*.md"))
+
+    def remove(record: Path) -> None:
+        record.unlink()
+        for table in (project / "content" / "data").glob(record.stem + "-*.tsv"):
+            table.unlink()
+
+    remove(records[len(records) // 2])
+    whole.clear()
+    incremental(project, jobs=1)
+    assert whole == []
+    assert_same_as_clean_build(project)
+    shard = next((project / "_site" / "search" / "terms").iterdir())
+    shard.write_bytes(shard.read_bytes()[:-1])  # not what its name says
+    remove(records[len(records) // 2 + 1])
+    whole.clear()
+    incremental(project, jobs=1)
+    assert whole == [1]  # made anew
     assert_same_as_clean_build(project)
 
 

@@ -397,6 +397,7 @@ def test_an_internal_error_is_one_line_without_debug_and_a_traceback_with_it(tmp
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("site_builder.reuse.search_index_files", disk_full)
+    monkeypatch.setattr("site_builder.search_renumber.renumbered_files", disk_full)  # the index made anew or renumbered
     monkeypatch.setattr("site_builder.build.default_jobs", lambda: 1)  # in this process: its traceback is shown
     argv = ["build", "-q", "--content", "content", "--output", "site"]
     assert cli.main(argv) == 2

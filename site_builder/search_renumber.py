@@ -1,0 +1,219 @@
+"""The search index after figures came, went or moved anywhere in the order: doc ids renumbered.
+
+search_live updates the index when every figure keeps its doc id (or the newest come and go).
+Removing or adding a figure in the middle of the order moves the ids of all newer figures, and so
+every posting list, doc shard and organism file. Rather than scoring every record again (a clean
+build, ~11 s at 100k figures), this takes the last build's files and:
+
+- renumbers the postings of the figures that stayed, with numpy over all lists at once
+  (decode the varints, map old ids to new, encode again), dropping those of figures that went
+  or changed;
+- scores only the new or changed records, and puts their postings in;
+- takes the doc rows of the figures that stayed from the old doc shards; organisms and years
+  follow from the rows.
+
+The bytes are those a clean build writes (search.write_files), which the tests check.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from heapq import merge
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, term_scores, term_shards,
+                     to_json, varint, varints)
+from .search_live import MANIFEST, SearchFiles, Unusable, entry_parts, split_entries
+
+BATCH_BYTES = 4_000_000  # postings decoded at once: bounds the arrays' memory (~20 bytes a posting)
+
+
+def decode_batch(datas: Sequence[bytes], counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(entry number, doc id, score) of every posting of these encoded lists, in order."""
+    buf = np.frombuffer(b"".join(datas), dtype=np.uint8)
+    ends = np.flatnonzero(buf < 0x80)
+    if len(ends) != sum(counts):
+        raise Unusable("a posting list does not hold its count of postings")
+    if len(ends) == len(buf):
+        values = buf.astype(np.int64)
+    else:
+        starts = np.empty_like(ends)
+        starts[0], starts[1:] = 0, ends[:-1] + 1
+        shift = 7 * (np.arange(len(buf)) - np.repeat(starts, ends - starts + 1))
+        values = np.add.reduceat((buf & 0x7F).astype(np.int64) << shift, starts)
+    if np.any(values < 0x10):
+        raise Unusable("a posting list repeats a doc id")
+    counts = np.asarray(counts, dtype=np.int64)
+    entry = np.repeat(np.arange(len(counts)), counts)
+    total = np.cumsum(values >> 4)
+    before = np.zeros(len(counts), dtype=np.int64)  # the gaps' sum before each list
+    firsts = np.cumsum(counts) - counts
+    nonempty = counts > 0
+    before[nonempty] = np.where(firsts[nonempty] > 0, total[np.maximum(firsts[nonempty] - 1, 0)], 0)
+    docs = total - before[entry] - 1
+    return entry, docs, values & 0xF
+
+
+def encode_batch(entry: np.ndarray, docs: np.ndarray, scores: np.ndarray, entries: int) -> list[bytes]:
+    """The postings bytes of each of `entries` lists (search.encode_postings), from postings in
+    order of (entry, doc)."""
+    previous = np.empty_like(docs)
+    if len(docs):
+        previous[0] = -1
+        previous[1:] = docs[:-1]
+        previous[np.flatnonzero(np.diff(entry)) + 1] = -1
+    coded = (docs - previous) << 4 | scores
+    sizes = 1 + sum((coded >= 1 << (7 * k)).astype(np.int64) for k in range(1, 5))
+    offsets = np.cumsum(sizes) - sizes
+    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
+    for k in range(5):
+        has = np.flatnonzero(sizes > k)
+        if not len(has):
+            break
+        out[offsets[has] + k] = ((coded[has] >> (7 * k)) & 0x7F) | ((sizes[has] > k + 1) << 7)
+    lengths = np.bincount(entry, weights=sizes, minlength=entries).astype(np.int64)
+    ends = np.cumsum(lengths)
+    raw = out.tobytes()
+    return [raw[end - length:end] for end, length in zip(ends.tolist(), lengths.tolist())]
+
+
+def renumbered_entries(terms: list[str], entries: list[bytes], new_of_old: np.ndarray,
+                       fresh: Mapping[str, list[tuple[int, int]]]) -> tuple[list[str], list[bytes]]:
+    """The term list and encoded entries once each posting's doc is new_of_old[doc] (dropped
+    where -1; the kept ones keep their order) and the `fresh` postings (term -> (doc, score),
+    docs ascending) are put in."""
+    new_terms = sorted(fresh.keys() - set(terms), key=_utf16)
+    merged = list(merge(zip(map(_utf16, terms), terms, entries), ((_utf16(t), t, b"") for t in new_terms)))
+    out_terms, out_entries = [], []
+    start = 0
+    while start < len(merged):
+        end, size = start, 0
+        while end < len(merged) and (end == start or size < BATCH_BYTES):
+            size += len(merged[end][2])
+            end += 1
+        batch = merged[start:end]
+        names, counts, datas = zip(*(entry_parts(entry) if entry else (term.encode("utf-8"), 0, b"") for _, term, entry in batch))
+        entry, docs, scores = decode_batch(datas, counts)
+        docs = new_of_old[docs]
+        kept = docs >= 0
+        entry, docs, scores = entry[kept], docs[kept], scores[kept]
+        extra = [(number, doc, score) for number, (_, term, _) in enumerate(batch) for doc, score in fresh.get(term, ())]
+        if extra:
+            add = np.array(extra, dtype=np.int64).reshape(-1, 3)
+            keys = entry << 32 | docs
+            at = np.searchsorted(keys, add[:, 0] << 32 | add[:, 1])
+            entry, docs, scores = (np.insert(column, at, add[:, k]) for k, column in enumerate((entry, docs, scores)))
+        data = encode_batch(entry, docs, scores, len(batch))
+        counts = np.bincount(entry, minlength=len(batch)).tolist()
+        for (_, term, _), name, count, postings in zip(batch, names, counts, data):
+            if count:
+                out_terms.append(term)
+                out_entries.append(b"".join((varint(len(name)), name, varint(count), varint(len(postings)), postings)))
+        start = end
+    return out_terms, out_entries
+
+
+def renumbered_files(folder: Path, order: Sequence[str], records: Mapping[str, SearchRecord]) -> SearchFiles:
+    """The files that take the index in folder (<output>/search as the last build wrote it) to
+    the figures with these urls, oldest first (the doc id order); `records`: the records of the
+    figures that are new or whose record changed. The others keep their postings and rows.
+    Unusable when the files are not an index this code wrote or the figures that stayed moved."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_bytes())
+        organism_names = [row[0] for row in manifest["organisms"]]
+        rows = [row for name in manifest["docShards"] for row in verified_json(folder / "docs" / f"{name}.json", name)]
+        if len(rows) != manifest["docs"]:
+            raise Unusable("the search index's doc shards do not hold its docs")
+        new_id = {url: doc for doc, url in enumerate(order)}
+        new_of_old = np.full(len(rows), -1, dtype=np.int64)
+        kept_rows: dict[int, list] = {}
+        for doc, (url, title, year, organisms) in enumerate(rows):
+            if url in new_id and url not in records:
+                new_of_old[doc] = new_id[url]
+                kept_rows[new_id[url]] = [url, title, year, [organism_names[o] for o in organisms]]
+        kept = new_of_old[new_of_old >= 0]
+        if np.any(np.diff(kept) <= 0) or len(kept_rows) + len(records) != len(order):
+            raise Unusable("the figures that stayed are not in the same order")
+        terms, entries = [], []
+        for _, name in manifest["termShards"]:
+            for term, entry in split_entries(verified(folder / "terms" / f"{name}.bin", name)):
+                terms.append(term)
+                entries.append(entry)
+        fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+        for url in sorted(records, key=new_id.__getitem__):
+            for term, score in term_scores(records[url]).items():
+                fresh[term].append((new_id[url], score))
+        terms, entries = renumbered_entries(terms, entries, new_of_old, fresh)
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise Unusable(str(exc)) from exc
+    named_rows = [kept_rows[doc] if doc in kept_rows else named_row(records[url]) for doc, url in enumerate(order)]
+    return index_files(manifest, terms, entries, named_rows)
+
+
+def named_row(record: SearchRecord) -> list:
+    """A doc row with organism names (search.doc_row numbers them)."""
+    return [record.url, record.title, record.year, list(dict.fromkeys(record.organisms))]
+
+
+def index_files(manifest: dict, terms: list[str], entries: list[bytes], rows: list[list]) -> SearchFiles:
+    """search/ from the term entries and doc rows (organisms by name), as search.write_files
+    writes it; returns every file (the caller keeps the unchanged ones) and the old files gone."""
+    written: dict[str, bytes] = {}
+    term_files = []
+    for first, data in term_shards(zip(terms, entries)):
+        name = content_name(data)
+        written[f"{INDEX_DIR}/terms/{name}.bin"] = data
+        term_files.append([first, name])
+    organism_docs: dict[str, list[int]] = {}
+    for doc, row in enumerate(rows):
+        for organism in row[3]:
+            organism_docs.setdefault(organism, []).append(doc)
+    organisms = sorted(organism_docs)
+    organism_ids = {name: number for number, name in enumerate(organisms)}
+    doc_files = []
+    for start in range(0, len(rows), DOCS_PER_SHARD):
+        data = to_json([[url, title, year, [organism_ids[o] for o in names]] for url, title, year, names in rows[start:start + DOCS_PER_SHARD]])
+        doc_files.append(content_name(data))
+        written[f"{INDEX_DIR}/docs/{doc_files[-1]}.json"] = data
+    organism_rows = []
+    for name in organisms:
+        data = varints(deltas(organism_docs[name]))
+        organism_rows.append([name, len(organism_docs[name]), content_name(data)])
+        written[f"{INDEX_DIR}/organisms/{organism_rows[-1][2]}.bin"] = data
+    new_manifest = {**manifest, "docs": len(rows), "termShards": term_files, "docShards": doc_files,
+                    "organisms": organism_rows, "years": row_years(rows)}
+    written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(new_manifest)
+    removed = [f"{INDEX_DIR}/terms/{name}.bin" for _, name in manifest["termShards"]]
+    removed += [f"{INDEX_DIR}/docs/{name}.json" for name in manifest["docShards"]]
+    removed += [f"{INDEX_DIR}/organisms/{name}.bin" for _, _, name in manifest["organisms"]]
+    return SearchFiles(written, sorted(set(removed) - written.keys()))
+
+
+def row_years(rows: Iterable[list]) -> list[list]:
+    """search.year_ranges of the doc rows."""
+    ranges: list[list] = []
+    for doc, row in enumerate(rows):
+        if not row[2]:
+            continue
+        if ranges and ranges[-1][0] == row[2]:
+            ranges[-1][2] = doc + 1
+        else:
+            ranges.append([row[2], doc, doc + 1])
+    return ranges[::-1]
+
+
+def verified(path: Path, name: str) -> bytes:
+    data = path.read_bytes()
+    if content_name(data) != name:
+        raise Unusable(f"{path.name} does not hold what its name says")
+    return data
+
+
+def verified_json(path: Path, name: str) -> list:
+    rows = json.loads(verified(path, name))
+    if not isinstance(rows, list):
+        raise Unusable(f"{path.name} is not a list of rows")
+    return rows
