@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from heapq import merge
 from dataclasses import dataclass, replace
 from typing import Collection, Iterable, Mapping, Sequence
 
@@ -272,26 +273,12 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
                  names: IndexNames) -> tuple[SiteIndex, dict[str, set[str]], set[str]] | None:
     """The index after `change`, as build_index would make it from the changed figures; per
     LIST_KINDS the keys whose listing changed (made, emptied, other members or name); and the
-    kinds whose keys or page names changed (reshaped).
+    kinds whose keys or page names changed (reshaped). Figures may come, go or move anywhere
+    in the order (then doc ids move: see kept_doc_ids).
 
-    rank: figid -> its place in index.newest_first. Only a change that keeps every other figure's
-    place from the oldest is taken (the search index's doc ids, which the listing pages hold):
-    the removed figures are the newest ones, the added ones are newer than every other, and a
-    replaced one stays between its neighbours. None otherwise, or when a new figure's names clash
-    (a build's work, which reports the problem); then `names` must be made anew."""
+    rank: figid -> its place in index.newest_first. None when a new figure's names clash (a
+    build's work, which reports the problem); then `names` must be made anew."""
     removed, replaced = change.removed, change.replaced
-    if set(index.newest_first[:len(removed)]) != removed:
-        return None
-    kept = index.newest_first[len(removed):]
-    summary = lambda figid: replaced.get(figid) or index.figures[figid]  # noqa: E731
-    for figid, new in replaced.items():
-        at = rank[figid] - len(removed)
-        if at < 0 or (at > 0 and figure_order(summary(kept[at - 1])) >= figure_order(new)) or (
-                at + 1 < len(kept) and figure_order(new) >= figure_order(summary(kept[at + 1]))):
-            return None
-    added = sorted(change.added, key=figure_order)
-    if added and kept and figure_order(added[-1]) >= figure_order(summary(kept[0])):
-        return None
     figures = dict(index.figures)
     for figid in removed:
         del figures[figid]
@@ -299,6 +286,7 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
     if removed:
         names.owner = {name: claim for name, claim in names.owner.items() if claim[1] not in removed}
     figures.update(replaced)
+    added = sorted(change.added, key=figure_order)
     for figure in added:
         if figid_problem(figure, figures, names.folded_ids) or f"figures/{fold(figure.figid)}.html" in names.owner:
             return None
@@ -311,15 +299,28 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
     redirects = index.redirects
     if removed or claims:
         redirects = tuple(sorted([r for r in redirects if r[1] not in removed] + list(claims)))
-    newest_first = tuple(f.figid for f in added) + kept
-    lists, changed, reshaped = moved_listings(index, change, added, figures, rank)
+    moved = {figid for figid, new in replaced.items() if figure_order(new) != figure_order(index.figures[figid])}
+    staying = (figid for figid in index.newest_first if figid not in removed and figid not in moved)
+    coming = sorted([*added, *(replaced[figid] for figid in moved)], key=figure_order)
+    newest_first = tuple(figid for _, figid in merge(((figure_order(figures[f]), f) for f in staying),
+                                                       ((figure_order(f), f.figid) for f in coming)))
+    place = {figid: number for number, figid in enumerate(newest_first)} if moved or not kept_doc_ids(index, newest_first, change) else None
+    lists, changed, reshaped = moved_listings(index, change, added, figures, rank, place, moved)
     return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed, reshaped
 
 
+def kept_doc_ids(before: SiteIndex, newest_first: Sequence[str], change: IndexChange) -> bool:
+    """Whether every figure that stayed keeps its search doc id (its place from the oldest): the
+    figures removed were the newest and those added are newer than all others."""
+    return tuple(newest_first[len(change.added):]) == before.newest_first[len(change.removed):]
+
+
 def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSummary], figures: Mapping[str, FigureSummary],
-                   rank: Mapping[str, int]) -> tuple[dict[str, tuple[Listing, ...]], dict[str, set[str]], set[str]]:
+                   rank: Mapping[str, int], place_after: Mapping[str, int] | None = None,
+                   moved: Collection[str] = ()) -> tuple[dict[str, tuple[Listing, ...]], dict[str, set[str]], set[str]]:
     """The listings of each kind after the change (only those of a kind it touches), the keys
-    changed, and the kinds whose keys or page names changed."""
+    changed, and the kinds whose keys or page names changed. place_after: each figure's place in
+    the new order, when figures came or went elsewhere than at the newest end or moved (`moved`)."""
     moves: list[dict[str, tuple[set[str], set[str]]]] = [{} for _ in LIST_KINDS]  # key -> (figids leaving, joining)
     before = [(figid, index.figures[figid]) for figid in (*change.removed, *change.replaced)]
     after = [(figid, figures[figid]) for figid in change.replaced] + [(f.figid, f) for f in added]
@@ -330,16 +331,17 @@ def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSumm
                     kind_moves.setdefault(key, (set(), set()))[side].add(figid)
     newest = {figure.figid: number for number, figure in enumerate(added)}
     shift = len(added) - len(change.removed)
-    place = lambda figid: newest[figid] if figid in newest else rank[figid] + shift  # noqa: E731
+    place = place_after.__getitem__ if place_after is not None else (
+        lambda figid: newest[figid] if figid in newest else rank[figid] + shift)  # noqa: E731
     lists, changed, reshaped = {}, {}, set()
     for kind, kind_moves in zip(LIST_KINDS, moves):
         listings = {listing.key: listing for listing in getattr(index, kind)}
         groups: dict[str, tuple[str, ...]] = {}
         for key, (leaving, joining) in kind_moves.items():
             old = listings[key].figids if key in listings else ()
-            if leaving == joining and all(figid in change.replaced for figid in joining):
+            if leaving == joining and all(figid in change.replaced and figid not in moved for figid in joining):
                 continue  # the same figures, in their places
-            if leaving <= change.removed and joining <= newest.keys():  # the newest go, newer ones come
+            if place_after is None and leaving <= change.removed and joining <= newest.keys():  # the newest go, newer ones come
                 groups[key] = tuple(sorted(joining, key=place)) + old[len(leaving):]
             else:
                 groups[key] = tuple(sorted((set(old) - leaving) | joining, key=place))

@@ -16,12 +16,13 @@ from .build import (BuildReport, LiveSite, WarmState, download_parts, existing_n
                     CHUNK_ENTRIES)
 from .results import result_entries
 from .reuse import ANALYSIS_FILES, same_place, search_key
-from .index import figure_lists, gene_redirects, redirect_file
+from .index import figure_lists, gene_redirects, kept_doc_ids, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, long_lists, pages_showing, unique_jobs
 from .render import Renderer, list_name
 from .search import SearchRecord
 from .search_live import Unusable
+from .search_renumber import renumber_live
 from .write import StagedSite, content_hash, journal_path, stage_page
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         for kind, value in (("records", records), *result_entries(result)):
             warm.unwritten.append((store, result.key, kind, value))
     removed, added = change.change.removed, change.change.added
-    live.analysis_stale |= bool(removed or added) or any(analysis.record_inputs(a) != analysis.record_inputs(b) for a, b in change.search_pairs)
+    renumbered = not kept_doc_ids(live.index, index.newest_first, change.change)  # search doc ids move
+    live.analysis_stale |= bool(removed or added or renumbered) or any(analysis.record_inputs(a) != analysis.record_inputs(b) for a, b in change.search_pairs)
     config = existing_nav(live.config, index)
     # the same organism and gene pages: the figure pages link them by the same names
     renderer = Renderer(live.env, config, index, pages_key(live.code, live.config), manifest.keys, lists_of=None if "genes" in reshaped else live.renderer)
@@ -63,16 +65,20 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         elif counted:
             jobs += counting_page_jobs(renderer)
         written = write_pages(site, jobs)
-        if any(lists.values()):
-            new_lists, old_lists = list_changes(live.renderer, renderer, lists, manifest.files, output)
+        if any(lists.values()) or renumbered:
+            new_lists, old_lists = list_changes(live.renderer, renderer, lists, manifest.files, output, renumbered)
             for path, data in new_lists:
                 site.write(path, data)
             for path in old_lists:
                 site.drop(path)
         for path, data in data_files(renderer, urls=False):
             site.write(path, data)
-        live.sitemaps_stale |= structural  # the search engines' files follow when serve is idle
-        update = live.search.update(change.search_pairs, len(removed), change.added_search)
+        live.sitemaps_stale |= structural or renumbered  # the search engines' files follow when serve is idle
+        if renumbered:
+            update = renumber_live(live.search, [record for _, record in change.search_pairs] + change.added_search,
+                                   [index.figures[figid].url for figid in reversed(index.newest_first)])
+        else:
+            update = live.search.update(change.search_pairs, len(removed), change.added_search)
         for path, data in update.written.items():
             site.write(path, data)
         for path in update.removed:
@@ -114,13 +120,19 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     return report
 
 
-def list_changes(before: Renderer, after: Renderer, changed: dict[str, set[str]], files: dict, output) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """The files of lists/ to write and to remove when the lists `changed` (list kind -> keys) did;
-    every figure kept its doc id. Unusable when lists/ is not what the last build wrote."""
+def list_changes(before: Renderer, after: Renderer, changed: dict[str, set[str]], files: dict, output,
+                 renumbered: bool = False) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The files of lists/ to write and to remove when the lists `changed` (list kind -> keys) did,
+    or all of them when doc ids moved (renumbered). Unusable when lists/ is not what the last
+    build wrote."""
+    now = long_lists(after)
+    if renumbered:
+        written = list_files.list_files({name: after.list_ids(listing) for name, listing in now.items()})
+        paths = {path for path, _ in written}
+        return written, [path for path in files if path.startswith(list_files.FOLDER + "/") and path not in paths]
     data = (output / list_files.TABLE).read_bytes()
     if tuple(files.get(list_files.TABLE, ())) != (content_hash(data), len(data)):
         raise Unusable(f"{list_files.TABLE} is not the last build's")
-    now = long_lists(after)
     names = {list_name(kind, listing) for kind, keys in changed.items() for listing in getattr(after.index, kind) if listing.key in keys}
     try:
         return list_files.updated_files(list_files.read_table(data), long_lists(before), now,

@@ -24,9 +24,9 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, term_scores, term_shards,
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, term_scores, term_shards,
                      to_json, varint, varints)
-from .search_live import MANIFEST, SearchFiles, Unusable, entry_parts, split_entries
+from .search_live import MANIFEST, LiveSearch, SearchFiles, Unusable, entry_parts, split_entries
 
 BATCH_BYTES = 4_000_000  # postings decoded at once: bounds the arrays' memory (~20 bytes a posting)
 
@@ -142,11 +142,7 @@ def renumbered_files(folder: Path, order: Sequence[str], records: Mapping[str, S
             for term, entry in split_entries(verified(folder / "terms" / f"{name}.bin", name)):
                 terms.append(term)
                 entries.append(entry)
-        fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-        for url in sorted(records, key=new_id.__getitem__):
-            for term, score in term_scores(records[url]).items():
-                fresh[term].append((new_id[url], score))
-        terms, entries = renumbered_entries(terms, entries, new_of_old, fresh)
+        terms, entries = renumbered_entries(terms, entries, new_of_old, fresh_postings(records, new_id))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise Unusable(str(exc)) from exc
     named_rows = [kept_rows[doc] if doc in kept_rows else named_row(records[url]) for doc, url in enumerate(order)]
@@ -217,3 +213,35 @@ def verified_json(path: Path, name: str) -> list:
     if not isinstance(rows, list):
         raise Unusable(f"{path.name} is not a list of rows")
     return rows
+
+
+def renumber_live(search: LiveSearch, fresh: Sequence[SearchRecord], order: Sequence[str]) -> SearchFiles:
+    """serve's edit path when doc ids move: the in-memory index (search_live.LiveSearch) after the
+    `fresh` records (new or changed) and the figures with the urls `order` (oldest first); returns
+    every file of search/ but the Analyse data (the unchanged ones are not written again)."""
+    changed = {record.url: record for record in fresh}
+    new_id = {url: doc for doc, url in enumerate(order)}
+    new_of_old = np.array([-1 if record.url in changed else new_id.get(record.url, -1) for record in search.records], dtype=np.int64)
+    kept = new_of_old[new_of_old >= 0]
+    if np.any(np.diff(kept) <= 0) or len(kept) + len(changed) != len(order):
+        raise Unusable("the figures that stayed are not in the same order")
+    records = list(search.records)
+    by_url = {record.url: record for record in records}
+    by_url.update(changed)
+    records = [by_url[url] for url in order]
+    terms, entries = renumbered_entries(search.terms, search.entries, new_of_old, fresh_postings(changed, new_id))
+    files = index_files(search.manifest, terms, entries, [named_row(record) for record in records])
+    search.terms, search.entries, search.records, search.doc_of = terms, entries, records, new_id
+    search.manifest = json.loads(files.written[f"{INDEX_DIR}/{MANIFEST}"])
+    search.organism_ids = {row[0]: number for number, row in enumerate(search.manifest["organisms"])}
+    search.organism_docs, search.emptied = None, False
+    return files
+
+
+def fresh_postings(records: Mapping[str, SearchRecord], new_id: Mapping[str, int]) -> dict[str, list[tuple[int, int]]]:
+    """term -> (doc, score) of these records, docs ascending."""
+    fresh: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+    for url in sorted(records, key=new_id.__getitem__):
+        for term, score in term_scores(records[url]).items():
+            fresh[term].append((new_id[url], score))
+    return fresh
