@@ -300,11 +300,16 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
     if removed or claims:
         redirects = tuple(sorted([r for r in redirects if r[1] not in removed] + list(claims)))
     moved = {figid for figid, new in replaced.items() if figure_order(new) != figure_order(index.figures[figid])}
-    staying = (figid for figid in index.newest_first if figid not in removed and figid not in moved)
-    coming = sorted([*added, *(replaced[figid] for figid in moved)], key=figure_order)
-    newest_first = tuple(figid for _, figid in merge(((figure_order(figures[f]), f) for f in staying),
-                                                       ((figure_order(f), f.figid) for f in coming)))
-    place = {figid: number for number, figid in enumerate(newest_first)} if moved or not kept_doc_ids(index, newest_first, change) else None
+    kept = index.newest_first[len(removed):]
+    if not moved and set(index.newest_first[:len(removed)]) == removed and (
+            not added or not kept or figure_order(added[-1]) < figure_order(figures[kept[0]])):
+        newest_first, place = tuple(f.figid for f in added) + kept, None  # the newest came or went: doc ids stay
+    else:
+        staying = (figid for figid in index.newest_first if figid not in removed and figid not in moved)
+        coming = sorted([*added, *(replaced[figid] for figid in moved)], key=figure_order)
+        newest_first = tuple(figid for _, figid in merge(((figure_order(figures[f]), f) for f in staying),
+                                                           ((figure_order(f), f.figid) for f in coming)))
+        place = {figid: number for number, figid in enumerate(newest_first)}
     lists, changed, reshaped = moved_listings(index, change, added, figures, rank, place, moved)
     return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed, reshaped
 
