@@ -20,11 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from bisect import bisect_right
-from itertools import chain
-from operator import sub
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .search import _SHORT_VARINTS, _TWO_BYTES, _utf16, content_name, to_json, varint
+import numpy as np
+
+from . import varint_arrays
+from .search import _utf16, content_name, to_json, varint
 
 FOLDER = "lists"
 TABLE = f"{FOLDER}/index.json"
@@ -49,29 +50,28 @@ def shards_of(names: Iterable[str]) -> list[tuple[str, ...]]:
     return shards
 
 
-def encode_gaps(ids: Sequence[int]) -> bytes:
-    """varint(gap) per id, the gap counted from the previous id (the first's from -1); ids ascend."""
-    gaps = list(map(sub, ids, chain((-1,), ids)))
-    if not gaps:
-        return b""
-    if min(gaps) < 1:
-        raise ValueError("doc ids must ascend")
-    largest = max(gaps)
-    if largest < 0x80:
-        return bytes(gaps)
-    if largest < _TWO_BYTES:
-        return b"".join(map(_SHORT_VARINTS.__getitem__, gaps))
-    return b"".join([_SHORT_VARINTS[gap] if gap < _TWO_BYTES else varint(gap) for gap in gaps])
+def encode_entries(names: Sequence[str], ids_of: Callable[[str], Sequence[int]]) -> list[bytes]:
+    """The entries of these lists (ids ascending; ValueError if not), encoded all at once."""
+    arrays = [np.asarray(ids_of(name), dtype=np.int64) for name in names]
+    counts = [len(ids) for ids in arrays]
+    run = np.repeat(np.arange(len(names)), counts)
+    ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
+    datas = varint_arrays.encode(varint_arrays.gaps(run, ids), run, len(names))
+    entries = []
+    for name, count, data in zip(names, counts, datas):
+        key = name.encode("utf-8")
+        entries.append(b"".join((varint(len(key)), key, varint(count), varint(len(data)), data)))
+    return entries
 
 
-def encode_entry(name: str, ids: Sequence[int]) -> bytes:
-    key, data = name.encode("utf-8"), encode_gaps(ids)
-    return b"".join((varint(len(key)), key, varint(len(ids)), varint(len(data)), data))
-
-
-def shard_file(names: Sequence[str], ids_of: Callable[[str], Sequence[int]]) -> tuple[str, bytes]:
-    data = b"".join(encode_entry(name, ids_of(name)) for name in names)
-    return content_name(data), data
+def shard_files(shards: Sequence[Sequence[str]], ids_of: Callable[[str], Sequence[int]]) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each shard of these lists."""
+    entries = iter(encode_entries([name for names in shards for name in names], ids_of))
+    found = []
+    for names in shards:
+        data = b"".join(next(entries) for _ in names)
+        found.append((content_name(data), data))
+    return found
 
 
 def table_file(table: Sequence[tuple[str, str]]) -> tuple[str, bytes]:
@@ -84,12 +84,10 @@ def shard_path(shard: str) -> str:
 
 def list_files(ids_of: Mapping[str, Sequence[int]]) -> list[tuple[str, bytes]]:
     """Every shard and the table, for lists by name."""
-    files, table = [], []
-    for names in shards_of(ids_of):
-        shard, data = shard_file(names, ids_of.__getitem__)
-        files.append((shard_path(shard), data))
-        table.append((names[0], shard))
-    return [*files, table_file(table)]
+    shards = shards_of(ids_of)
+    made = shard_files(shards, ids_of.__getitem__)
+    files = [(shard_path(shard), data) for shard, data in made]
+    return [*files, table_file([(names[0], shard) for names, (shard, _) in zip(shards, made)])]
 
 
 def updated_files(old_table: Sequence[tuple[str, str]], old_names: Iterable[str], names: Iterable[str],
@@ -109,12 +107,16 @@ def updated_files(old_table: Sequence[tuple[str, str]], old_names: Iterable[str]
         old_shards[tuple(old_sorted[start:end])] = shard
     if sum(map(len, old_shards)) != len(old_sorted):
         raise ValueError("the lists' table does not match the last build's lists")
+    shards = shards_of(names)
+    stale = [names for names in shards if old_shards.get(names) is None or changed.intersection(names)]
+    made = dict(zip(stale, shard_files(stale, ids_of)))
     files, table, kept = [], [], set()
-    for shard_names in shards_of(names):
-        shard = old_shards.get(shard_names)
-        if shard is None or changed.intersection(shard_names):
-            shard, data = shard_file(shard_names, ids_of)
+    for shard_names in shards:
+        if shard_names in made:
+            shard, data = made[shard_names]
             files.append((shard_path(shard), data))
+        else:
+            shard = old_shards[shard_names]
         kept.add(shard)
         table.append((shard_names[0], shard))
     if table != list(old_table):

@@ -429,8 +429,7 @@ class Renderer:
 
     def list_ids(self, listing: Listing) -> array:
         """A listing's figures as search doc ids, ascending (oldest first)."""
-        doc_ids = self.doc_ids
-        return array("I", [doc_ids[figid] for figid in reversed(listing.figids)])
+        return array("I", map(self.doc_ids.__getitem__, reversed(listing.figids)))
 
     def shown_entries(self, shown: int = 0) -> int:
         """How many of a listing's figures its page shows as entries: `shown` (default per_page),

@@ -26,6 +26,7 @@ import numpy as np
 
 from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, term_scores, term_shards,
                      to_json, varint, varints)
+from . import varint_arrays
 from .search_live import MANIFEST, LiveSearch, SearchFiles, Unusable, entry_parts, split_entries
 
 BATCH_BYTES = 4_000_000  # postings decoded at once: bounds the arrays' memory (~20 bytes a posting)
@@ -33,51 +34,19 @@ BATCH_BYTES = 4_000_000  # postings decoded at once: bounds the arrays' memory (
 
 def decode_batch(datas: Sequence[bytes], counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(entry number, doc id, score) of every posting of these encoded lists, in order."""
-    buf = np.frombuffer(b"".join(datas), dtype=np.uint8)
-    ends = np.flatnonzero(buf < 0x80)
-    if len(ends) != sum(counts):
-        raise Unusable("a posting list does not hold its count of postings")
-    if len(ends) == len(buf):
-        values = buf.astype(np.int64)
-    else:
-        starts = np.empty_like(ends)
-        starts[0], starts[1:] = 0, ends[:-1] + 1
-        shift = 7 * (np.arange(len(buf)) - np.repeat(starts, ends - starts + 1))
-        values = np.add.reduceat((buf & 0x7F).astype(np.int64) << shift, starts)
+    try:
+        entry, values = varint_arrays.decode(datas, counts)
+    except ValueError as error:
+        raise Unusable(str(error)) from None
     if np.any(values < 0x10):
         raise Unusable("a posting list repeats a doc id")
-    counts = np.asarray(counts, dtype=np.int64)
-    entry = np.repeat(np.arange(len(counts)), counts)
-    total = np.cumsum(values >> 4)
-    before = np.zeros(len(counts), dtype=np.int64)  # the gaps' sum before each list
-    firsts = np.cumsum(counts) - counts
-    nonempty = counts > 0
-    before[nonempty] = np.where(firsts[nonempty] > 0, total[np.maximum(firsts[nonempty] - 1, 0)], 0)
-    docs = total - before[entry] - 1
-    return entry, docs, values & 0xF
+    return entry, varint_arrays.ids(entry, values >> 4, counts), values & 0xF
 
 
 def encode_batch(entry: np.ndarray, docs: np.ndarray, scores: np.ndarray, entries: int) -> list[bytes]:
     """The postings bytes of each of `entries` lists (search.encode_postings), from postings in
     order of (entry, doc)."""
-    previous = np.empty_like(docs)
-    if len(docs):
-        previous[0] = -1
-        previous[1:] = docs[:-1]
-        previous[np.flatnonzero(np.diff(entry)) + 1] = -1
-    coded = (docs - previous) << 4 | scores
-    sizes = 1 + sum((coded >= 1 << (7 * k)).astype(np.int64) for k in range(1, 5))
-    offsets = np.cumsum(sizes) - sizes
-    out = np.zeros(int(sizes.sum()), dtype=np.uint8)
-    for k in range(5):
-        has = np.flatnonzero(sizes > k)
-        if not len(has):
-            break
-        out[offsets[has] + k] = ((coded[has] >> (7 * k)) & 0x7F) | ((sizes[has] > k + 1) << 7)
-    lengths = np.bincount(entry, weights=sizes, minlength=entries).astype(np.int64)
-    ends = np.cumsum(lengths)
-    raw = out.tobytes()
-    return [raw[end - length:end] for end, length in zip(ends.tolist(), lengths.tolist())]
+    return varint_arrays.encode(varint_arrays.gaps(entry, docs) << 4 | scores, entry, entries)
 
 
 def renumbered_entries(terms: list[str], entries: list[bytes], new_of_old: np.ndarray,

@@ -76,7 +76,7 @@ def test_an_update_writes_what_a_build_writes(old: dict[str, list[int]], new: di
 
 def test_ids_must_ascend() -> None:
     with pytest.raises(ValueError):
-        lists.encode_gaps([3, 2])
+        lists.list_files({"genes/A": [3, 2]})
 
 
 def test_a_table_that_does_not_match_is_refused() -> None:

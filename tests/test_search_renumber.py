@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from site_builder.search import SearchRecord, encode_postings, oldest_first, write_search_index
+from site_builder.search import SearchRecord, encode_postings, oldest_first, varints, write_search_index
 from site_builder.search_live import Unusable
-from site_builder import search_renumber
+from site_builder import search_renumber, varint_arrays
 from site_builder.search_renumber import decode_batch, encode_batch, renumbered_files
 
 WORDS = ["TP53", "EGFR", "MAPK1", "insulin", "signaling", "apoptosis", "AKT", "β-catenin", "IL-6", "kinase"]
@@ -83,3 +83,13 @@ def test_figures_that_stayed_must_keep_their_order(tmp_path: Path) -> None:
     urls = [r.url for r in records]
     with pytest.raises(Unusable):
         renumbered_files(tmp_path / "search", [urls[1], urls[0], *urls[2:]], {})
+
+
+@given(st.lists(st.lists(st.integers(0, 2**40), max_size=20), max_size=10))
+def test_varint_runs_round_trip(runs: list[list[int]]) -> None:
+    values = np.array([v for r in runs for v in r], dtype=np.int64)
+    run = np.repeat(np.arange(len(runs)), [len(r) for r in runs])
+    datas = varint_arrays.encode(values, run, len(runs))
+    assert datas == [varints(r) for r in runs]  # as search.varint writes them
+    got_run, got = varint_arrays.decode(datas, [len(r) for r in runs])
+    assert got.tolist() == values.tolist() and got_run.tolist() == run.tolist()
