@@ -22,9 +22,6 @@ import json
 from bisect import bisect_right
 from typing import Callable, Iterable, Mapping, Sequence
 
-import numpy as np
-
-from . import varint_arrays
 from .search import _utf16, content_name, to_json, varint
 
 FOLDER = "lists"
@@ -52,6 +49,9 @@ def shards_of(names: Iterable[str]) -> list[tuple[str, ...]]:
 
 def encode_entries(names: Sequence[str], ids_of: Callable[[str], Sequence[int]]) -> list[bytes]:
     """The entries of these lists (ids ascending; ValueError if not), encoded all at once."""
+    import numpy as np  # here: a build that keeps lists/ does not load numpy (~0.1 s)
+
+    from . import varint_arrays
     arrays = [np.asarray(ids_of(name), dtype=np.int64) for name in names]
     counts = [len(ids) for ids in arrays]
     run = np.repeat(np.arange(len(names)), counts)

@@ -22,7 +22,6 @@ from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_fil
 from .render import Renderer, list_name
 from .search import SearchRecord
 from .search_live import Unusable
-from .search_renumber import renumber_live
 from .write import StagedSite, content_hash, journal_path, stage_page
 
 if TYPE_CHECKING:
@@ -75,6 +74,8 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
             site.write(path, data)
         live.sitemaps_stale |= structural or renumbered  # the search engines' files follow when serve is idle
         if renumbered:
+            from .search_renumber import renumber_live  # numpy, loaded only when doc ids move
+
             update = renumber_live(live.search, [record for _, record in change.search_pairs] + change.added_search,
                                    [index.figures[figid].url for figid in reversed(index.newest_first)])
         else:

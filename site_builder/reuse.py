@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from . import analysis, cache, search_live, search_renumber
+from . import analysis, cache, search_live
 from .index import figure_lists, figure_order
 from .model import FigureSummary, SiteIndex, newest_first_key
 from .results import ChunkResult, get_result
@@ -128,6 +128,8 @@ def renumbered_search(site_job: SiteJob, results: list[ChunkResult], index: Site
 def renumbered_search_files(folder: Path, records: list[SearchRecord], fresh: dict[str, SearchRecord]) -> list[tuple[str, bytes]]:
     """Worker: the search files but the Analyse data, renumbered from those in folder; made
     anew from the records (doc id order) if those files turn out not to be the last build's."""
+    from . import search_renumber  # here: numpy is loaded only when doc ids move (~0.1 s)
+
     try:
         return list(search_renumber.renumbered_files(folder, [record.url for record in records], fresh).written.items())
     except search_live.Unusable:
