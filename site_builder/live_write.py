@@ -19,6 +19,7 @@ from .reuse import ANALYSIS_FILES, same_place, search_key
 from .index import figure_lists, gene_redirects, kept_doc_ids, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, long_lists, pages_showing, unique_jobs
+from .pages import list_files as all_lists
 from .render import Renderer, list_name
 from .search import SearchRecord
 from .search_live import Unusable
@@ -126,11 +127,11 @@ def list_changes(before: Renderer, after: Renderer, changed: dict[str, set[str]]
     """The files of lists/ to write and to remove when the lists `changed` (list kind -> keys) did,
     or all of them when doc ids moved (renumbered). Unusable when lists/ is not what the last
     build wrote."""
-    now = long_lists(after)
     if renumbered:
-        written = list_files.list_files({name: after.list_ids(listing) for name, listing in now.items()})
+        written = all_lists(after)
         paths = {path for path, _ in written}
         return written, [path for path in files if path.startswith(list_files.FOLDER + "/") and path not in paths]
+    now = long_lists(after)
     data = (output / list_files.TABLE).read_bytes()
     if tuple(files.get(list_files.TABLE, ())) != (content_hash(data), len(data)):
         raise Unusable(f"{list_files.TABLE} is not the last build's")

@@ -340,24 +340,25 @@ class IndexWriter:
         self.bytes += len(data)
 
 
-def organism_table(records: list[SearchRecord]) -> tuple[list[str], dict[str, list[int]]]:
+def organism_table(organisms: Iterable[Iterable[str]]) -> tuple[list[str], dict[str, list[int]]]:
+    """The organism names in order and each one's docs, from each doc's organisms (doc id order)."""
     docs: dict[str, list[int]] = {}
-    for doc, record in enumerate(records):
-        for organism in dict.fromkeys(record.organisms):
+    for doc, names in enumerate(organisms):
+        for organism in dict.fromkeys(names):
             docs.setdefault(organism, []).append(doc)
     return sorted(docs), docs
 
 
-def year_ranges(records: list[SearchRecord]) -> list[list]:
-    """[[year, first id, end id], ...] newest first; records are in oldest-first order."""
+def year_ranges(years: Iterable[str]) -> list[list]:
+    """[[year, first id, end id], ...] newest first, from each doc's year (doc id order: oldest first)."""
     ranges: list[list] = []
-    for doc, record in enumerate(records):
-        if not record.year:
+    for doc, year in enumerate(years):
+        if not year:
             continue
-        if ranges and ranges[-1][0] == record.year:
+        if ranges and ranges[-1][0] == year:
             ranges[-1][2] = doc + 1
         else:
-            ranges.append([record.year, doc, doc + 1])
+            ranges.append([year, doc, doc + 1])
     return ranges[::-1]
 
 
@@ -370,7 +371,7 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int, ana
     unless analysis is False); returns the number of terms."""
     postings = build_postings(records, jobs)
     term_files = [[first, writer.write("terms", data, ".bin")] for first, data in term_shards(term_entries(postings, jobs))]
-    organisms, organism_docs = organism_table(records)
+    organisms, organism_docs = organism_table(r.organisms for r in records)
     organism_ids = {name: i for i, name in enumerate(organisms)}
     docs = [
         writer.write("docs", to_json([doc_row(r, organism_ids) for r in records[start:start + DOCS_PER_SHARD]]), ".json")
@@ -387,7 +388,7 @@ def write_files(records: list[SearchRecord], writer: IndexWriter, jobs: int, ana
         "docShards": docs,
         "termShards": term_files,
         "organisms": organism_rows,
-        "years": year_ranges(records),
+        "years": year_ranges(r.year for r in records),
         "tokens": {"fold": FOLD, "minLength": MIN_TERM, "prefixMin": PREFIX_MIN, "stopwords": sorted(STOPWORDS)},
         # the browser tells a gene symbol's score from the others' (search.js, matchedGenes)
         "weights": {"gene": WEIGHT_GENE, "title": WEIGHT_TITLE},

@@ -246,7 +246,7 @@ class LiveSearch:
         moved = {o for old, new in changed for o in set(old.organisms) ^ set(new.organisms)}
         moved |= {o for record in (*gone, *(added or ())) for o in record.organisms}
         organism_rows = self.organism_rows(moved, written)
-        years = year_ranges(self.records) if removed or added or any(old.year != new.year for old, new in changed) else self.manifest["years"]
+        years = year_ranges(r.year for r in self.records) if removed or added or any(old.year != new.year for old, new in changed) else self.manifest["years"]
         self.manifest = {**self.manifest, "docs": len(self.records), "termShards": term_files, "docShards": doc_files,
                          "organisms": organism_rows, "years": years}
         written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(self.manifest)

@@ -20,12 +20,12 @@ import json
 from collections import defaultdict
 from heapq import merge
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
-from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, term_scores, term_shards,
-                     to_json, varint, varints)
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, organism_table, term_scores,
+                     term_shards, to_json, varint, varints, year_ranges)
 from . import varint_arrays
 from .search_live import MANIFEST, LiveSearch, SearchFiles, Unusable, entry_parts, split_entries
 
@@ -96,16 +96,9 @@ def renumbered_files(folder: Path, order: Sequence[str], records: Mapping[str, S
         rows = [row for name in manifest["docShards"] for row in verified_json(folder / "docs" / f"{name}.json", name)]
         if len(rows) != manifest["docs"]:
             raise Unusable("the search index's doc shards do not hold its docs")
-        new_id = {url: doc for doc, url in enumerate(order)}
-        new_of_old = np.full(len(rows), -1, dtype=np.int64)
-        kept_rows: dict[int, list] = {}
-        for doc, (url, title, year, organisms) in enumerate(rows):
-            if url in new_id and url not in records:
-                new_of_old[doc] = new_id[url]
-                kept_rows[new_id[url]] = [url, title, year, [organism_names[o] for o in organisms]]
-        kept = new_of_old[new_of_old >= 0]
-        if np.any(np.diff(kept) <= 0) or len(kept_rows) + len(records) != len(order):
-            raise Unusable("the figures that stayed are not in the same order")
+        new_of_old, new_id = doc_map([row[0] for row in rows], records, order)
+        kept_rows = {int(new): [url, title, year, [organism_names[o] for o in organisms]]
+                     for new, (url, title, year, organisms) in zip(new_of_old, rows) if new >= 0}
         terms, entries = [], []
         for _, name in manifest["termShards"]:
             for term, entry in split_entries(verified(folder / "terms" / f"{name}.bin", name)):
@@ -116,6 +109,17 @@ def renumbered_files(folder: Path, order: Sequence[str], records: Mapping[str, S
         raise Unusable(str(exc)) from exc
     named_rows = [kept_rows[doc] if doc in kept_rows else named_row(records[url]) for doc, url in enumerate(order)]
     return index_files(manifest, terms, entries, named_rows)
+
+
+def doc_map(old_urls: Sequence[str], changed: Mapping[str, SearchRecord], order: Sequence[str]) -> tuple[np.ndarray, dict[str, int]]:
+    """(new doc id of each old doc, -1 where it went or changed; url -> new doc id). Unusable
+    unless the figures that stayed keep their order and, with the changed ones, make `order`."""
+    new_id = {url: doc for doc, url in enumerate(order)}
+    new_of_old = np.array([-1 if url in changed else new_id.get(url, -1) for url in old_urls], dtype=np.int64)
+    kept = new_of_old[new_of_old >= 0]
+    if np.any(np.diff(kept) <= 0) or len(kept) + len(changed) != len(order):
+        raise Unusable("the figures that stayed are not in the same order")
+    return new_of_old, new_id
 
 
 def named_row(record: SearchRecord) -> list:
@@ -132,11 +136,7 @@ def index_files(manifest: dict, terms: list[str], entries: list[bytes], rows: li
         name = content_name(data)
         written[f"{INDEX_DIR}/terms/{name}.bin"] = data
         term_files.append([first, name])
-    organism_docs: dict[str, list[int]] = {}
-    for doc, row in enumerate(rows):
-        for organism in row[3]:
-            organism_docs.setdefault(organism, []).append(doc)
-    organisms = sorted(organism_docs)
+    organisms, organism_docs = organism_table(row[3] for row in rows)
     organism_ids = {name: number for number, name in enumerate(organisms)}
     doc_files = []
     for start in range(0, len(rows), DOCS_PER_SHARD):
@@ -149,25 +149,12 @@ def index_files(manifest: dict, terms: list[str], entries: list[bytes], rows: li
         organism_rows.append([name, len(organism_docs[name]), content_name(data)])
         written[f"{INDEX_DIR}/organisms/{organism_rows[-1][2]}.bin"] = data
     new_manifest = {**manifest, "docs": len(rows), "termShards": term_files, "docShards": doc_files,
-                    "organisms": organism_rows, "years": row_years(rows)}
+                    "organisms": organism_rows, "years": year_ranges(row[2] for row in rows)}
     written[f"{INDEX_DIR}/{MANIFEST}"] = to_json(new_manifest)
     removed = [f"{INDEX_DIR}/terms/{name}.bin" for _, name in manifest["termShards"]]
     removed += [f"{INDEX_DIR}/docs/{name}.json" for name in manifest["docShards"]]
     removed += [f"{INDEX_DIR}/organisms/{name}.bin" for _, _, name in manifest["organisms"]]
     return SearchFiles(written, sorted(set(removed) - written.keys()))
-
-
-def row_years(rows: Iterable[list]) -> list[list]:
-    """search.year_ranges of the doc rows."""
-    ranges: list[list] = []
-    for doc, row in enumerate(rows):
-        if not row[2]:
-            continue
-        if ranges and ranges[-1][0] == row[2]:
-            ranges[-1][2] = doc + 1
-        else:
-            ranges.append([row[2], doc, doc + 1])
-    return ranges[::-1]
 
 
 def verified(path: Path, name: str) -> bytes:
@@ -189,14 +176,8 @@ def renumber_live(search: LiveSearch, fresh: Sequence[SearchRecord], order: Sequ
     `fresh` records (new or changed) and the figures with the urls `order` (oldest first); returns
     every file of search/ but the Analyse data (the unchanged ones are not written again)."""
     changed = {record.url: record for record in fresh}
-    new_id = {url: doc for doc, url in enumerate(order)}
-    new_of_old = np.array([-1 if record.url in changed else new_id.get(record.url, -1) for record in search.records], dtype=np.int64)
-    kept = new_of_old[new_of_old >= 0]
-    if np.any(np.diff(kept) <= 0) or len(kept) + len(changed) != len(order):
-        raise Unusable("the figures that stayed are not in the same order")
-    records = list(search.records)
-    by_url = {record.url: record for record in records}
-    by_url.update(changed)
+    new_of_old, new_id = doc_map([record.url for record in search.records], changed, order)
+    by_url = {record.url: record for record in search.records} | changed
     records = [by_url[url] for url in order]
     terms, entries = renumbered_entries(search.terms, search.entries, new_of_old, fresh_postings(changed, new_id))
     files = index_files(search.manifest, terms, entries, [named_row(record) for record in records])
