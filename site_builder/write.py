@@ -288,12 +288,18 @@ def signals_deferred() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # Python delivers signals to the main thread only: nothing to hold here
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    # Python runs every handler in the main thread, even for a signal the kernel gave another
+    # thread; so the handlers are swapped for one that only takes note, then put back.
+    received: list[int] = []
+    previous = {number: signal.signal(number, lambda number, frame: received.append(number))
+                for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        for number in dict.fromkeys(received):
+            signal.raise_signal(number)  # now it acts, as it would have
 
 
 def journal_path(cache_dir: Path, output: Path) -> Path:
@@ -373,9 +379,22 @@ def safe_target(output: Path, path: str) -> Path:
 
 
 def remove_ours(folder: Path) -> None:
-    """Delete a staging or moved-aside folder, but only one that site-builder made."""
-    if folder.is_dir() and not folder.is_symlink() and made_by_us(folder):
-        shutil.rmtree(folder, ignore_errors=True)
+    """Delete a staging or moved-aside folder, but only one that site-builder made. The marker
+    goes last, so a deletion cut short leaves a folder the next build still knows as its own."""
+    if not (folder.is_dir() and not folder.is_symlink() and made_by_us(folder)):
+        return
+    for child in folder.iterdir():
+        if child.name == MARKER:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    (folder / MARKER).unlink(missing_ok=True)
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # something appeared meanwhile: left for the next build
 
 
 def remove_empty_parents(output: Path, removed: list[str]) -> None:

@@ -34,6 +34,7 @@ import pytest
 from conftest import CORPUS, REPO, minimal_fields, needs_corpus, record_text, write_record, write_table
 from site_builder import cli
 from site_builder.build import BuildOptions, build
+from site_builder import write
 from site_builder.write import journal_path
 
 SOURCE_DATE_EPOCH = "1700000000"
@@ -322,6 +323,51 @@ def test_ctrl_c_while_committing_keeps_a_whole_site_or_a_journal_that_completes_
     assert digests(output) == new and leftovers(output) == []
     if not (after in (before, new) or completable):
         raise Bug(f"after Ctrl-C in the commit the output is neither a whole site nor completable: {state}")
+
+
+
+def test_a_deletion_cut_short_leaves_a_folder_the_next_build_still_removes(tmp_path, monkeypatch) -> None:
+    """Ctrl-C while the site moved aside is being deleted (the CI failure of stop 24: the marker went
+    first, the folder stopped being ours, and every later build failed to move the output aside)."""
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "content", project / "content")
+    output = project / "_site"
+    build(BuildOptions(project_dir=project, output_dir=output, jobs=1))
+    moved_aside = output.parent / f".{output.name}.old-{os.getpid()}"
+    shutil.copytree(output, moved_aside)
+    real_unlink = Path.unlink
+    calls = []
+
+    def unlink(self, missing_ok=False):
+        calls.append(self.name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_unlink(self, missing_ok=missing_ok)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Path, "unlink", unlink)
+        with pytest.raises(KeyboardInterrupt):
+            write.remove_ours(moved_aside)
+    assert moved_aside.is_dir() and write.made_by_us(moved_aside), "the half-deleted folder is no longer ours"
+    build(BuildOptions(project_dir=project, output_dir=output, jobs=1, clean=True))
+    assert leftovers(output) == []
+
+
+def test_signals_given_to_another_thread_are_held_until_the_commit_ends() -> None:
+    """The kernel may hand a process's SIGINT to any thread that does not block it; Python still runs
+    the handler in the main thread, so masking the main thread alone did not hold it."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are only handled in the main thread")
+    finished = False
+    with pytest.raises(KeyboardInterrupt):
+        with write.signals_deferred():
+            other = threading.Thread(target=lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+            other.start()
+            other.join()
+            for _ in range(1000):  # give the main thread's eval loop every chance to run the handler
+                time.sleep(0.001)
+            finished = True
+    assert finished, "the signal interrupted the block it should have waited for"
 
 
 # --- 2. the real corpus --------------------------------------------------------------------------
