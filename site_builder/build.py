@@ -560,6 +560,8 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
             claim_output(output)
         recovered = recover_interrupted_swap(output, journal_path(cache_dir, output))  # finish or undo what a killed build left
     unloaded = warm.unloaded if warm is not None and load_model else None
+    if unloaded and not other_inputs_unchanged(*unloaded):
+        unloaded = None  # a content page or static file changed or went since: read from the disk below, so found anew
     if warm is not None:
         warm.unloaded = None
     sources = unloaded[0] if unloaded else discover_inputs(content_dir, static_dirs, template_dirs)
@@ -665,6 +667,14 @@ def other_inputs(sources: SourceFiles) -> tuple[Path, ...]:
 def other_inputs_key(sources: SourceFiles, stamps: Stamps) -> str:
     """A digest of the other inputs' stamps (serve's fingerprint on exit)."""
     return cache.digest(*(f"{path}\0{stamps[path]}" for path in other_inputs(sources)))
+
+
+def other_inputs_unchanged(sources: SourceFiles, stamps: Stamps) -> bool:
+    """Whether the content pages and static files found are still there with these stamps."""
+    try:
+        return all(stamps.get(path) == ((stat := path.stat()).st_size, stat.st_mtime_ns) for path in other_inputs(sources))
+    except OSError:
+        return False
 
 
 def other_content_key(sources: SourceFiles) -> str:

@@ -755,3 +755,22 @@ def test_a_template_saved_during_the_render_and_undone_is_not_kept(tmp_path, mon
     want = clean_build(project, tmp_path / "clean")
     got = site_files(driver.output)
     assert got == want, differences(got, want)
+
+
+def test_a_content_page_deleted_before_the_first_save_after_a_restart(tmp_path, monkeypatch):
+    """serve restarted on an up-to-date output leaves its model unloaded; the first save then loads
+    it from the files found at the start. A content page deleted meanwhile made that load read a
+    file that was gone (found by the state machine above: first_build, restart_serve, edit_page(delete))."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setattr(sys.modules[__name__], "event", lambda text: None)  # hypothesis' note, outside a hypothesis test here
+    project = tmp_path / "project"
+    seed_project(project, Clock())
+    driver = ServeDriver(project)
+    assert driver.build()[0]
+    assert driver.restart(), "the restart found the output out of date: the model was loaded at once"
+    page = project / "content" / "pages" / "about.md"
+    page.unlink()
+    assert driver.build(frozenset({page}))[0]
+    want = clean_build(project, tmp_path / "clean")
+    got = site_files(driver.output)
+    assert got == want, differences(got, want)
