@@ -1,6 +1,7 @@
 """Cross-record views, built once in one pass: organisms, genes, years, journals, redirects."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from heapq import merge
 from dataclasses import dataclass, replace
@@ -305,13 +306,24 @@ def update_index(index: SiteIndex, change: IndexChange, rank: Mapping[str, int],
             not added or not kept or figure_order(added[-1]) < figure_order(figures[kept[0]])):
         newest_first, place = tuple(f.figid for f in added) + kept, None  # the newest came or went: doc ids stay
     else:
-        staying = (figid for figid in index.newest_first if figid not in removed and figid not in moved)
-        coming = sorted([*added, *(replaced[figid] for figid in moved)], key=figure_order)
-        newest_first = tuple(figid for _, figid in merge(((figure_order(figures[f]), f) for f in staying),
-                                                           ((figure_order(f), f.figid) for f in coming)))
+        newest_first = placed_in_order([figid for figid in index.newest_first if figid not in removed and figid not in moved],
+                                       [*added, *(replaced[figid] for figid in moved)], figures)
         place = {figid: number for number, figid in enumerate(newest_first)}
     lists, changed, reshaped = moved_listings(index, change, added, figures, rank, place, moved)
     return replace(index, figures=figures, newest_first=newest_first, redirects=redirects, **lists), changed, reshaped
+
+
+def placed_in_order(staying: list[str], coming: list[FigureSummary], figures: Mapping[str, FigureSummary]) -> tuple[str, ...]:
+    """The figids `staying` (in order) with those `coming` put in their places: a binary search
+    each when they are few (a few sort keys, not one per figure), else a merge."""
+    coming = sorted(coming, key=figure_order)
+    if len(coming) * 64 > len(staying):
+        return tuple(figid for _, figid in merge(((figure_order(figures[f]), f) for f in staying),
+                                                 ((figure_order(f), f.figid) for f in coming)))
+    for figure in coming:
+        at = bisect_left(staying, figure_order(figure), key=lambda figid: figure_order(figures[figid]))
+        staying.insert(at, figure.figid)
+    return tuple(staying)
 
 
 def kept_doc_ids(before: SiteIndex, newest_first: Sequence[str], change: IndexChange) -> bool:

@@ -125,6 +125,44 @@ def updated_files(old_table: Sequence[tuple[str, str]], old_names: Iterable[str]
     return files, removed
 
 
+def renumbered_files(old_table: Sequence[tuple[str, str]], read_shard: Callable[[str], bytes], new_of_old: Sequence[int],
+                     names: Iterable[str], ids_of: Callable[[str], Sequence[int]], changed: set[str]) -> list[tuple[str, bytes]]:
+    """Every shard and the table after figures came, went or moved (doc ids moved): the lists of
+    the last build that did not change are decoded and mapped all at once through new_of_old (an
+    old doc id -> its new one, -1 for a figure that went); the others (`changed`, or new) come from
+    ids_of. read_shard(shard) -> the bytes of an old shard. ValueError if the old files are not
+    lists this code wrote."""
+    import numpy as np  # here: a build that keeps lists/ does not load numpy (~0.1 s)
+
+    from . import varint_arrays
+    from .search_live import Unusable, entry_parts, split_entries
+    names = list(names)
+    wanted = set(names) - changed
+    kept, counts, datas = [], [], []
+    try:
+        for _, shard in old_table:
+            data = read_shard(shard)
+            if content_name(data) != shard:
+                raise ValueError(f"{shard_path(shard)} does not hold what its name says")
+            for name, entry in split_entries(data):
+                if name in wanted:
+                    _, count, gaps = entry_parts(entry)
+                    kept.append(name)
+                    counts.append(count)
+                    datas.append(gaps)
+        run, gaps = varint_arrays.decode(datas, counts)
+        ids = np.asarray(new_of_old, dtype=np.int64)[varint_arrays.ids(run, gaps, counts)]
+    except (Unusable, IndexError) as error:
+        raise ValueError(str(error)) from None
+    run, ids = run[ids >= 0], ids[ids >= 0]
+    if np.any((np.diff(ids) <= 0) & (np.diff(run) == 0)):  # a figure moved past others
+        order = np.lexsort((ids, run))
+        run, ids = run[order], ids[order]
+    bounds = np.searchsorted(run, np.arange(len(kept) + 1)).tolist()
+    mapped = {name: ids[bounds[n]:bounds[n + 1]] for n, name in enumerate(kept)}
+    return list_files({name: mapped[name] if name in mapped else ids_of(name) for name in names})
+
+
 def read_table(data: bytes) -> list[tuple[str, str]]:
     """The table of table_file's bytes (ValueError if it is not one)."""
     rows = json.loads(data)

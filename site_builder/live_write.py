@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
@@ -19,7 +20,6 @@ from .reuse import ANALYSIS_FILES, same_place, search_key
 from .index import figure_lists, gene_redirects, kept_doc_ids, redirect_file
 from .model import FigureSummary, SiteIndex
 from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_files, long_lists, pages_showing, unique_jobs
-from .pages import list_files as all_lists
 from .render import Renderer, list_name
 from .search import SearchRecord
 from .search_live import Unusable
@@ -48,7 +48,10 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
     shape = Reshape(live.index, lists, reshaped, added, removed)
     output = live.output
     cache.forget_manifest(live.cache_dir, output)  # until flush saves the new one
-    with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site:
+    with StagedSite(output, journal_path(live.cache_dir, output), manifest.files) as site, ThreadPoolExecutor(1) as beside:
+        # lists/ is made in a thread of its own: it is mostly numpy, which lets the pages and the search index go on
+        lists_made = beside.submit(list_changes, live.renderer, renderer, lists, manifest.files, output, renumbered) \
+            if any(lists.values()) or renumbered else None
         site.carry_over(manifest.files, manifest.keys)
         chunks = dict(manifest.chunks)
         for number in files.gone:
@@ -65,12 +68,6 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
         elif counted:
             jobs += counting_page_jobs(renderer)
         written = write_pages(site, jobs)
-        if any(lists.values()) or renumbered:
-            new_lists, old_lists = list_changes(live.renderer, renderer, lists, manifest.files, output, renumbered)
-            for path, data in new_lists:
-                site.write(path, data)
-            for path in old_lists:
-                site.drop(path)
         for path, data in data_files(renderer, urls=False):
             site.write(path, data)
         live.sitemaps_stale |= structural or renumbered  # the search engines' files follow when serve is idle
@@ -85,6 +82,12 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
             site.write(path, data)
         for path in update.removed:
             site.drop(path)
+        if lists_made is not None:
+            new_lists, old_lists = lists_made.result()
+            for path, data in new_lists:
+                site.write(path, data)
+            for path in old_lists:
+                site.drop(path)
         for path in dropped_files(shape, index, manifest.files) if structural else ():
             if path not in written:
                 site.drop(path)
@@ -127,20 +130,29 @@ def list_changes(before: Renderer, after: Renderer, changed: dict[str, set[str]]
     """The files of lists/ to write and to remove when the lists `changed` (list kind -> keys) did,
     or all of them when doc ids moved (renumbered). Unusable when lists/ is not what the last
     build wrote."""
-    if renumbered:
-        written = all_lists(after)
-        paths = {path for path, _ in written}
-        return written, [path for path in files if path.startswith(list_files.FOLDER + "/") and path not in paths]
     now = long_lists(after)
     data = (output / list_files.TABLE).read_bytes()
     if tuple(files.get(list_files.TABLE, ())) != (content_hash(data), len(data)):
         raise Unusable(f"{list_files.TABLE} is not the last build's")
     names = {list_name(kind, listing) for kind, keys in changed.items() for listing in getattr(after.index, kind) if listing.key in keys}
     try:
-        return list_files.updated_files(list_files.read_table(data), long_lists(before), now,
-                                        lambda name: after.list_ids(now[name]), names & now.keys())
+        table = list_files.read_table(data)
+        if not renumbered:
+            return list_files.updated_files(table, long_lists(before), now, lambda name: after.list_ids(now[name]), names & now.keys())
+        written = list_files.renumbered_files(table, lambda shard: (output / list_files.shard_path(shard)).read_bytes(),
+                                              new_doc_ids(before, after), now, lambda name: after.list_ids(now[name]), names)
     except ValueError as error:
         raise Unusable(str(error)) from None
+    paths = {path for path, _ in written}
+    return written, [path for path in files if path.startswith(list_files.FOLDER + "/") and path not in paths]
+
+
+def new_doc_ids(before: Renderer, after: Renderer) -> list[int]:
+    """Each old search doc id's new one (-1: the figure went)."""
+    found = [-1] * len(before.doc_ids)
+    for figid, old in before.doc_ids.items():
+        found[old] = after.doc_ids.get(figid, -1)
+    return found
 
 
 def showing_jobs(renderer: Renderer, before: list[FigureSummary], after: list[FigureSummary]) -> list:

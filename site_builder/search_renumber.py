@@ -55,7 +55,10 @@ def renumbered_entries(terms: list[str], entries: list[bytes], new_of_old: np.nd
     where -1; the kept ones keep their order) and the `fresh` postings (term -> (doc, score),
     docs ascending) are put in."""
     new_terms = sorted(fresh.keys() - set(terms), key=_utf16)
-    merged = list(merge(zip(map(_utf16, terms), terms, entries), ((_utf16(t), t, b"") for t in new_terms)))
+    if new_terms:  # in the browser's order (UTF-16), as the old terms are
+        merged = list(merge(zip(map(_utf16, terms), terms, entries), ((_utf16(t), t, b"") for t in new_terms)))
+    else:
+        merged = list(zip(terms, terms, entries))
     out_terms, out_entries = [], []
     start = 0
     while start < len(merged):
@@ -127,6 +130,14 @@ def named_row(record: SearchRecord) -> list:
     return [record.url, record.title, record.year, list(dict.fromkeys(record.organisms))]
 
 
+def named_rows(records: Sequence[SearchRecord]) -> list[list]:
+    """named_row of each record; the organism lists shared (a few hundred kinds at 100k figures)."""
+    unique: dict[tuple, list[str]] = {}
+    return [[record.url, record.title, record.year,
+             unique.get(record.organisms) or unique.setdefault(record.organisms, list(dict.fromkeys(record.organisms)))]
+            for record in records]
+
+
 def index_files(manifest: dict, terms: list[str], entries: list[bytes], rows: list[list]) -> SearchFiles:
     """search/ from the term entries and doc rows (organisms by name), as search.write_files
     writes it; returns every file (the caller keeps the unchanged ones) and the old files gone."""
@@ -180,7 +191,7 @@ def renumber_live(search: LiveSearch, fresh: Sequence[SearchRecord], order: Sequ
     by_url = {record.url: record for record in search.records} | changed
     records = [by_url[url] for url in order]
     terms, entries = renumbered_entries(search.terms, search.entries, new_of_old, fresh_postings(changed, new_id))
-    files = index_files(search.manifest, terms, entries, [named_row(record) for record in records])
+    files = index_files(search.manifest, terms, entries, named_rows(records))
     search.terms, search.entries, search.records, search.doc_of = terms, entries, records, new_id
     search.manifest = json.loads(files.written[f"{INDEX_DIR}/{MANIFEST}"])
     search.organism_ids = {row[0]: number for number, row in enumerate(search.manifest["organisms"])}

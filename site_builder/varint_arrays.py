@@ -16,11 +16,15 @@ def decode(datas: Sequence[bytes], counts: Sequence[int]) -> tuple[np.ndarray, n
         raise ValueError("a run of varints does not hold its count")
     if len(ends) == len(buf):
         values = buf.astype(np.int64)
-    else:
-        starts = np.empty_like(ends)
-        starts[0], starts[1:] = 0, ends[:-1] + 1
-        shift = 7 * (np.arange(len(buf)) - np.repeat(starts, ends - starts + 1))
-        values = np.add.reduceat((buf & 0x7F).astype(np.int64) << shift, starts)
+    else:  # each varint's bytes gathered by their place in it: a pass per byte of the longest
+        low = (buf & 0x7F).astype(np.int64)
+        lengths = np.empty_like(ends)
+        lengths[0], lengths[1:] = ends[0] + 1, np.diff(ends)
+        starts = ends - lengths + 1
+        values = low[starts]
+        for k in range(1, int(lengths.max())):
+            longer = np.flatnonzero(lengths > k)
+            values[longer] |= low[starts[longer] + k] << (7 * k)
     run = np.repeat(np.arange(len(counts)), np.asarray(counts, dtype=np.int64))
     return run, values
 
@@ -36,10 +40,10 @@ def encode(values: np.ndarray, run: np.ndarray, runs: int) -> list[bytes]:
     else:
         offsets = np.cumsum(sizes) - sizes
         out = np.empty(int(sizes.sum()), dtype=np.uint8)
-        out[offsets] = (values & 0x7F) | ((sizes > 1) << 7)
+        out[offsets] = (values & 0x7F).astype(np.uint8) | (sizes > 1).astype(np.uint8) << 7
         for k in range(1, width):
             has = np.flatnonzero(sizes > k)
-            out[offsets[has] + k] = ((values[has] >> (7 * k)) & 0x7F) | ((sizes[has] > k + 1) << 7)
+            out[offsets[has] + k] = ((values[has] >> (7 * k)) & 0x7F).astype(np.uint8) | (sizes[has] > k + 1).astype(np.uint8) << 7
     ends = np.cumsum(np.bincount(run, weights=sizes, minlength=runs).astype(np.int64))
     raw = out.tobytes()
     return [raw[start:end] for start, end in zip([0, *ends[:-1].tolist()], ends.tolist())]

@@ -74,6 +74,27 @@ def test_an_update_writes_what_a_build_writes(old: dict[str, list[int]], new: di
     assert not unchanged & {path for path, _ in written}  # a shard that is still there is not written again
 
 
+@given(st.dictionaries(names, st.lists(st.integers(0, 59), min_size=1, max_size=30, unique=True).map(sorted), max_size=60),
+       st.permutations(range(60)), st.sets(st.integers(0, 59), max_size=10), st.dictionaries(names, id_lists, max_size=10))
+def test_renumbered_lists_are_what_a_build_writes(old: dict, shuffled: list[int], gone: set[int], fresh: dict) -> None:
+    """After doc ids moved (figures `gone`, the others renumbered in any order: a figure that moved
+    past others), renumbered_files gives the files list_files makes from the new ids; the lists in
+    `fresh` (changed or new) come from ids_of."""
+    new_of_old = [-1 if old_id in gone else new for old_id, new in enumerate(shuffled)]
+    mapped = {name: sorted(new_of_old[i] for i in ids if new_of_old[i] >= 0) for name, ids in old.items()}
+    now = {name: ids for name, ids in {**mapped, **fresh}.items() if ids}
+    before = dict(lists.list_files(old))
+    written = lists.renumbered_files(lists.read_table(before[lists.TABLE]), lambda shard: before[lists.shard_path(shard)],
+                                     new_of_old, now, fresh.__getitem__, set(fresh))
+    assert dict(written) == dict(lists.list_files(now))
+
+
+def test_renumbering_refuses_a_shard_that_is_not_what_its_name_says() -> None:
+    before = dict(lists.list_files({"a": [1, 2]}))
+    with pytest.raises(ValueError):
+        lists.renumbered_files(lists.read_table(before[lists.TABLE]), lambda shard: b"\x01a\x01\x01\x02", [0, 1, 2], ["a"], None, set())
+
+
 def test_ids_must_ascend() -> None:
     with pytest.raises(ValueError):
         lists.list_files({"genes/A": [3, 2]})
