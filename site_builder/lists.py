@@ -28,6 +28,7 @@ FOLDER = "lists"
 TABLE = f"{FOLDER}/index.json"
 ALL = "*"  # the name of the list of every figure (the all-figures page)
 SPLIT = 64  # names per shard, on average
+BATCH_IDS = 1_000_000  # ids decoded or encoded at once: bounds the arrays' memory
 
 
 def ends_shard(name: str) -> bool:
@@ -47,12 +48,12 @@ def shards_of(names: Iterable[str]) -> list[tuple[str, ...]]:
     return shards
 
 
-def encode_entries(names: Sequence[str], ids_of: Callable[[str], Sequence[int]]) -> list[bytes]:
+def encode_entries(names: Sequence[str], id_lists: Sequence[Sequence[int]]) -> list[bytes]:
     """The entries of these lists (ids ascending; ValueError if not), encoded all at once."""
     import numpy as np  # here: a build that keeps lists/ does not load numpy (~0.1 s)
 
     from . import varint_arrays
-    arrays = [np.asarray(ids_of(name), dtype=np.int64) for name in names]
+    arrays = [np.asarray(ids, dtype=np.int64) for ids in id_lists]
     counts = [len(ids) for ids in arrays]
     run = np.repeat(np.arange(len(names)), counts)
     ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
@@ -65,12 +66,21 @@ def encode_entries(names: Sequence[str], ids_of: Callable[[str], Sequence[int]])
 
 
 def shard_files(shards: Sequence[Sequence[str]], ids_of: Callable[[str], Sequence[int]]) -> list[tuple[str, bytes]]:
-    """(name, bytes) of each shard of these lists."""
-    entries = iter(encode_entries([name for names in shards for name in names], ids_of))
-    found = []
-    for names in shards:
-        data = b"".join(next(entries) for _ in names)
-        found.append((content_name(data), data))
+    """(name, bytes) of each shard of these lists, encoded BATCH_IDS ids at a time (a batch's
+    arrays take ~50 bytes an id)."""
+    found: list[tuple[str, bytes]] = []
+    batch: list[tuple[Sequence[str], list]] = []
+    size = 0
+    for number, names in enumerate(shards):
+        id_lists = [ids_of(name) for name in names]
+        batch.append((names, id_lists))
+        size += sum(map(len, id_lists))
+        if size >= BATCH_IDS or number == len(shards) - 1:
+            entries = iter(encode_entries([n for names, _ in batch for n in names], [ids for _, lists in batch for ids in lists]))
+            for names, _ in batch:
+                data = b"".join(next(entries) for _ in names)
+                found.append((content_name(data), data))
+            batch, size = [], 0
     return found
 
 
@@ -128,39 +138,51 @@ def updated_files(old_table: Sequence[tuple[str, str]], old_names: Iterable[str]
 def renumbered_files(old_table: Sequence[tuple[str, str]], read_shard: Callable[[str], bytes], new_of_old: Sequence[int],
                      names: Iterable[str], ids_of: Callable[[str], Sequence[int]], changed: set[str]) -> list[tuple[str, bytes]]:
     """Every shard and the table after figures came, went or moved (doc ids moved): the lists of
-    the last build that did not change are decoded and mapped all at once through new_of_old (an
-    old doc id -> its new one, -1 for a figure that went); the others (`changed`, or new) come from
-    ids_of. read_shard(shard) -> the bytes of an old shard. ValueError if the old files are not
-    lists this code wrote."""
+    the last build that did not change are decoded and mapped with numpy, BATCH_IDS ids at a time,
+    through new_of_old (an old doc id -> its new one, -1 for a figure that went); the others
+    (`changed`, or new) come from ids_of. read_shard(shard) -> the bytes of an old shard.
+    ValueError if the old files are not lists this code wrote."""
     import numpy as np  # here: a build that keeps lists/ does not load numpy (~0.1 s)
 
-    from . import varint_arrays
     from .search_live import Unusable, entry_parts, split_entries
     names = list(names)
     wanted = set(names) - changed
-    kept, counts, datas = [], [], []
+    table = np.asarray(new_of_old, dtype=np.int64)
+    mapped: dict[str, np.ndarray] = {}
+    batch: list[tuple[str, int, bytes]] = []  # (name, count, gaps) of old lists to map
+    size = 0
     try:
-        for _, shard in old_table:
+        for number, (_, shard) in enumerate(old_table):
             data = read_shard(shard)
             if content_name(data) != shard:
                 raise ValueError(f"{shard_path(shard)} does not hold what its name says")
             for name, entry in split_entries(data):
                 if name in wanted:
                     _, count, gaps = entry_parts(entry)
-                    kept.append(name)
-                    counts.append(count)
-                    datas.append(gaps)
-        run, gaps = varint_arrays.decode(datas, counts)
-        ids = np.asarray(new_of_old, dtype=np.int64)[varint_arrays.ids(run, gaps, counts)]
+                    batch.append((name, count, gaps))
+                    size += count
+            if size >= BATCH_IDS or number == len(old_table) - 1:
+                mapped.update(mapped_lists(batch, table))
+                batch, size = [], 0
     except (Unusable, IndexError) as error:
         raise ValueError(str(error)) from None
-    run, ids = run[ids >= 0], ids[ids >= 0]
+    return list_files({name: mapped[name] if name in mapped else ids_of(name) for name in names})
+
+
+def mapped_lists(batch: Sequence[tuple[str, int, bytes]], new_of_old) -> dict:
+    """name -> its ids (int32) once the old ids (encoded gaps, count) map through new_of_old."""
+    import numpy as np
+
+    from . import varint_arrays
+    names, counts, datas = zip(*batch) if batch else ((), (), ())
+    run, gaps = varint_arrays.decode(datas, counts)
+    ids = new_of_old[varint_arrays.ids(run, gaps, counts)]
+    run, ids = run[ids >= 0], ids[ids >= 0].astype(np.int32)
     if np.any((np.diff(ids) <= 0) & (np.diff(run) == 0)):  # a figure moved past others
         order = np.lexsort((ids, run))
         run, ids = run[order], ids[order]
-    bounds = np.searchsorted(run, np.arange(len(kept) + 1)).tolist()
-    mapped = {name: ids[bounds[n]:bounds[n + 1]] for n, name in enumerate(kept)}
-    return list_files({name: mapped[name] if name in mapped else ids_of(name) for name in names})
+    bounds = np.searchsorted(run, np.arange(len(names) + 1)).tolist()
+    return {name: ids[bounds[n]:bounds[n + 1]] for n, name in enumerate(names)}
 
 
 def read_table(data: bytes) -> list[tuple[str, str]]:

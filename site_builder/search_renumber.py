@@ -29,7 +29,7 @@ from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_na
 from . import varint_arrays
 from .search_live import MANIFEST, LiveSearch, SearchFiles, Unusable, entry_parts, split_entries
 
-BATCH_BYTES = 4_000_000  # postings decoded at once: bounds the arrays' memory (~20 bytes a posting)
+BATCH_BYTES = 1_000_000  # postings decoded at once: bounds the arrays' memory (~80 bytes a posting)
 
 
 def decode_batch(datas: Sequence[bytes], counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
