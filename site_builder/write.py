@@ -298,7 +298,7 @@ def signals_deferred() -> Iterator[None]:
     finally:
         for number, handler in previous.items():
             signal.signal(number, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
-        for number in dict.fromkeys(received):
+        for number in sorted(set(received), key=lambda number: number != signal.SIGTERM):  # a kill before a Ctrl-C
             signal.raise_signal(number)  # now it acts, as it would have
 
 
@@ -380,21 +380,27 @@ def safe_target(output: Path, path: str) -> Path:
 
 def remove_ours(folder: Path) -> None:
     """Delete a staging or moved-aside folder, but only one that site-builder made. The marker
-    goes last, so a deletion cut short leaves a folder the next build still knows as its own."""
+    goes last, and only once nothing else is left: a deletion cut short (or one that could not
+    delete everything) leaves a folder the next build still knows as its own."""
     if not (folder.is_dir() and not folder.is_symlink() and made_by_us(folder)):
         return
-    for child in folder.iterdir():
-        if child.name == MARKER:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-    (folder / MARKER).unlink(missing_ok=True)
     try:
-        folder.rmdir()
+        for child in folder.iterdir():
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+        if [child.name for child in folder.iterdir()] in ([MARKER], []):
+            (folder / MARKER).unlink(missing_ok=True)
+            try:
+                folder.rmdir()
+            except OSError:  # a file came meanwhile: the folder stays ours
+                (folder / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+                raise
     except OSError:
-        pass  # something appeared meanwhile: left for the next build
+        pass  # something could not go: the marker stays, for the next build to try again
 
 
 def remove_empty_parents(output: Path, removed: list[str]) -> None:

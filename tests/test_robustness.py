@@ -353,6 +353,21 @@ def test_a_deletion_cut_short_leaves_a_folder_the_next_build_still_removes(tmp_p
     assert leftovers(output) == []
 
 
+def test_a_folder_that_could_not_be_emptied_keeps_its_marker(tmp_path, monkeypatch) -> None:
+    """rmtree that fails on a child (ignore_errors hides it) must not leave a folder without the
+    marker: the next build would no longer remove it (found in review of the fix above)."""
+    folder = tmp_path / "._site.old-1"
+    (folder / "genes").mkdir(parents=True)
+    (folder / "genes" / "TP53.html").write_text("x", encoding="utf-8")
+    (folder / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setattr(shutil, "rmtree", lambda path, ignore_errors=False: None)
+        write.remove_ours(folder)
+    assert (folder / "genes").is_dir() and write.made_by_us(folder)
+    write.remove_ours(folder)
+    assert not folder.exists()
+
+
 def test_signals_given_to_another_thread_are_held_until_the_commit_ends() -> None:
     """The kernel may hand a process's SIGINT to any thread that does not block it; Python still runs
     the handler in the main thread, so masking the main thread alone did not hold it."""
