@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from .errors import BuildError
 from .model import Problem
@@ -190,7 +190,8 @@ class StagedSite:
         self.files: dict[str, Entry] = {}  # every file of the new site
         self.keys: dict[str, str] = {}  # page path -> digest of its inputs
         self.staged: list[str] = []  # the files that changed
-        self.carried: set[str] = set()  # files of the previous build not written again yet (carry_over)
+        self.carried: Mapping[str, Entry] = {}  # with carry_over: the previous build's files (read only)
+        self.rewritten: set[str] = set()  # with carry_over: the files recorded since (a carried file not in it may be written once)
         self.dropped: list[str] | None = None  # with carry_over: the files drop() took out
 
     def __enter__(self) -> "StagedSite":
@@ -215,14 +216,13 @@ class StagedSite:
 
     def carry_over(self, files: dict[str, Entry], keys: dict[str, str]) -> None:
         """Start from the previous build's files (an edit then writes what it changed, once each)."""
-        self.files, self.keys, self.carried, self.dropped = dict(files), dict(keys), set(files), []
+        self.files, self.keys, self.carried, self.dropped = dict(files), dict(keys), files, []
 
     def drop(self, path: str) -> None:
         """A file carried over that the site no longer has (commit deletes it)."""
         if self.files.pop(path, None) is not None and self.previous and path in self.previous:
             self.dropped.append(path)
         self.keys.pop(path, None)
-        self.carried.discard(path)
 
     def removed(self) -> list[str]:
         """The previous build's files this site no longer has."""
@@ -232,7 +232,7 @@ class StagedSite:
 
     def check(self, path: str) -> None:
         problem = check_output_path(path)
-        if problem is None and path in self.files and path not in self.carried:
+        if problem is None and path in self.files and (path not in self.carried or path in self.rewritten):
             problem = f"two pages write the same file {path!r}"
         if problem:
             raise BuildError([Problem(path, 0, "output", problem)])
@@ -246,7 +246,8 @@ class StagedSite:
     def record(self, path: str, entry: Entry, staged: bool) -> None:
         """Account for a file written (or found unchanged) elsewhere, e.g. by a worker."""
         self.check(path)
-        self.carried.discard(path)
+        if self.carried:
+            self.rewritten.add(path)
         self.files[path] = entry
         if staged:
             self.staged.append(path)
