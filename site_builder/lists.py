@@ -22,7 +22,7 @@ import json
 from bisect import bisect_right
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .search import _utf16, content_name, to_json, varint
+from .search import _utf16, content_name, entry_bytes, to_json
 
 FOLDER = "lists"
 TABLE = f"{FOLDER}/index.json"
@@ -58,11 +58,7 @@ def encode_entries(names: Sequence[str], id_lists: Sequence[Sequence[int]]) -> l
     run = np.repeat(np.arange(len(names)), counts)
     ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int64)
     datas = varint_arrays.encode(varint_arrays.gaps(run, ids), run, len(names))
-    entries = []
-    for name, count, data in zip(names, counts, datas):
-        key = name.encode("utf-8")
-        entries.append(b"".join((varint(len(key)), key, varint(count), varint(len(data)), data)))
-    return entries
+    return [entry_bytes(name.encode("utf-8"), count, data) for name, count, data in zip(names, counts, datas)]
 
 
 def shard_files(shards: Sequence[Sequence[str]], ids_of: Callable[[str], Sequence[int]]) -> list[tuple[str, bytes]]:

@@ -245,12 +245,13 @@ def term_entries(postings: Postings, jobs: int) -> Iterator[tuple[str, bytes]]:
         yield from entries
 
 
+def entry_bytes(name: bytes, count: int, data: bytes) -> bytes:
+    """An entry of a term shard (and of a lists/ shard): varint(len) name, varint(count), varint(len) data."""
+    return b"".join((varint(len(name)), name, varint(count), varint(len(data)), data))
+
+
 def _entries_of(lists: dict[str, array], names: list[str]) -> list[tuple[str, bytes]]:
-    entries = []
-    for term in names:
-        name, data = term.encode("utf-8"), encode_postings(lists[term])
-        entries.append((term, b"".join((varint(len(name)), name, varint(len(lists[term])), varint(len(data)), data))))
-    return entries
+    return [(term, entry_bytes(term.encode("utf-8"), len(lists[term]), encode_postings(lists[term]))) for term in names]
 
 
 def encode_postings(values: array) -> bytes:

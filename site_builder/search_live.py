@@ -22,7 +22,7 @@ from operator import and_, or_
 from pathlib import Path
 from typing import Sequence
 
-from .search import (_SHORT_VARINTS, DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, encode_postings,
+from .search import (_SHORT_VARINTS, DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, doc_row, encode_postings, entry_bytes,
                      term_scores, term_shards, to_json, varint, varints, year_ranges)
 
 MANIFEST = "manifest.json"
@@ -101,7 +101,7 @@ def at_end(entry: bytes, doc: int, score: int) -> bytes | None:
         while before >= 0 and data[before] >= 0x80:
             before -= 1
         data, count = data[:before + 1], count - 1
-        return b"".join((varint(len(name)), name, varint(count), varint(len(data)), data)) if count else b""
+        return entry_bytes(name, count, data) if count else b""
     coded = list(data) if data.isascii() else list(map(VARINT_VALUE.get, VARINT.findall(data)))
     if len(coded) != count or None in coded:
         return None
@@ -109,7 +109,7 @@ def at_end(entry: bytes, doc: int, score: int) -> bytes | None:
     if doc << 4 <= last_doc:
         return None
     data += varint((doc << 4 | score) - last_doc)
-    return b"".join((varint(len(name)), name, varint(count + 1), varint(len(data)), data))
+    return entry_bytes(name, count + 1, data)
 
 
 def decode_slowly(data: bytes, count: int) -> list[int]:
@@ -122,8 +122,7 @@ def decode_slowly(data: bytes, count: int) -> list[int]:
 
 
 def encode_entry(term: str, values: list[int]) -> bytes:
-    name, data = term.encode("utf-8"), encode_postings(array("i", values))
-    return b"".join((varint(len(name)), name, varint(len(values)), varint(len(data)), data))
+    return entry_bytes(term.encode("utf-8"), len(values), encode_postings(array("i", values)))
 
 
 @dataclass

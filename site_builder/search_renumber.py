@@ -24,8 +24,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, organism_table, term_scores,
-                     term_shards, to_json, varint, varints, year_ranges)
+from .search import (DOCS_PER_SHARD, INDEX_DIR, SearchRecord, _utf16, content_name, deltas, entry_bytes, organism_table, term_scores,
+                     term_shards, to_json, varints, year_ranges)
 from . import varint_arrays
 from .search_live import MANIFEST, LiveSearch, SearchFiles, Unusable, entry_parts, split_entries
 
@@ -83,7 +83,7 @@ def renumbered_entries(terms: list[str], entries: list[bytes], new_of_old: np.nd
         for (_, term, _), name, count, postings in zip(batch, names, counts, data):
             if count:
                 out_terms.append(term)
-                out_entries.append(b"".join((varint(len(name)), name, varint(count), varint(len(postings)), postings)))
+                out_entries.append(entry_bytes(name, count, postings))
         start = end
     return out_terms, out_entries
 
@@ -110,8 +110,8 @@ def renumbered_files(folder: Path, order: Sequence[str], records: Mapping[str, S
         terms, entries = renumbered_entries(terms, entries, new_of_old, fresh_postings(records, new_id))
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise Unusable(str(exc)) from exc
-    named_rows = [kept_rows[doc] if doc in kept_rows else named_row(records[url]) for doc, url in enumerate(order)]
-    return index_files(manifest, terms, entries, named_rows)
+    fresh_rows = dict(zip(records, named_rows(list(records.values()))))
+    return index_files(manifest, terms, entries, [kept_rows[doc] if doc in kept_rows else fresh_rows[url] for doc, url in enumerate(order)])
 
 
 def doc_map(old_urls: Sequence[str], changed: Mapping[str, SearchRecord], order: Sequence[str]) -> tuple[np.ndarray, dict[str, int]]:
@@ -125,13 +125,9 @@ def doc_map(old_urls: Sequence[str], changed: Mapping[str, SearchRecord], order:
     return new_of_old, new_id
 
 
-def named_row(record: SearchRecord) -> list:
-    """A doc row with organism names (search.doc_row numbers them)."""
-    return [record.url, record.title, record.year, list(dict.fromkeys(record.organisms))]
-
-
 def named_rows(records: Sequence[SearchRecord]) -> list[list]:
-    """named_row of each record; the organism lists shared (a few hundred kinds at 100k figures)."""
+    """A doc row with organism names (search.doc_row numbers them) of each record; the organism
+    lists shared (a few hundred kinds at 100k figures)."""
     unique: dict[tuple, list[str]] = {}
     return [[record.url, record.title, record.year,
              unique.get(record.organisms) or unique.setdefault(record.organisms, list(dict.fromkeys(record.organisms)))]
