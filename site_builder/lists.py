@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from bisect import bisect_right
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -28,6 +29,7 @@ FOLDER = "lists"
 TABLE = f"{FOLDER}/index.json"
 ALL = "*"  # the name of the list of every figure (the all-figures page)
 SPLIT = 64  # names per shard, on average
+SHARD_NAME = re.compile(r"[0-9a-f]{16}")  # search.content_name
 BATCH_IDS = 1_000_000  # ids decoded or encoded at once: bounds the arrays' memory
 
 
@@ -186,4 +188,6 @@ def read_table(data: bytes) -> list[tuple[str, str]]:
     rows = json.loads(data)
     if not isinstance(rows, list) or not all(isinstance(row, list) and len(row) == 2 and all(isinstance(v, str) for v in row) for row in rows):
         raise ValueError("not a lists table")
+    if not all(SHARD_NAME.fullmatch(shard) for _, shard in rows):  # a name is a path in the output: never ../ (the cache may come with a repository)
+        raise ValueError("a lists table names a shard that is not a content name")
     return [(first, shard) for first, shard in rows]

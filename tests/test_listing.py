@@ -95,6 +95,11 @@ def test_renumbering_refuses_a_shard_that_is_not_what_its_name_says() -> None:
         lists.renumbered_files(lists.read_table(before[lists.TABLE]), lambda shard: b"\x01a\x01\x01\x02", [0, 1, 2], ["a"], None, set())
 
 
+def test_a_table_naming_a_path_outside_lists_is_refused() -> None:
+    with pytest.raises(ValueError):
+        lists.read_table(b'[["genes/A", "../../../etc/passwd"]]')
+
+
 def test_ids_must_ascend() -> None:
     with pytest.raises(ValueError):
         lists.list_files({"genes/A": [3, 2]})
