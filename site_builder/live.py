@@ -297,13 +297,13 @@ def figure_changes(live: LiveSite, files: FileChanges, new: dict[int, tuple[Chun
     return change, before, pages, search_pairs, [search for _, search, _, _ in by_age]
 
 
-def file_stamps(sources: SourceFiles, paths: tuple[Path, ...]) -> dict[Path, tuple[int, int]]:
+def file_stamps(sources: SourceFiles, paths: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
     """Stamps taken before the files are read: a file saved again meanwhile is read again next time."""
     stamps = {}
     for path in paths:
         for file in (path, *sources.tables.get(path.stem, {}).values()):
             stat = file.stat()
-            stamps[file] = (stat.st_size, stat.st_mtime_ns)
+            stamps[str(file)] = (stat.st_size, stat.st_mtime_ns)
     return stamps
 
 
