@@ -160,18 +160,20 @@ def collect_redirects(ordered: Iterable[FigureSummary], by_id: Mapping[str, Figu
     claims = []
     folded_ids = {fold(figid): figid for figid in by_id} if folded_ids is None else folded_ids
     for figure in ordered:
+        own_path = f"/figures/{figure.figid}"
         for path in figure.redirect_from:
-            key = "figid_alias" if path == f"/figures/{figure.figid_alias}" else "redirect_from"
-            if path == f"/figures/{figure.figid}":
+            if path == own_path:
                 continue  # a redirect to itself: harmless, nothing to write
-            own_page = fold(path) == fold(f"/figures/{figure.figid}")  # written as a folder, see redirect_file
+            own_page = fold(path) == fold(own_path)  # written as a folder, see redirect_file
             clash = "" if own_page else page_clash(path, folded_ids, page_slugs)
-            claimed = owner.get(fold(redirect_file(path, figure.figid)))
+            file = fold(redirect_file(path, figure.figid))
+            claimed = owner.get(file)
             if clash or claimed:
+                key = "figid_alias" if path == f"/figures/{figure.figid_alias}" else "redirect_from"
                 message = clash or claim_clash(path, claimed, by_id)
                 problems.append(Problem(figure.source, figure.line_of(key), key, message))
                 continue
-            owner[fold(redirect_file(path, figure.figid))] = (path, figure.figid)
+            owner[file] = (path, figure.figid)
             claims.append((path, figure.figid))
     return tuple(sorted(claims)), problems
 
