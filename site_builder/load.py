@@ -42,6 +42,26 @@ CONSUMED = {
 }
 
 
+# PFOCR's records are written from R, whose yaml package writes a missing value (NA) as one of
+# these plain scalars (`doi: .na.character`; about one real record in five has some). A field
+# holding one is missing, and a list item holding one is left out, wherever it is in the record.
+R_MISSING = frozenset({".na", ".na.character", ".na.integer", ".na.real"})
+R_MISSING_HINT = ".na"  # in the front matter's text of every record that holds one
+
+
+def without_r_missing(value: Any) -> Any:
+    """The parsed front matter with R's missing values as null (in a list: left out)."""
+    if isinstance(value, dict):
+        return {key: without_r_missing(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_r_missing(item) for item in value if not is_r_missing(item)]
+    return None if is_r_missing(value) else value
+
+
+def is_r_missing(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() in R_MISSING
+
+
 @dataclass(frozen=True, slots=True)
 class LoadResult:
     figure: Figure | None
@@ -104,6 +124,8 @@ def read_figure(data: bytes, path: str, tables: Mapping[str, Table]) -> LoadResu
         return LoadResult(None, tuple(errors), tuple(warnings))
     if not isinstance(raw, dict):
         return LoadResult(None, (Problem(path, 2, "", "front matter must be a mapping of fields"),), tuple(warnings))
+    if R_MISSING_HINT in front:
+        raw = without_r_missing(raw)
     reader = FieldReader(raw, path, front)
     reader.warnings += warnings
     figure = reader.figure(body, body_line(text, body), tables)
@@ -472,7 +494,7 @@ def column_count_message(found: int, expected: int) -> str:
 
 def clean_cell(value: str) -> str:
     value = value.strip()
-    return "" if value == "NA" else value
+    return "" if value == "NA" or value in R_MISSING else value
 
 
 TERM_COLUMNS = ("word", "match", "name")

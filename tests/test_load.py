@@ -186,3 +186,54 @@ def test_keywords_that_are_inline_chemicals_are_not_genes() -> None:
     fields = minimal_fields(chemicals=[{"word": "Glucose", "source": "MESH", "identifier": "D005947"}],
                             **{"schema-jsonld": {"keywords": ["glucose", "INS"]}})
     assert load_text(fields).figure.symbols == ("INS",)
+
+
+R_NA_RECORD = """---
+figid: PMC84049__mb0490823009
+figtitle: Control of LHB gene expression
+pmcid: PMC84049
+year: '1999'
+doi: .na.character
+journal_title: .na.character
+journal_nlm_ta: .na.character
+publisher_name: .na.character
+keywords: .na.character
+automl_pathway: .na.real
+figid_alias: .na.character
+organisms:
+- Homo sapiens
+- .na.character
+genes:
+- word: Egr-1
+  symbol: EGR1
+  source: .na.character
+schema-jsonld:
+  keywords:
+  - .na.character
+  - EGR1
+---
+"""
+
+
+def test_r_missing_values_are_missing_fields_and_left_out_of_lists() -> None:
+    """PFOCR's records come from R, whose yaml package writes NA as `.na.character` (`.na.real`,
+    ...): about one real record in five has such fields. They are missing values, not a journal
+    called '.na.character', a DOI to warn about or a score to refuse."""
+    result = load_figure(R_NA_RECORD.encode("utf-8"), "figures/PMC84049__mb0490823009.md")
+    assert result.errors == () and result.warnings == ()
+    figure = result.figure
+    assert (figure.doi, figure.journal_title, figure.journal_nlm_ta, figure.publisher_name, figure.figid_alias) == ("",) * 5
+    assert figure.keywords == () and figure.automl_pathway is None and figure.redirect_from == ()
+    assert figure.organisms == ("Homo sapiens",) and figure.gene_symbols == ("EGR1",)
+    assert (figure.genes[0].symbol, figure.genes[0].source) == ("EGR1", "")
+
+
+def test_an_r_missing_title_is_an_empty_required_field() -> None:
+    text = R_NA_RECORD.replace("figtitle: Control of LHB gene expression", "figtitle: .na.character")
+    result = load_figure(text.encode("utf-8"), "figures/PMC84049__mb0490823009.md")
+    assert [str(problem) for problem in result.errors] == ["figures/PMC84049__mb0490823009.md:3: figtitle: must not be empty"]
+
+
+def test_r_missing_table_cells_are_empty() -> None:
+    parsed = parse_table(b"word\tmesh\tname\nATP\t.na.character\tNA\n", "t.tsv", ("word",))
+    assert parsed.rows == [{"word": "ATP", "mesh": "", "name": ""}]
