@@ -241,6 +241,7 @@ class FieldReader:
                 self.error(key, f"item {number}: expected a string, got {type_name(item)}")
                 continue
             item = item.strip() if item.isascii() and item.isprintable() else self.repaired(key, item.strip())
+            item = " ".join(item.split())  # one line, as other one-line fields (a long list wraps in R's YAML)
             if item:
                 result.append(item)
         return tuple(dict.fromkeys(result))

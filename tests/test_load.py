@@ -237,3 +237,10 @@ def test_an_r_missing_title_is_an_empty_required_field() -> None:
 def test_r_missing_table_cells_are_empty() -> None:
     parsed = parse_table(b"word\tmesh\tname\nATP\t.na.character\tNA\n", "t.tsv", ("word",))
     assert parsed.rows == [{"word": "ATP", "mesh": "", "name": ""}]
+
+
+def test_a_list_item_broken_over_lines_is_one_line() -> None:
+    """R's yaml wraps a long `keywords` block ('... | reaction' then 'mechanism' on the next line)."""
+    text = "---\nfigid: PMC1__f1\nfigtitle: T\nkeywords: |-\n  amination | DFT calculations | reaction\n  mechanism\n---\n"
+    assert load_figure(text.encode("utf-8"), "figures/PMC1__f1.md").figure.keywords == (
+        "amination", "DFT calculations", "reaction mechanism")
