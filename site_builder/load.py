@@ -396,9 +396,8 @@ class FieldReader:
     def terms(self, kind: str, table: Table | None) -> tuple[TermMention, ...]:
         """Chemicals or diseases (their rows are kept in term_rows: their names are not genes)."""
         rows = self.table_rows(table, ("word",)) if table is not None else self.inline_rows(kind)
-        convert = term_from_row if table is not None else inline_term
         self.term_rows += rows
-        converted = [convert(row) for row in rows]
+        converted = [term_from_row(row) for row in rows]
         return tuple(row for row in converted if row is not None)
 
     def inline_rows(self, key: str) -> list[dict[str, str]]:
@@ -579,20 +578,19 @@ def inline_gene(item: dict[str, str]) -> GeneMention | None:
 
 
 def term_from_row(row: dict[str, str]) -> TermMention | None:
+    """A chemical or disease from a table row or an inline item. Both shapes of the real data
+    name the MeSH ID either in a `mesh` column or as `identifier` with `source: MESH` (older
+    records, inline or in tables of columns word, source, identifier)."""
     if not row.get("word"):
         return None
+    mesh = row.get("mesh") or (row.get("identifier", "") if row.get("source", "").upper() == "MESH" else "")
     return TermMention(
         word=row["word"],
-        mesh=prefixed_id(row.get("mesh", ""), "mesh:", MESH_ID),
+        mesh=prefixed_id(mesh, "mesh:", MESH_ID),
         name=row.get("name") or row.get("match", ""),
         chebi=prefixed_id(row.get("chebi", ""), "chebi:", NUMBER_ID),
         doid=prefixed_id(row.get("doid", ""), "doid:", NUMBER_ID),
     )
-
-
-def inline_term(item: dict[str, str]) -> TermMention | None:
-    is_mesh = item.get("source", "").upper() == "MESH"
-    return term_from_row({"word": item.get("word", ""), "mesh": item.get("identifier", "") if is_mesh else ""})
 
 
 MESH_ID = re.compile(r"[CD]\d+")

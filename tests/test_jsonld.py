@@ -78,7 +78,7 @@ def test_dataset_block_of_every_corpus_figure(record: Path, corpus_site) -> None
 
 
 def paper_keywords(raw: dict) -> list[str]:
-    return [k.strip() for k in (raw.get("keywords") or "").split("|") if k.strip()]
+    return [" ".join(k.split()) for k in (raw.get("keywords") or "").split("|") if k.strip()]  # each on one line
 
 
 def gene_symbols(raw: dict) -> list[str]:

@@ -244,3 +244,12 @@ def test_a_list_item_broken_over_lines_is_one_line() -> None:
     text = "---\nfigid: PMC1__f1\nfigtitle: T\nkeywords: |-\n  amination | DFT calculations | reaction\n  mechanism\n---\n"
     assert load_figure(text.encode("utf-8"), "figures/PMC1__f1.md").figure.keywords == (
         "amination", "DFT calculations", "reaction mechanism")
+
+
+def test_a_term_table_of_the_older_layout_keeps_its_mesh_ids() -> None:
+    """Older tables name a chemical's MeSH ID as `identifier` with `source` MESH, as the inline
+    annotations of older records do."""
+    chemicals = b"word\tsource\tidentifier\nDobutamine\tMESH\tD004280\nTrp\tother\tX1\n"
+    figure = load_figure(b"---\nfigid: PMC1__f1\nfigtitle: T\n---\n", "figures/PMC1__f1.md",
+                         {"chemicals": ("data/PMC1__f1-chemicals.tsv", chemicals)}).figure
+    assert [(c.word, c.mesh) for c in figure.chemicals] == [("Dobutamine", "D004280"), ("Trp", "")]
