@@ -210,7 +210,7 @@ class StagedSite:
     @property
     def stats(self) -> WriteStats:
         stats = WriteStats()
-        for path, (_, size) in sorted(self.files.items()):
+        for path, (_, size) in self.files.items():  # unsorted (by_kind is shown sorted): ~0.2 s less at 100k
             stats.add(path, size)
         return stats
 

@@ -11,6 +11,7 @@ import pytest
 
 from site_builder import analysis, pages, search
 from site_builder import build as build_module
+from site_builder import cache as cache_module
 from site_builder.build import BuildOptions, build, starts_chunk
 from site_builder.write import StagedSite, journal_path, write_journal
 
@@ -457,4 +458,36 @@ def test_an_optional_template_is_part_of_the_key_once_it_exists(project):
     (project / "templates" / "note.html").write_text("<p>A note from the curators.</p>\n")
     assert incremental(project).written >= 1
     assert "A note from the curators." in (project / "_site" / "statistics.html").read_text()
+    assert_same_as_clean_build(project)
+
+
+def test_unused_cache_entries_are_pruned_after_a_day_with_a_look_an_hour_at_most(project):
+    cache_dir = project / ".site-cache"
+    record = first_record(project)
+
+    def edit_and_build(title: str) -> set[str]:
+        """The chunk keys the build used."""
+        text = re.sub(r"(?m)^figtitle: .*$", f"figtitle: {title}", record.read_text(encoding="utf-8"), count=1)
+        record.write_text(text, encoding="utf-8")
+        os.utime(record, (A_WHILE_AGO, time.time() - 10))
+        assert not incremental(project).up_to_date
+        return set(cache_module.load_manifest(cache_dir, project / "_site").chunk_keys.values())
+
+    def stems() -> set[str]:
+        return {path.stem for path in (cache_dir / "chunks").glob("*/*.*")}
+
+    first = edit_and_build("First")
+    second = edit_and_build("Second")
+    unused = first - second
+    assert unused and unused <= stems(), "an entry used within the day stays"
+    two_days_ago = time.time() - 2 * 24 * 3600
+    for path in (cache_dir / "chunks").glob("*/*.*"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    edit_and_build("Third")
+    assert unused <= stems(), "the last look was less than an hour ago: no look now"
+    marker = cache_dir / "pruned-at"
+    os.utime(marker, (two_days_ago, two_days_ago))
+    used = edit_and_build("Fourth")
+    assert not unused & stems(), "unused for two days: deleted"
+    assert used <= stems() and marker.stat().st_mtime > time.time() - 60
     assert_same_as_clean_build(project)

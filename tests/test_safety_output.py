@@ -10,6 +10,7 @@ import pickle
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -309,3 +310,20 @@ def test_links_inside_the_cache_never_lead_writes_out_of_it(tmp_path: Path) -> N
         build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
     assert "symbolic link" in str(error.value)
     assert list(elsewhere.iterdir()) == [] and victim.read_text() == "mine"
+
+
+def test_a_prune_marker_that_is_a_link_is_refused_and_its_target_untouched(tmp_path: Path) -> None:
+    project, output, journal = incremental_project(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine")
+    long_ago = time.time() - 3 * 24 * 3600
+    os.utime(victim, (long_ago, long_ago))
+    marker = project / cache.CACHE_DIR_NAME / cache.PRUNED_AT
+    marker.unlink(missing_ok=True)
+    marker.symlink_to(victim)
+    record = project / "content" / "figures" / "PMC9900001__ijms-25-01234-g005.md"
+    record.write_text(record.read_text().replace("figtitle: ", "figtitle: Edited ", 1))
+    with pytest.raises(BuildError) as error:
+        build(BuildOptions(project_dir=project, content_dir=project / "content", jobs=1))
+    assert "symbolic link" in str(error.value)
+    assert victim.read_text() == "mine" and victim.stat().st_mtime == pytest.approx(long_ago)
