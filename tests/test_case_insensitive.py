@@ -19,7 +19,7 @@ from site_builder.model import Figure
 TRICKY = [
     "IL6", "Il6", "il6", "iL6", "TP53", "Trp53", "tp53", "C1orf112", "miR-21a", "MIR21", "a.b_c@d-E", "A", "a", "hh", "Hh",
     "index", "INDEX", "Index", "CON", "Con", "con", "AUX", "NUL", "COM1", "Com1", "LPT9", "COM10", "ban", "BAN", "p38b",
-    "B-H2", "Pkc53E", "aPKC", "MKP-4", "x" * 40, "X" * 40, "aB" * 20,
+    "B-H2", "Pkc53E", "aPKC", "MKP-4", "x" * 40, "X" * 40, "aB" * 20, "l(3)mbt", "L(3)mbt", "Su(var)3-9", "ref(2)P",
 ]
 
 

@@ -253,3 +253,12 @@ def test_a_term_table_of_the_older_layout_keeps_its_mesh_ids() -> None:
     figure = load_figure(b"---\nfigid: PMC1__f1\nfigtitle: T\n---\n", "figures/PMC1__f1.md",
                          {"chemicals": ("data/PMC1__f1-chemicals.tsv", chemicals)}).figure
     assert [(c.word, c.mesh) for c in figure.chemicals] == [("Dobutamine", "D004280"), ("Trp", "")]
+
+
+def test_flybase_symbols_with_parentheses_are_genes_and_ocr_debris_is_not() -> None:
+    genes = (b"word\tncbigene_symbol\tncbigene_id\n"
+             b"MBT\tl(3)mbt\t43288\nSuvar\tSu(var)3-9\t39669\nIFN\tIFN(\t1\n")
+    figure = load_figure(b"---\nfigid: PMC1__f1\nfigtitle: T\n---\n", "figures/PMC1__f1.md",
+                         {"genes": ("data/PMC1__f1-genes.tsv", genes)}).figure
+    assert [g.symbol for g in figure.genes] == ["l(3)mbt", "Su(var)3-9", ""]
+    assert figure.symbols == ("l(3)mbt", "Su(var)3-9")
