@@ -63,13 +63,17 @@
   }
 
   // "Marie W. Wooten, Jane Doe, et al. Mol Cell Biol. 2001 Dec;21(24):8414-8427."
+  // (the journal is read from it for records without journal_title: most older PFOCR records)
   function parseReference(text) {
-    var out = { authors: [], others: false, volume: "", issue: "", pages: "" };
+    var out = { authors: [], others: false, journal: "", volume: "", issue: "", pages: "" };
     if (!text) return out;
     var etAl = text.search(/,?\s+et al\.?/);
     var names = etAl >= 0 ? text.slice(0, etAl) : text.split(/\.\s/)[0];
     out.others = etAl >= 0;
     out.authors = names.split(/,\s*/).map(function (name) { return name.trim(); }).filter(Boolean);
+    var rest = etAl >= 0 ? text.slice(etAl).replace(/^,?\s+et al\.?\s*/, "") : text.slice(names.length).replace(/^\.\s*/, "");
+    var journal = /^([^;]+?)\.\s*(?:\d{4}\b|;)/.exec(rest);  // up to ". 2001" or ". ;" (no year)
+    out.journal = journal ? journal[1].trim() : "";
     var numbers = /;\s*([^():;\s]+)(?:\(([^)]+)\))?(?::\s*([^;.\s]+(?:\.[^;.\s]+)*))?/.exec(text);
     if (numbers) {
       out.volume = numbers[1] || "";
@@ -97,7 +101,7 @@
       url: data.url || (document.querySelector('link[rel="canonical"]') || {}).href || location.href,
       site: (data.includedInDataCatalog || {}).name || "",
       title: (paper.name || shownTitle).trim().replace(/\.$/, ""),
-      journal: ((paper.isPartOf || {}).name || "").trim(),
+      journal: ((paper.isPartOf || {}).name || parsed.journal).trim(),
       year: paper.datePublished || "",
       doi: doi === paper["@id"] ? "" : doi,
       pmcid: pmcid(data),
@@ -114,7 +118,7 @@
     if (c.title) parts.push(c.title + ".");
     var where = c.journal;
     if (c.year) where += (where ? ". " : "") + c.year;
-    if (c.volume) where += ";" + c.volume + (c.issue ? "(" + c.issue + ")" : "") + (c.pages ? ":" + c.pages : "");
+    if (c.volume) where += (where ? ";" : "") + c.volume + (c.issue ? "(" + c.issue + ")" : "") + (c.pages ? ":" + c.pages : "");
     if (where) parts.push(where + ".");
     if (c.doi) parts.push("doi:" + c.doi + ".");
     if (c.pmcid) parts.push("PMCID: " + c.pmcid + ".");

@@ -103,6 +103,22 @@ def test_citations_of_other_reference_shapes_and_escaping(browser, base):
     page.context.close()
 
 
+def test_the_journal_comes_from_the_reference_text_when_the_record_has_none(browser, base):
+    """Older PFOCR records have no journal_title (R wrote `.na.character`): the reference text
+    names it, with or without a year."""
+    page, _ = open_figure(browser, base)
+    parse = "t => window.figureTools.parseReference(t)"
+    assert page.evaluate(parse, "Beate Rinner, et al. Sci Rep. 2017;7:2098.")["journal"] == "Sci Rep"
+    no_year = page.evaluate(parse, "Ann Smith, et al. Biochim Biophys Acta. ;1773(8):1341-1348.")
+    assert (no_year["journal"], no_year["volume"], no_year["issue"], no_year["pages"]) == ("Biochim Biophys Acta", "1773", "8", "1341-1348")
+    assert page.evaluate(parse, "Ann Smith, Bo Li. J Biol. 2020;5:e12.")["journal"] == "J Biol"
+    data = {"figid": "PMC1__f", "figureTitle": "F", "url": "https://x.org/f.html", "site": "", "title": "T", "journal": "",
+            "year": "", "doi": "", "pmcid": "", "reference": "", "authors": ["Ann Smith"], "others": True,
+            "volume": "1773", "issue": "8", "pages": "1341-1348"}
+    assert "Ann Smith, et al. T. 1773(8):1341-1348. Figure: F." in page.evaluate("c => window.figureTools.plainText(c)", data)
+    page.context.close()
+
+
 def test_copy_buttons_put_the_citation_on_the_clipboard(browser, base):
     page, _ = open_figure(browser, base, permissions=["clipboard-read", "clipboard-write"])
     for fmt, label in (("txt", "Plain text"), ("bib", "BibTeX"), ("ris", "RIS")):
