@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 from . import charts, downloads, feeds, json_api, links, lists
 from .index import gene_redirects
 from .model import FigureSummary, Listing
-from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer, list_name
+from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer, list_name, number
 from .links import ncbi_gene_search_url
 from .species import MIN_GENES
 from .text import slugify
@@ -258,7 +258,7 @@ def gene_index_jobs(r: Renderer) -> list[PageJob]:
     for listing in r.index.genes:
         by_letter.setdefault(gene_letter(listing.key), []).append(listing)
     letters = sorted(by_letter, key=lambda l: (l == "0-9", l))
-    intro = f"{len(r.index.genes)} gene symbols found in the figures. Pick the first character of a symbol."
+    intro = f"{number(len(r.index.genes))} gene symbols found in the figures. Pick the first character of a symbol."
     popular = sorted(r.index.genes, key=lambda g: (-len(g.figids), g.key))[:POPULAR_GENES]
     jobs: list[PageJob] = [partial(
         r.group_index, "genes", "Genes", [], intro,
