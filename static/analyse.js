@@ -298,7 +298,7 @@
     download.addEventListener("click", saveTsv);
     form.hidden = false;
     if (params.has("genes")) return run();
-    say("Paste a gene list and choose Analyse. " + plural(analysis.docs, "figure", "figures") + " to match.");
+    say("Paste a gene list and choose Analyse. " + plural(analysis.all[0], "figure", "figures") + " with genes to match.");
   }
 
   var ready = fetch(new URL("analysis.json", base).href, { cache: "no-cache" }).then(function (response) {
