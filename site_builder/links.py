@@ -27,9 +27,11 @@ def pmc_article_url(pmcid: str) -> str:
 
 
 def pmc_figure_url(figure: Figure) -> str:
-    """The figure at PMC: figlink is '/pmc/articles/PMC1/figure/F3/'."""
-    if figure.figlink.startswith("/pmc/articles/"):
-        return "https://pmc.ncbi.nlm.nih.gov/articles/" + quote(figure.figlink.removeprefix("/pmc/articles/"))
+    """The figure at PMC: figlink is '/pmc/articles/PMC1/figure/F3/' (some real records lack the
+    first '/')."""
+    link = "/" + figure.figlink.removeprefix("/")
+    if link.startswith("/pmc/articles/"):
+        return "https://pmc.ncbi.nlm.nih.gov/articles/" + quote(link.removeprefix("/pmc/articles/"))
     return pmc_article_url(figure.pmcid) if figure.pmcid else ""
 
 

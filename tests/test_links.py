@@ -77,3 +77,12 @@ def test_sub_path_urls_in_search_engine_files(served_under_repo) -> None:
     assert "Sitemap: https://user.github.io/repo/sitemap.xml" in (site / "robots.txt").read_text()
     page = next(site.glob("figures/PMC9408851__ijms-23-09365-g003.html")).read_text()
     assert '<link rel="canonical" href="https://user.github.io/repo/figures/PMC9408851__ijms-23-09365-g003.html">' in page
+
+
+@pytest.mark.parametrize("figlink", ["/pmc/articles/PMC8065335/figure/Fig5/", "pmc/articles/PMC8065335/figure/Fig5/"])
+def test_the_figure_at_pmc_link_takes_figlink_with_or_without_its_first_slash(figlink: str) -> None:
+    from site_builder.links import pmc_figure_url
+    from site_builder.model import Figure
+
+    figure = Figure(figid="PMC8065335__f5", title="T", pmcid="PMC8065335", figlink=figlink)
+    assert pmc_figure_url(figure) == "https://pmc.ncbi.nlm.nih.gov/articles/PMC8065335/figure/Fig5/"
