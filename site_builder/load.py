@@ -49,6 +49,7 @@ CONSUMED = {
 # holding one is missing, and a list item holding one is left out, wherever it is in the record.
 R_MISSING = frozenset({".na", ".na.character", ".na.integer", ".na.real"})
 R_MISSING_HINT = ".na"  # in the front matter's text of every record that holds one
+MISSING_CELLS = frozenset({"NA", *R_MISSING})  # a table cell holding one is empty (R writes NA in TSV)
 
 
 def without_r_missing(value: Any) -> Any:
@@ -496,7 +497,7 @@ def column_count_message(found: int, expected: int) -> str:
 
 def clean_cell(value: str) -> str:
     value = value.strip()
-    return "" if value == "NA" or value in R_MISSING else value
+    return "" if value in MISSING_CELLS else value
 
 
 TERM_COLUMNS = ("word", "match", "name")
@@ -538,11 +539,11 @@ def genes_from_cells(header: list[str], rows: list[list[str]]) -> tuple[GeneMent
         symbol = ""
         for number in symbols:
             symbol = cells[number].strip()
-            if symbol and symbol != "NA":
+            if symbol and symbol not in MISSING_CELLS:
                 break
             symbol = ""
         values = pick(cells)
-        values = [v if v != "NA" else "" for v in map(str.strip, values if len(present) > 1 else (values,))]
+        values = [v if v not in MISSING_CELLS else "" for v in map(str.strip, values if len(present) > 1 else (values,))]
         text = values[word]
         if not text and not symbol:
             continue

@@ -237,6 +237,10 @@ def test_an_r_missing_title_is_an_empty_required_field() -> None:
 def test_r_missing_table_cells_are_empty() -> None:
     parsed = parse_table(b"word\tmesh\tname\nATP\t.na.character\tNA\n", "t.tsv", ("word",))
     assert parsed.rows == [{"word": "ATP", "mesh": "", "name": ""}]
+    genes = b"word\tncbigene_symbol\tncbigene_id\tsource\nTNF\tTNF\t7124\t.na.character\nX\t.na.character\tNA\tNA\n"
+    figure = load_figure(b"---\nfigid: PMC1__f1\nfigtitle: T\n---\n", "figures/PMC1__f1.md",
+                         {"genes": ("data/PMC1__f1-genes.tsv", genes)}).figure
+    assert [(g.word, g.symbol, g.ncbigene_id, g.source) for g in figure.genes] == [("TNF", "TNF", "7124", ""), ("X", "", "", "")]
 
 
 def test_a_list_item_broken_over_lines_is_one_line() -> None:
