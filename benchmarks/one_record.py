@@ -84,7 +84,7 @@ def stage_times(project: Path, content: Path) -> None:
                 spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
         setattr(owner, name, timed)
 
-    for name in ("discover_inputs", "input_stamps", "fingerprint_of", "known_results", "read_pages", "build_index",
+    for name in ("discover_inputs", "fingerprint_of", "known_results", "read_pages", "build_index",
                  "write_site", "previous_results", "figures_in_place", "plan_search", "carry_pages_over", "render_key"):
         wrap(build, name)
     for name in ("load_manifest", "save_manifest", "load_head"):

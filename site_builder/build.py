@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import gc
 import importlib.resources
-import os
 import sys
 import time
 import zlib
@@ -30,7 +29,7 @@ from typing import Any, Callable, Iterable, Sequence
 from . import cache, downloads, lists
 from . import pages as site_pages
 from .config import SiteConfig, load_config
-from .discover import discover, snapshot_templates
+from .discover import Stamps, discover_stamped, snapshot_templates
 from .errors import BuildError, CacheUnreadable
 from .index import build_index
 from .load import LoadResult, load_figure, load_page
@@ -580,14 +579,14 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
         unloaded = None  # a content page or static file changed or went since: read from the disk below, so found anew
     if warm is not None:
         warm.unloaded = None
-    sources = unloaded[0] if unloaded else discover_inputs(content_dir, static_dirs, template_dirs)
+    sources, found_stamps = unloaded or discover_inputs(content_dir, static_dirs, template_dirs)
     jobs = options.jobs or default_jobs()
     progress = Progress(enabled=options.progress)
     code = cache.code_version()
     templates = snapshot_templates(template_dirs)
     site_key = cache.digest(pages_key(code, config), *(part for name, (text, _) in sorted(templates.items()) for part in (name, text)))
     started_at = time.time()
-    stamps = unloaded[1] if unloaded else input_stamps(sources) if not check_only else {}
+    stamps = found_stamps if not check_only else {}
     fingerprint, newest = fingerprint_of(site_key, stamps) if not check_only else ("", 0.0)
     head = None if options.clean or check_only or recovered else cache.load_head(cache_dir, output)
     up_to_date = head is not None and head.fingerprint == fingerprint and newest < head.started_at - RACY_SECONDS
@@ -662,18 +661,16 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
     return report
 
 
-Stamps = dict[str, tuple[int, int]]  # path (as a string: hashing 157k Path objects costs ~0.3 s) -> (size, modification time in ns)
-
-
 def input_dirs(options: BuildOptions) -> tuple[Path, list[Path], list[Path]]:
     """The content folder and the static and template folders (the project's, then the theme's)."""
     project = options.project_dir
     return options.content_dir or project / "content", theme_dirs(project, "static"), theme_dirs(project, "templates")
 
 
-def discover_inputs(content_dir: Path, static_dirs: list[Path], template_dirs: list[Path]) -> SourceFiles:
-    """What discover finds in input_dirs (a static file of the project's wins over the theme's)."""
-    return discover(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
+def discover_inputs(content_dir: Path, static_dirs: list[Path], template_dirs: list[Path]) -> tuple[SourceFiles, Stamps]:
+    """What discover finds in input_dirs (a static file of the project's wins over the theme's),
+    and the stamps of the files."""
+    return discover_stamped(content_dir, tuple(reversed(static_dirs)), tuple(template_dirs))
 
 
 def other_inputs(sources: SourceFiles) -> tuple[Path, ...]:
@@ -707,10 +704,9 @@ def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
     file is younger than RACY_SECONDS. serve records it on exit, so that its next start finds
     the output up to date after edits; None (compare every input next time) otherwise."""
     started_at = time.time()
-    sources = discover_inputs(*input_dirs(live.options))
+    sources, stamps = discover_inputs(*input_dirs(live.options))
     if sources != live.sources:
         return None
-    stamps = input_stamps(sources)
     job = LoadJob(sources, Path.cwd(), live.config, None, True, live.code)
     if [chunk_stamp(job, paths, stamps)[0] for paths in live.chunks] != live.stamps:
         return None
@@ -720,14 +716,6 @@ def verified_fingerprint(live: LiveSite) -> tuple[str, float] | None:
     if newest >= started_at - RACY_SECONDS:
         return None
     return fingerprint, started_at
-
-
-def input_stamps(sources: SourceFiles) -> Stamps:
-    stamps = {}
-    for name in map(str, all_inputs(sources)):
-        stat = os.stat(name)
-        stamps[name] = (stat.st_size, stat.st_mtime_ns)
-    return stamps
 
 
 def fingerprint_of(site_key: str, stamps: Stamps) -> tuple[str, float]:
@@ -742,11 +730,14 @@ def chunk_stamp(job: LoadJob, paths: Sequence[Path], stamps: Stamps) -> tuple[st
     """Like the chunk's content key, from time stamps: lets an unchanged chunk skip reading its files."""
     parts: list[str] = []
     newest = 0
+    tables = job.sources.tables
     for path in paths:
-        for file in (path, *(t for _, t in sorted(job.sources.tables.get(path.stem, {}).items()))):
-            size, mtime = stamps[str(file)]
+        found = tables.get(path.name[:-3])  # a record's name ends with '.md' (discover)
+        for file in (str(path), *(str(found[kind]) for kind in sorted(found))) if found else (str(path),):
+            size, mtime = stamps[file]
             parts.append(f"{file}\0{size}:{mtime}")  # no file name holds a NUL
-            newest = max(newest, mtime)
+            if mtime > newest:
+                newest = mtime
     return cache.digest(job.code, job.config.site_url, "\0".join(parts)), newest / 1e9
 
 
@@ -770,15 +761,6 @@ def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,
             result = get_result(job.store, key)
         found.append((stamp, result))
     return found
-
-
-def all_inputs(sources: SourceFiles) -> Iterable[Path]:
-    yield from sources.figures
-    for tables in sources.tables.values():
-        yield from tables.values()
-    yield from sources.pages
-    for path, _ in sources.static:
-        yield path
 
 
 def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: float) -> BuildReport:

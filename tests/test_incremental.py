@@ -371,7 +371,7 @@ def test_a_title_edit_renders_only_the_list_pages_that_show_the_figures_entry(pr
     monkeypatch.setattr(Renderer, "listing_inputs", lambda self, kind, listing, *rest: made.append(f"{kind}/{listing.slug}.html")
                         or real(self, kind, listing, *rest))
     index = build_module.build_index(build_module.read_content(
-        build_module.discover_inputs(*build_module.input_dirs(BuildOptions(project_dir=project))), project).figures)[0]
+        build_module.discover_inputs(*build_module.input_dirs(BuildOptions(project_dir=project)))[0], project).figures)[0]
 
     def hidden(figid: str) -> set[str]:  # the pages of its lists that name it by doc id only
         return {f"{kind}/{l.slug}.html" for kind, shown in (("genes", 3), ("organisms", 2), ("years", 2), ("journals", 2))
@@ -491,3 +491,20 @@ def test_unused_cache_entries_are_pruned_after_a_day_with_a_look_an_hour_at_most
     assert not unused & stems(), "unused for two days: deleted"
     assert used <= stems() and marker.stat().st_mtime > time.time() - 60
     assert_same_as_clean_build(project)
+
+
+def test_the_scan_stamps_every_input_it_finds_in_path_order(project):
+    """discover takes the inputs' stamps in its scan: each file found (records, tables, pages,
+    static) has its size and time, and a record saved later has a new stamp."""
+    sources, stamps = build_module.discover_inputs(*build_module.input_dirs(BuildOptions(project_dir=project)))
+    found = [*sources.figures, *(t for kinds in sources.tables.values() for t in kinds.values()), *sources.pages,
+             *(path for path, _ in sources.static)]
+    assert found and all(stamps[str(path)] == (path.stat().st_size, path.stat().st_mtime_ns) for path in found)
+    figures = [name for name in stamps if name.endswith(".md") and "/figures/" in name]
+    assert figures == sorted(figures)
+    record = first_record(project)
+    record.write_text(record.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    again = build_module.discover_inputs(*build_module.input_dirs(BuildOptions(project_dir=project)))[1]
+    assert again[str(record)] != stamps[str(record)]
+    assert {name: stamp for name, stamp in again.items() if name != str(record)} == {
+        name: stamp for name, stamp in stamps.items() if name != str(record)}
