@@ -27,13 +27,16 @@ def fold(path: str) -> str:
 # Stems that Windows reserves in every folder, with any extension ('CON.html' is the console).
 WINDOWS_DEVICES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"{d}{n}" for d in ("COM", "LPT") for n in range(10))})
 RESERVED_GENE_NAMES = WINDOWS_DEVICES | {"INDEX"}  # genes/index.html lists the genes
-ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+# Capitals, and ',' for ':' (not in a file name on Windows, nor in a relative link's first part,
+# where it would name a scheme); a gene symbol holds no ',' (load.GENE_SYMBOL).
+PAGE_NAME_CHARS = str.maketrans("abcdefghijklmnopqrstuvwxyz:", "ABCDEFGHIJKLMNOPQRSTUVWXYZ,")
 
 
 def gene_page_name(symbol: str) -> str:
     """The file stem of a gene symbol's page in genes/ (static/figure.js has the same rule: genePage).
 
-    The symbol in capitals, so the usual human (HGNC) symbol keeps its name: 'IL6' -> 'IL6'.
+    The symbol in capitals, so the usual human (HGNC) symbol keeps its name: 'IL6' -> 'IL6'
+    (a colon becomes ',': 'tRNA:Lys-TTT-1-1' -> 'TRNA,LYS-TTT-1-1~1.7-8').
     A symbol with lower-case letters adds '~' and their 1-based positions, runs as 'first-last'
     joined by '.': 'Il6' -> 'IL6~2', 'Trp53' -> 'TRP53~2-3', 'miR-21a' -> 'MIR-21A~1-2.7'.
     The name depends on the symbol alone (adding a record never renames a page), two symbols
@@ -41,7 +44,7 @@ def gene_page_name(symbol: str) -> str:
     keep every page. A capitals-only name the folder or Windows reserves ('INDEX', 'CON') gets
     '~0'. Only ASCII letters change case (gene symbols are ASCII, see load.GENE_SYMBOL).
     """
-    name = symbol.translate(ASCII_UPPER)
+    name = symbol.translate(PAGE_NAME_CHARS)
     runs: list[list[int]] = []
     for position, char in enumerate(symbol, 1):
         if "a" <= char <= "z":
@@ -229,7 +232,8 @@ def gene_redirects(genes: Iterable[Listing]) -> list[tuple[str, str]]:
     taken = {fold(listing.slug) for listing in listings} | {"index"}
     wanted: dict[str, list[Listing]] = defaultdict(list)
     for listing in listings:
-        if listing.slug != listing.key and listing.key.upper() not in WINDOWS_DEVICES:
+        # a symbol with ':' never had a page named by itself (it was no gene symbol then)
+        if listing.slug != listing.key and listing.key.upper() not in WINDOWS_DEVICES and ":" not in listing.key:
             wanted[fold(listing.key)].append(listing)
     return sorted((group[0].key, group[0].slug) for folded, group in wanted.items() if len(group) == 1 and folded not in taken)
 

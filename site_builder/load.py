@@ -22,9 +22,11 @@ SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 MAX_NAME = 200  # a figid or path part becomes a file name (255 bytes at most, with suffixes)
 MAX_REDIRECT_DEPTH = 8
 SAFE_REDIRECT = re.compile(r"^/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]+$")
-# A gene symbol: at most 40 ASCII letters, digits and . _ @ -, and parenthesised runs of them, as
-# FlyBase names Drosophila genes (l(3)mbt, Su(var)3-9, ref(2)P); OCR debris such as 'IFN(' is not one.
-GENE_SYMBOL = re.compile(r"^(?=.{1,40}$)[A-Za-z0-9](?:[A-Za-z0-9._@-]|\([A-Za-z0-9._-]+\))*$")
+# A gene symbol: at most 40 ASCII letters, digits and . _ @ -, parenthesised runs of them, as
+# FlyBase names Drosophila genes (l(3)mbt, Su(var)3-9, ref(2)P), and colons before a letter or
+# digit (FlyBase's tRNA:Lys-TTT-1-1, ZFIN's si:ch73-206d17.1); OCR debris such as 'IFN(' or 'Fig:'
+# is not one.
+GENE_SYMBOL = re.compile(r"^(?=.{1,40}$)[A-Za-z0-9](?:[A-Za-z0-9._@-]|:(?=[A-Za-z0-9])|\([A-Za-z0-9._-]+\))*$")
 NDEX_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 WPID = re.compile(r"^WP[0-9]+$")
 PMCID = re.compile(r"^PMC[0-9]+$")

@@ -157,7 +157,7 @@
   for (var n = 0; n < 10; n++) RESERVED.push("COM" + n, "LPT" + n);
 
   // The file stem of a gene symbol's page: the rule of gene_page_name in site_builder/index.py.
-  // The symbol in capitals, then "~" and the positions of its lower-case letters (runs as
+  // The symbol in capitals (":" as ","), then "~" and the positions of its lower-case letters (runs as
   // "first-last", joined by "."): "IL6" -> "IL6", "Il6" -> "IL6~2", "Trp53" -> "TRP53~2-3".
   // No two names differ only in case, so case-insensitive file systems keep every page.
   function genePage(symbol) {
@@ -169,7 +169,7 @@
         else runs.push([i + 1, i + 1]);
         c = c.toUpperCase();
       }
-      name += c;
+      name += c === ":" ? "," : c;  // ":" is no file name on Windows
     });
     if (runs.length) {
       return name + "~" + runs.map(function (run) { return run[0] === run[1] ? run[0] : run[0] + "-" + run[1]; }).join(".");

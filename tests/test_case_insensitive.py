@@ -20,6 +20,7 @@ TRICKY = [
     "IL6", "Il6", "il6", "iL6", "TP53", "Trp53", "tp53", "C1orf112", "miR-21a", "MIR21", "a.b_c@d-E", "A", "a", "hh", "Hh",
     "index", "INDEX", "Index", "CON", "Con", "con", "AUX", "NUL", "COM1", "Com1", "LPT9", "COM10", "ban", "BAN", "p38b",
     "B-H2", "Pkc53E", "aPKC", "MKP-4", "x" * 40, "X" * 40, "aB" * 20, "l(3)mbt", "L(3)mbt", "Su(var)3-9", "ref(2)P",
+    "tRNA:Lys-TTT-1-1", "TRNA:LYS-TTT-1-1", "si:ch73-206d17.1", "a:b", "a_b", "A:B",
 ]
 
 
@@ -58,7 +59,8 @@ def test_case_twins_finds_them(tmp_path: Path) -> None:
 @pytest.mark.parametrize("symbol, name", [
     ("IL6", "IL6"), ("Il6", "IL6~2"), ("iL6", "IL6~1"), ("il6", "IL6~1-2"), ("Trp53", "TRP53~2-3"),
     ("C1orf112", "C1ORF112~3-5"), ("miR-21a", "MIR-21A~1-2.7"), ("a.b_c@d-E", "A.B_C@D-E~1.3.5.7"),
-    ("INDEX", "INDEX~0"), ("index", "INDEX~1-5"), ("CON", "CON~0"), ("COM1", "COM1~0"), ("COM10", "COM10"),
+    ("INDEX", "INDEX~0"), ("index", "INDEX~1-5"),
+    ("tRNA:Lys-TTT-1-1", "TRNA,LYS-TTT-1-1~1.7-8"), ("si:ch73-206d17.1", "SI,CH73-206D17.1~1-2.4-5.12"), ("A:B", "A,B"), ("CON", "CON~0"), ("COM1", "COM1~0"), ("COM10", "COM10"),
 ])
 def test_gene_page_name(symbol: str, name: str) -> None:
     assert gene_page_name(symbol) == name
@@ -88,6 +90,13 @@ def test_old_gene_urls_redirect_where_no_page_or_other_symbol_shares_the_name() 
     # IL6 keeps its name; Il6 would be IL6.html's file; Il2 and iL2 would be one file; index is the
     # genes index; Con is the console on Windows
     assert gene_redirects(index.genes) == [("Axin2", "AXIN2~2-4"), ("Trp53", "TRP53~2-3"), ("ctnnb1", "CTNNB1~1-5")]
+
+
+def test_symbols_with_a_colon_get_pages_without_one_and_no_redirect() -> None:
+    """':' is no file name on Windows, and in a relative link 'si:x.html' would be a URL scheme."""
+    index, _ = build_index([Figure("PMC1__a", "A", gene_symbols=("si:ch73-206d17.1", "tRNA:Lys-TTT-1-1", "A:B"))])
+    assert [g.slug for g in index.genes] == ["A,B", "SI,CH73-206D17.1~1-2.4-5.12", "TRNA,LYS-TTT-1-1~1.7-8"]
+    assert gene_redirects(index.genes) == []
 
 
 def test_example_site_redirects_old_gene_urls(example_site: Path) -> None:

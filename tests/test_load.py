@@ -266,3 +266,12 @@ def test_flybase_symbols_with_parentheses_are_genes_and_ocr_debris_is_not() -> N
                          {"genes": ("data/PMC1__f1-genes.tsv", genes)}).figure
     assert [g.symbol for g in figure.genes] == ["l(3)mbt", "Su(var)3-9", ""]
     assert figure.symbols == ("l(3)mbt", "Su(var)3-9")
+
+
+def test_flybase_and_zfin_symbols_with_a_colon_are_genes_and_a_trailing_colon_is_not() -> None:
+    genes = (b"word\tncbigene_symbol\tncbigene_id\n"
+             b"tRNA\ttRNA:Lys-TTT-1-1\t1\nsi\tsi:ch73-206d17.1\t2\nFig\tFig:\t3\nx\ta::b\t4\ny\t:a\t5\n")
+    figure = load_figure(b"---\nfigid: PMC1__f1\nfigtitle: T\n---\n", "figures/PMC1__f1.md",
+                         {"genes": ("data/PMC1__f1-genes.tsv", genes)}).figure
+    assert [g.symbol for g in figure.genes] == ["tRNA:Lys-TTT-1-1", "si:ch73-206d17.1", "", "", ""]
+    assert figure.symbols == ("tRNA:Lys-TTT-1-1", "si:ch73-206d17.1")
