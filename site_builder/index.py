@@ -123,6 +123,17 @@ def name_order(name: str) -> tuple[str, str]:
     return name.casefold(), name
 
 
+def listings_named(listings: Sequence[Listing], keys: Iterable[str]) -> list[Listing]:
+    """The listings of these keys among listings in name_order (organisms, genes, journals),
+    in that order: a binary search each, not a look at every listing (25k genes at 100k)."""
+    found = []
+    for key in sorted(keys, key=name_order):
+        at = bisect_left(listings, name_order(key), key=lambda listing: name_order(listing.key))
+        if at < len(listings) and listings[at].key == key:
+            found.append(listings[at])
+    return found
+
+
 def make_listings(kind: str, groups: Mapping[str, Sequence[str]], reuse: Mapping[str, Listing] | None = None) -> tuple[Listing, ...]:
     """The listings of one LIST_KINDS kind from key -> figids (newest first). A gene page's name
     follows from the symbol alone, so an unchanged gene listing in `reuse` is taken as it is."""
@@ -358,12 +369,14 @@ def moved_listings(index: SiteIndex, change: IndexChange, added: list[FigureSumm
         lambda figid: newest[figid] if figid in newest else rank[figid] + shift)  # noqa: E731
     lists, changed, reshaped = {}, {}, set()
     for kind, kind_moves in zip(LIST_KINDS, moves):
+        kind_moves = {key: (leaving, joining) for key, (leaving, joining) in kind_moves.items()
+                      if leaving != joining or any(figid not in change.replaced or figid in moved for figid in joining)}
+        if not kind_moves:
+            continue  # the same figures, in their places (a title edit: 25k gene listings not looked at)
         listings = {listing.key: listing for listing in getattr(index, kind)}
         groups: dict[str, tuple[str, ...]] = {}
         for key, (leaving, joining) in kind_moves.items():
             old = listings[key].figids if key in listings else ()
-            if leaving == joining and all(figid in change.replaced and figid not in moved for figid in joining):
-                continue  # the same figures, in their places
             if place_after is None and leaving <= change.removed and joining <= newest.keys():  # the newest go, newer ones come
                 groups[key] = tuple(sorted(joining, key=place)) + old[len(leaving):]
             else:

@@ -109,9 +109,11 @@ def commit_edit(live: LiveSite, warm: WarmState, store: cache.ChunkStore, change
                     live.chunk_of[os.path.abspath(file)] = number
     if removed or added or change.change.replaced:
         live.rank = None
+    if live.outsized != [] or any(lists.values()) or len(index.figures) != len(live.index.figures):
+        live.outsized = outsized_records(index)  # else none still: the same lists, as many pages (25k gene lists not looked at)
     live.sources, live.chunks, live.stamps, live.results, live.index = files.sources, files.chunks, change.stamps, results, index
     live.renderer = renderer
-    warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *outsized_records(index)]
+    warnings = [*live.config_warnings, *(p for r in results for p in r.warnings), *live.outsized]
     warm.manifest = cache.Manifest(manifest.output, "", time.time(), site.files, chunks, tuple(warnings), len(index.figures),
                                    site.keys, "", chunk_keys, manifest.started_at,  # search_key: see write_collection_files
                                    "" if live.analysis_stale else manifest.analysis_key, manifest.site_key, manifest.other_key)

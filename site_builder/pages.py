@@ -10,7 +10,7 @@ from functools import partial
 from typing import Callable, Iterator
 
 from . import charts, downloads, feeds, json_api, links, lists
-from .index import gene_redirects
+from .index import gene_redirects, listings_named
 from .model import FigureSummary, Listing
 from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer, list_name, number
 from .links import ncbi_gene_search_url
@@ -127,13 +127,12 @@ def pages_showing(r: Renderer, figure: FigureSummary, in_place: bool = False) ->
     def shows(figids: tuple[str, ...], shown: int = 0) -> bool:
         return not in_place or figure.figid in figids[:r.shown_entries(shown)]
 
-    organisms, symbols = set(figure.known_organisms), set(figure.symbols)
     jobs: list[PageJob] = [r.home] if not in_place or figure.figid in index.newest_first[:HOME_ENTRIES] else []
     jobs += [all_figures_job(r)] if shows(index.newest_first) else []
-    jobs += [organism_job(r, l) for l in index.organisms if l.key in organisms and shows(l.figids)]
+    jobs += [organism_job(r, l) for l in listings_named(index.organisms, set(figure.known_organisms)) if shows(l.figids)]
     jobs += [year_job(r, l) for l in index.years if l.key == figure.year and shows(l.figids)]
-    jobs += [journal_job(r, l) for l in index.journals if l.key == figure.journal_title and shows(l.figids)]
-    jobs += [gene_job(r, l) for l in index.genes if l.key in symbols and shows(l.figids, GENE_PAGE_SHOWN)]
+    jobs += [journal_job(r, l) for l in listings_named(index.journals, {figure.journal_title} - {""}) if shows(l.figids)]
+    jobs += [gene_job(r, l) for l in listings_named(index.genes, set(figure.symbols)) if shows(l.figids, GENE_PAGE_SHOWN)]
     jobs += [job for browse in BROWSE if getattr(figure, browse.field)
              for job in browse_jobs(r, browse, figure.figid if in_place else None)]
     return jobs

@@ -1,7 +1,7 @@
 """index.py: cross-record views built once: newest first, organisms, genes, years, journals."""
 from __future__ import annotations
 
-from site_builder.index import build_index, redirect_file
+from site_builder.index import build_index, listings_named, redirect_file
 from site_builder.model import newest_first_key
 from site_builder.model import Figure, GeneMention, Page
 
@@ -172,3 +172,13 @@ def test_organism_and_journal_slugs_stay_distinct_in_any_case() -> None:
 def test_gene_pages_are_named_by_the_symbol_in_capitals_and_its_lower_case_letters() -> None:
     index, _ = build_index([fig("PMC1__a", gene_symbols=("TNF", "Tnf", "ctnnb1", "INDEX"))])
     assert [(g.key, g.slug) for g in index.genes] == [("ctnnb1", "CTNNB1~1-5"), ("INDEX", "INDEX~0"), ("TNF", "TNF"), ("Tnf", "TNF~2-3")]
+
+
+def test_listings_named_finds_listings_by_binary_search_in_name_order() -> None:
+    figures = [Figure("PMC1__a", "A", gene_symbols=("Il6", "IL6", "iL6", "Tp53", "a:b")),
+               Figure("PMC2__b", "B", gene_symbols=("IL6", "ZZZ"))]
+    index, _ = build_index(figures)
+    assert [l.key for l in listings_named(index.genes, {"IL6", "a:b", "ZZZ", "missing", "il6"})] == ["a:b", "IL6", "ZZZ"]
+    keys = {"Il6", "iL6", "Tp53", "ZZZ"}
+    assert listings_named(index.genes, keys) == [listing for listing in index.genes if listing.key in keys]
+    assert listings_named(index.genes, ()) == []

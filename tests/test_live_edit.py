@@ -396,3 +396,23 @@ def test_a_cache_removed_under_serve_is_made_again_when_idle(project, monkeypatc
     edit(path, r"^figtitle: (.*)$", r"figtitle: After \1")
     assert not serve.save(path).errors
     serve.matches_clean_build()
+
+
+def test_the_outsized_record_warning_follows_edits_of_the_genes(project):
+    """serve keeps the warning about a record that alone makes much of the site (build.outsized_records)
+    only while no list changed: genes coming and going make it anew."""
+    serve = Serve(project)
+    path = next((project / "content" / "data").glob("*-genes.tsv"))
+    original = path.read_text(encoding="utf-8")
+    rows = "".join(f"9606\tHomo sapiens\tPrimates\tZZ{n}\tZZ{n}\tZZ{n}\t{n + 1}\tncbigene_symbol\t1\t1\t1\n" for n in range(600))
+    path.write_text(original + rows, encoding="utf-8")
+    report = serve.save(path)
+    assert report.edited and any("alone adds 6" in str(w) for w in report.warnings), report.warnings
+    title = record(project, 0)
+    edit(title, r"^figtitle: (.*)$", r"figtitle: Outsized \1")
+    report = serve.save(title)
+    assert report.edited and any("alone adds 6" in str(w) for w in report.warnings)
+    path.write_text(original, encoding="utf-8")
+    report = serve.save(path)
+    assert report.edited and not any("alone adds" in str(w) for w in report.warnings)
+    serve.matches_clean_build()
