@@ -296,22 +296,29 @@ class LiveSearch:
         return self.organism_docs
 
     def cut(self, touched: list[bytes]) -> list[tuple[str, str, bytes]]:
-        """(first term, name, bytes or b"" if unchanged) of each term shard. Shards before the
-        one holding the first changed term keep their bytes; from there the entries are cut as
-        search.term_shards cuts them, until a shard starts past the last changed term where an
-        old one started: from there on, the old shards are the new ones."""
+        """(first term, name, bytes or b"" if unchanged) of each term shard. Around each changed
+        term, the entries are cut as search.term_shards cuts them, from the start of the old shard
+        that held it until a shard starts where an old one started: the ends follow from the
+        terms' names, so from there on the old shards are the new ones, up to the next changed
+        term (a title's terms lie all over the alphabet: the shards between them stay)."""
         old = self.manifest["termShards"]
         old_keys = [_utf16(first) for first, _ in old]
         starts = {first: number for number, (first, _) in enumerate(old)}
-        lowest, highest = min(touched), max(touched)
-        shard = max(0, bisect.bisect_right(old_keys, lowest) - 1)
-        start = bisect.bisect_left(self.terms, old_keys[shard], key=_utf16) if shard else 0
-        found = [(first, name, b"") for first, name in old[:shard]]
-        for first, data in term_shards(islice(zip(self.terms, self.entries), start, None)):
-            if first in starts and _utf16(first) > highest:
-                return found + [(first, name, b"") for first, name in old[starts[first]:]]
-            found.append((first, content_name(data), data))
-        return found
+        found: list[tuple[str, str, bytes]] = []
+        done = 0  # the old shards before this one are in `found`, as they were or cut anew
+        for key in sorted(set(touched)):
+            shard = max(0, bisect.bisect_right(old_keys, key) - 1)
+            if shard < done:
+                continue  # in a run already cut anew
+            found += [(first, name, b"") for first, name in old[done:shard]]
+            start = bisect.bisect_left(self.terms, old_keys[shard], key=_utf16) if shard else 0
+            done = len(old)
+            for first, data in term_shards(islice(zip(self.terms, self.entries), start, None)):
+                if starts.get(first, -1) > shard:
+                    done = starts[first]  # in step with the old shards again
+                    break
+                found.append((first, content_name(data), data))
+        return found + [(first, name, b"") for first, name in old[done:]]
 
     def set_score(self, term: str, doc: int, score: int, last: bool = False) -> None:
         """Give doc this score for term (0: take the doc out of the term's list). last: doc is

@@ -311,6 +311,7 @@ def test_filters(index):
 
 def test_many_small_shards_give_the_same_answers(tmp_path, monkeypatch, index):
     monkeypatch.setattr(search, "TERM_SHARD_BYTES", 40)
+    monkeypatch.setattr(search, "TERM_SHARD_SPLIT", 2)
     monkeypatch.setattr(search, "DOCS_PER_SHARD", 2)
     write_search_index(RECORDS, tmp_path)
     small = Index(tmp_path)
@@ -423,3 +424,30 @@ def test_search_record_of_a_figure():
         # the gene set for the analysis: the table's genes (not the keywords), with their IDs and organisms
         gene_count=1, gene_ids=array("I", [0, 1499]).tobytes(), gene_organisms=("Danio rerio",),
     )
+
+
+def test_an_edit_rewrites_the_term_shards_of_its_terms_only(tmp_path, monkeypatch):
+    """Shard ends follow the terms' names (search.ends_term_shard): a title edit that adds terms
+    at both ends of the alphabet rewrites the shards they land in, not those between them."""
+    import sys
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from search_scale import generated_records
+
+    from site_builder.search_live import updated_files
+
+    monkeypatch.setattr(search, "TERM_SHARD_BYTES", 1500)
+    monkeypatch.setattr(search, "TERM_SHARD_MAX", 6000)
+    records = search.oldest_first(generated_records(400, seed=5))
+    write_search_index(records, tmp_path, jobs=1, analysis=False)
+    shards = json.loads((tmp_path / "search" / "manifest.json").read_text())["termShards"]
+    old = records[200]
+    new = replace(old, title=f"Aardvark {old.title} zymurgy")
+    files = updated_files(tmp_path / "search", records, {r.url: doc for doc, r in enumerate(records)}, [(old, new)])
+    rewritten = [path for path in files.written if path.startswith("search/terms/")]
+    assert len(shards) > 30 and 2 <= len(rewritten) <= 4, (len(shards), rewritten)
+    fresh = tmp_path / "fresh"
+    write_search_index(records[:200] + [new] + records[201:], fresh, jobs=1, analysis=False)
+    made = {path.relative_to(fresh).as_posix() for path in (fresh / "search" / "terms").iterdir()}
+    kept = {f"search/terms/{name}.bin" for _, name in shards} - set(files.removed)
+    assert made == kept | set(rewritten)  # the same shards as a clean build's
