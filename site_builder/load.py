@@ -27,6 +27,9 @@ SAFE_REDIRECT = re.compile(r"^/(?:[A-Za-z0-9._-]+/)*[A-Za-z0-9._-]+$")
 # digit (FlyBase's tRNA:Lys-TTT-1-1, ZFIN's si:ch73-206d17.1); OCR debris such as 'IFN(' or 'Fig:'
 # is not one.
 GENE_SYMBOL = re.compile(r"^(?=.{1,40}$)[A-Za-z0-9](?:[A-Za-z0-9._@-]|:(?=[A-Za-z0-9])|\([A-Za-z0-9._-]+\))*$")
+# Titles and captions copied from PubMed Central keep its inline markup ('pathway in <i>Capsicum
+# chinense </i>cell cultures'): the tags go, the words stay (pages escape any other '<').
+INLINE_TAG = re.compile(r"</?(?:i|b|em|strong|sup|sub|u|sc|italic|bold)>", re.IGNORECASE)
 NDEX_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 WPID = re.compile(r"^WP[0-9]+$")
 PMCID = re.compile(r"^PMC[0-9]+$")
@@ -189,6 +192,8 @@ class FieldReader:
     # --- typed readers -------------------------------------------------------------
     def text(self, key: str, *, required: bool = False, numbers: bool = False) -> str:
         value = self.raw.get(key)
+        if type(value) is str and "<" in value:
+            value = INLINE_TAG.sub("", value)
         if type(value) is str and value.isascii() and value.isprintable():
             # what repaired() would keep as it is (mojibake is not ASCII; controls are not printable)
             value = " ".join(value.split()) if key not in MULTILINE_FIELDS else value.strip()

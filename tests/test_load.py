@@ -275,3 +275,13 @@ def test_flybase_and_zfin_symbols_with_a_colon_are_genes_and_a_trailing_colon_is
                          {"genes": ("data/PMC1__f1-genes.tsv", genes)}).figure
     assert [g.symbol for g in figure.genes] == ["tRNA:Lys-TTT-1-1", "si:ch73-206d17.1", "", "", ""]
     assert figure.symbols == ("tRNA:Lys-TTT-1-1", "si:ch73-206d17.1")
+
+
+def test_inline_markup_of_pubmed_titles_is_dropped_and_other_angle_brackets_stay() -> None:
+    record = (b"---\nfigid: PMC1__f1\nfigtitle: Vanillin synthesis in <i>Capsicum chinense </i>cell cultures\n"
+              b"papertitle: Ca<sup>2+</sup> and <b>p</b> < 0.05 in <script>x</script>\n"
+              b"caption: |-\n  Shown in <I>E. coli</I>:\n  p<0.05.\n---\n")
+    figure = load_figure(record, "figures/PMC1__f1.md", {}).figure
+    assert figure.title == "Vanillin synthesis in Capsicum chinense cell cultures"
+    assert figure.papertitle == "Ca2+ and p < 0.05 in <script>x</script>"
+    assert figure.caption == "Shown in E. coli:\np<0.05."
