@@ -27,7 +27,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import gc
 import json
 import math
 import sys
@@ -40,6 +39,7 @@ from typing import Any, Callable
 import orjson
 
 from .model import NAME, NAMES, FrozenMap
+from .parallel import collector_held
 
 
 class Unreadable(ValueError):
@@ -171,9 +171,7 @@ class Codec:
         # A chunk's records are ~500k new objects and hold no reference cycles: the garbage
         # collector, which would run every 700 of them and now and then look at every object
         # of the process, is held off until they are made.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_held():
             try:
                 raw = read_json(data)
             except (ValueError, RecursionError) as exc:
@@ -185,10 +183,8 @@ class Codec:
                 return self.decoder(kind)(value)
             except (TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
                 raise Unreadable(f"{exc.__class__.__name__}: {exc}") from None
-        finally:
-            self._file.names = None
-            if collecting:
-                gc.enable()
+            finally:
+                self._file.names = None
 
     def decoder(self, kind: Any) -> Decoder:
         decoder = self._decoders.get(kind)

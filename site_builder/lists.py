@@ -17,13 +17,12 @@ every figure is not stored: its page names it ALL, and its ids are all the index
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from bisect import bisect_right
 from typing import Callable, Iterable, Mapping, Sequence
 
-from .search import _utf16, content_name, entry_bytes, to_json
+from .search import _utf16, content_name, entry_bytes, name_hash, to_json
 
 FOLDER = "lists"
 TABLE = f"{FOLDER}/index.json"
@@ -34,7 +33,7 @@ BATCH_IDS = 1_000_000  # ids decoded or encoded at once: bounds the arrays' memo
 
 
 def ends_shard(name: str) -> bool:
-    return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "big") % SPLIT == 0
+    return name_hash(name) % SPLIT == 0
 
 
 def shards_of(names: Iterable[str]) -> list[tuple[str, ...]]:

@@ -8,10 +8,12 @@ watcher and builder), the work runs here instead. "spawn" or "forkserver" would 
 the shared state (closures over the site index) cannot be pickled."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
 import threading
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -74,3 +76,16 @@ def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequenc
             yield from pool.imap(_run, chunks)
     finally:
         _state, _task = None, None
+
+
+@contextmanager
+def collector_held() -> Iterator[None]:
+    """The garbage collector off for the block (as it was after): for work that makes many
+    objects without reference cycles, which the collector would only walk again and again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

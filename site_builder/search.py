@@ -301,7 +301,12 @@ def ends_term_shard(term: str, size: int) -> bool:
         return False
     if size >= TERM_SHARD_MAX:
         return True
-    return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "big") % TERM_SHARD_SPLIT == 0
+    return name_hash(term) % TERM_SHARD_SPLIT == 0
+
+
+def name_hash(name: str) -> int:
+    """A number that follows from a name alone: where shards end (term shards, lists.py)."""
+    return int.from_bytes(hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=4).digest(), "big")
 
 
 def to_json(value: object) -> bytes:
