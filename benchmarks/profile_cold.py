@@ -34,7 +34,7 @@ SITE_YML = ("url: https://bench.example.org\noutput: site\n"
 def stage_functions() -> list[tuple[object, str, str]]:
     b = build_module
     return [
-        (b, "discover", "discover inputs"),
+        (b, "discover_inputs", "discover inputs"),
         (b, "load_chunks", "load stage"),
         (b, "load_figure", "parse and check records (load.py)"),
         (b.FigureSummary, "of", "summaries (model.py)"),

@@ -144,13 +144,28 @@ def stage_file(staging: Path, previous: dict[str, Entry] | None, path: str, data
         return entry, False
     target = staging / path
     try:
-        target.write_bytes(data)
+        write_file(target, data)
     except FileNotFoundError:
         if not staging.is_dir():
             raise  # the build is gone (killed, cleaned up): a leftover worker must not re-create it
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        write_file(target, data)
     return entry, True
+
+
+WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Path.write_bytes without its buffered file object: a build writes ~290k files at 100k
+    figures, and the object costs ~35 us a file here (~10 CPU-s of a cold 100k build)."""
+    descriptor = os.open(path, WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 StagedFile = tuple[str, Entry, bool, str]  # (path, entry, staged, page key) as workers report them
