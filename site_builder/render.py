@@ -13,7 +13,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import jinja2
 from jinja2 import meta
@@ -64,14 +64,17 @@ KICKERS = {"organisms": "Organism", "genes": "Gene", "journals": "Journal"}
 ENTRY_FIELDS = ("href", "title", "meta", "organisms")  # of a figure in a list (Renderer.entry)
 
 
-class Entry(NamedTuple):
-    """A figure in a list, as templates read it (e.title). Attributes, not a dict: Jinja tries
-    getattr before [] and a dict fails it, at a cost paid ~50 times per figure (gene pages)."""
+class ListEntry(NamedTuple):
+    """A figure in a list, as templates read it (e.title; attributes, not a dict: Jinja tries
+    getattr before [] and a dict fails it). `html` is the entry laid out by _entry.html, made
+    once per figure and page depth (Renderer.list_entries): a figure is listed on ~50 pages."""
 
     href: str
     title: str
     meta: str
     organisms: str
+    html: Markup | str = ""
+
 
 # Script files (under static/) loaded only by the pages that use them.
 LISTING_JS = "static/listing.js"
@@ -232,6 +235,11 @@ def make_environment(templates: Mapping[str, tuple[str, str]] | Sequence[Path]) 
     return env
 
 
+def page_root(path: str) -> str:
+    """The relative link from a page to the site's root: 'genes/X.html' -> '../'."""
+    return "../" * path.count("/")
+
+
 def number(value: int) -> str:
     """12345 -> '12,345' (counts on the home and statistics pages)."""
     return f"{value:,}"
@@ -252,6 +260,7 @@ class Renderer:
         self.pages_key, self.previous_keys = pages_key, previous_keys or {}
         self.template_keys: dict[str, str] = {}
         self.template_inputs: dict[str, str] = {}
+        self.entry_html: dict[tuple[tuple[str, str, str, str], str], Markup] = {}  # list_entries' layouts
         if lists_of is not None:
             self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
             return
@@ -264,7 +273,7 @@ class Renderer:
     def page(self, template: str, path: str, title: str, description: str = "", *, inputs_key: str = "", **context: Any) -> Rendered:
         """Render a page; inputs_key (a digest of what the page is made from) saves computing one."""
         # 404.html is served for missing pages at any depth: its links start at the site's base path.
-        root = self.config.base_path if path == "404.html" else "../" * path.count("/")
+        root = self.config.base_path if path == "404.html" else page_root(path)
         canonical = self.config.site_url + (path.removesuffix("index.html") if path.endswith("index.html") else path)
         base = {
             "site": self.config,
@@ -457,13 +466,24 @@ class Renderer:
             heading=inputs.heading,
             intro=inputs.intro,
             total=inputs.total,
-            entries=list(map(Entry._make, inputs.entries)),
+            entries=self.list_entries(inputs.entries, page_root(inputs.path)),
             rest=rest,
             scripts=[LISTING_JS] if rest else [],
             external=inputs.external,
             kicker=KICKERS.get(inputs.kind, ""),
             italic=inputs.kind == "organisms",
         )
+
+    def list_entries(self, entries: Iterable[tuple[str, str, str, str]], root: str) -> list[ListEntry]:
+        """The entries of a list, each laid out by _entry.html once per renderer and root."""
+        made = self.entry_html
+        shown = []
+        for entry in entries:
+            html = made.get((entry, root))
+            if html is None:
+                html = made[entry, root] = Markup(self.env.get_template("_entry.html").render(e=ListEntry(*entry), root=root))
+            shown.append(ListEntry(*entry, html))
+        return shown
 
     def entry(self, figure: Figure) -> tuple[str, str, str, str]:
         """(href, title, meta, organisms) of a figure in a list; see ENTRY_FIELDS."""
@@ -505,7 +525,7 @@ class Renderer:
             self.config.description,
             stats=stats,
             chart=years if years.rows else None,
-            entries=[Entry._make(self.entry(f)) for f in self.figures(index.newest_first[:HOME_ENTRIES])],
+            entries=self.list_entries([self.entry(f) for f in self.figures(index.newest_first[:HOME_ENTRIES])], page_root("index.html")),
             jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
