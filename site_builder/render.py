@@ -525,7 +525,7 @@ class Renderer:
             self.config.description,
             stats=stats,
             chart=years if years.rows else None,
-            entries=self.list_entries([self.entry(f) for f in self.figures(index.newest_first[:HOME_ENTRIES])], page_root("index.html")),
+            entries=[ListEntry(*self.entry(f)) for f in self.figures(index.newest_first[:HOME_ENTRIES])],  # few: laid out by the include
             jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
