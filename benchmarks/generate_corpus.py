@@ -42,6 +42,9 @@ from typing import Any
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's site_builder
+from site_builder.write import write_file  # noqa: E402
+
 __all__ = ["generate", "Corpus", "dump_front_matter"]
 
 GENES_HEADER = ("organism_id\torganism_name\torganism_group\tword\tmatch\tncbigene_symbol\t"
@@ -1111,19 +1114,8 @@ Meanwhile,|Subsequently,|Finally,|Notably,|Conversely,|Taken together,|However,|
             made += n
 
 
-_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
-
-
 def _write(path: str, text: str) -> None:
-    """Plain os-level write: much less per-file overhead than open() for 10^5 small files."""
-    data = text.encode("utf-8")
-    fd = os.open(path, _FLAGS, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    finally:
-        os.close(fd)
+    write_file(Path(path), text.encode("utf-8"))  # os-level: much less per-file overhead than open()
 
 
 def _clean(out_dir: Path) -> None:
