@@ -594,7 +594,7 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
     if up_to_date and (warm is None or warm.live is not None or not load_model):
         if warm is not None and warm.live is None:
             warm.unloaded = (sources, stamps)
-        return up_to_date_report(report, head, started)
+        return up_to_date_report(report, head, started, options.strict)
     manifest = None if options.clean or check_only else warm_manifest(warm, output) or cache.load_manifest(cache_dir, output)
     # serve starting on an output that is up to date: nothing to write, but the model to load
     up_to_date = up_to_date and manifest is not None
@@ -634,7 +634,6 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
         raise BuildError(report.errors, report.warnings)
     if up_to_date and warm is not None and not report.errors:
         warm.manifest, warm.unsaved = manifest, False
-        report.warnings = []  # the last build's, as it saved them (below)
         warm.live = LiveSite(options, config, tuple(config_warnings), code, site_key, make_environment(templates), sources,
                              chunks, [stamp for stamp, _ in known], results, index, output, cache_dir,
                              other_stamps=other_inputs_key(sources, stamps))
@@ -764,9 +763,13 @@ def known_results(job: LoadJob, chunks: list[tuple[Path, ...]], stamps: Stamps,
     return found
 
 
-def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: float) -> BuildReport:
+def up_to_date_report(report: BuildReport, head: cache.ManifestHead, started: float, strict: bool = False) -> BuildReport:
+    """The report of a build that found nothing to do: the last build's, whose warnings (the
+    config's among them) are shown again, and are errors with --strict as in any other build."""
     report.up_to_date = True
-    report.warnings += list(head.warnings)
+    report.warnings = list(head.warnings)
+    if strict and report.warnings:
+        raise BuildError(report.warnings, [])
     stats = WriteStats()
     for kind, (files, size) in sorted(head.by_kind.items()):
         stats.files, stats.bytes = stats.files + files, stats.bytes + size

@@ -1,6 +1,7 @@
 """Site configuration: schema, defaults and validation with every problem reported at once."""
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -114,6 +115,18 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> t
     return config, text_warnings + warnings
 
 
+# Settings of the same meaning in the tools a site may come from (MkDocs, Jekyll, Hugo).
+OTHER_TOOLS_SETTINGS = {"site_url": "url", "baseurl": "base_url", "baseURL": "url", "site_name": "title",
+                        "site_description": "description", "languageCode": "language", "lang": "language",
+                        "paginate": "per_page", "destination": "output", "publishDir": "output", "site_dir": "output"}
+
+
+def setting_hint(key: str, known: set[str]) -> str:
+    """'; did you mean url?' for a setting named as another tool or a typo names it, else ''."""
+    match = OTHER_TOOLS_SETTINGS.get(key) or next(iter(difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)), "")
+    return f"; did you mean {match}?" if match else ""
+
+
 def validate_config(raw: dict[str, Any], name: str, lines: dict[str, int]) -> tuple[SiteConfig, list[Problem]]:
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -122,7 +135,7 @@ def validate_config(raw: dict[str, Any], name: str, lines: dict[str, int]) -> tu
     for key, value in raw.items():
         line = lines.get(key, 0)
         if key not in known:
-            warnings.append(Problem(name, line, str(key), "unknown setting, ignored"))
+            warnings.append(Problem(name, line, str(key), "unknown setting, ignored" + setting_hint(str(key), known)))
             continue
         converted, message = _convert(key, value)
         if message:

@@ -83,6 +83,20 @@ def test_unknown_key_is_only_a_warning(tmp_path: Path) -> None:
     assert config.title == "X" and [str(w) for w in warnings] == [f"{tmp_path / 'site.yml'}:2: them: unknown setting, ignored"]
 
 
+def test_an_unknown_setting_names_the_one_meant(tmp_path: Path) -> None:
+    """Settings named as MkDocs, Jekyll or Hugo name them, and near misses, get a hint."""
+    text = "title: X\nsite_url: https://example.org/\nbaseurl: /pfocr/\ntitel: Y\nper-page: 3\nfoo: 1\n"
+    _, warnings = load_config(write(tmp_path, text))
+    name = tmp_path / "site.yml"
+    assert [str(w) for w in warnings] == [
+        f"{name}:2: site_url: unknown setting, ignored; did you mean url?",
+        f"{name}:3: baseurl: unknown setting, ignored; did you mean base_url?",
+        f"{name}:4: titel: unknown setting, ignored; did you mean title?",
+        f"{name}:5: per-page: unknown setting, ignored; did you mean per_page?",
+        f"{name}:6: foo: unknown setting, ignored",
+    ]
+
+
 def test_nav_entries_must_be_mappings(tmp_path: Path) -> None:
     errors, _ = errors_of(write(tmp_path, "nav:\n  - Browse\n"))
     assert errors == [f"{tmp_path / 'site.yml'}:1: nav: entry 1: expected a mapping with 'title' and 'url' strings"]

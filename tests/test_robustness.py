@@ -496,6 +496,31 @@ def test_strict_turns_a_warning_into_an_error(tmp_path: Path) -> None:
     assert check.returncode == 1 and error_lines(check.stderr) == [f"error: {MOJIBAKE_MESSAGE}"]
 
 
+def test_strict_fails_a_build_that_finds_nothing_changed(tmp_path: Path) -> None:
+    """The last build's warnings are shown again, once, when nothing changed; --strict makes
+    them errors there too (it once returned 'nothing changed' and exit 0)."""
+    content = small_content(tmp_path)
+    (content / "figures" / "PMC1__moji.md").write_text(MOJIBAKE_RECORD, encoding="utf-8")
+    (tmp_path / "site.yml").write_text("title: T\nsite_url: https://example.org/\n", encoding="utf-8")  # a misspelt setting
+    a_while_ago = time.time() - 3600  # time stamps old enough to be trusted
+    for path in [tmp_path / "site.yml", *content.rglob("*")]:
+        os.utime(path, (a_while_ago, a_while_ago))
+    first = run_cli(tmp_path, "build", "--content", "content", "--output", "site")
+    assert first.returncode == 0, first.stderr
+    before = digests(tmp_path / "site")
+
+    again = run_cli(tmp_path, "build", "--content", "content", "--output", "site")
+    assert again.returncode == 0 and "nothing changed since the last build" in again.stdout + again.stderr
+    assert again.stderr.count(MOJIBAKE_MESSAGE) == 1 and again.stderr.count("site_url") == 1
+
+    strict = run_cli(tmp_path, "build", "--strict", "--content", "content", "--output", "site")
+    assert strict.returncode == 1
+    assert_no_traceback(strict)
+    errors = error_lines(strict.stderr)
+    assert len(errors) == 2 and f"error: {MOJIBAKE_MESSAGE}" in errors and any("site_url" in line for line in errors)
+    assert digests(tmp_path / "site") == before
+
+
 def test_keep_going_builds_every_valid_record_and_lists_the_skipped_ones(tmp_path: Path) -> None:
     content = small_content(tmp_path)
     (content / "figures" / "PMC5__bad.md").write_text("---\nfigid: PMC5__bad\nfigtitle: [x\n---\n")
