@@ -36,7 +36,7 @@ def to_script_json(data: Any) -> str:
 
 def describe(figure: Figure) -> str:
     """The caption, or a description composed from title and paper when the caption is short."""
-    caption = figure.caption.strip()
+    caption = " ".join(figure.caption.split())  # one line, as the page's meta description
     if len(caption) >= MIN_DESCRIPTION:
         return truncate(caption, MAX_DESCRIPTION)
     parts = [caption or figure.title]

@@ -237,7 +237,7 @@ class FieldReader:
         if value is None or value == "":
             return ()
         if isinstance(value, str):
-            items = value.split(separator) if separator else [value]
+            items = split_outside_brackets(value, separator) if separator else [value]
         elif isinstance(value, list):
             items = value
         else:
@@ -500,6 +500,24 @@ def free_of_controls(text: str) -> bool:
 def column_count_message(found: int, expected: int) -> str:
     outcome = "row skipped" if found > expected else "missing cells left empty"
     return f"row has {found} cell(s) but the header has {expected} columns; {outcome}"
+
+
+def split_outside_brackets(text: str, separator: str) -> list[str]:
+    """'A (B | C) | D' -> ['A (B | C)', ' D']: a keyword such as 'P2 purinergic receptor
+    (P2Y12 | P2Y1)' holds the separator in brackets. Unbalanced brackets: a plain split."""
+    if "(" not in text and "[" not in text:
+        return text.split(separator)
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char == separator and depth == 0:
+            items.append(text[start:at])
+            start = at + 1
+    items.append(text[start:])
+    return text.split(separator) if depth else items
 
 
 def clean_cell(value: str) -> str:

@@ -11,7 +11,7 @@ import extruct
 import pytest
 import yaml
 
-from conftest import CORPUS, REPO, minimal_fields, needs_corpus, write_record
+from conftest import CORPUS, REPO, minimal_fields, needs_corpus, record_text, write_record
 from site_builder import jsonld
 from site_builder.build import BuildOptions, build
 from site_builder.config import CC0_URL, SiteConfig
@@ -155,9 +155,16 @@ def test_caption_cannot_break_out_of_the_script_block(tmp_path: Path) -> None:
     [dataset] = [json.loads(text) for text in SCRIPT.findall(html)]  # one script: the Dataset
     figure = load_figure((content / "figures" / "PMC1__x.md").read_bytes(), "x/PMC1__x.md").figure
     assert dataset == jsonld.figure_jsonld(figure, report.config)
-    assert dataset["description"] == BREAKOUT and dataset["name"] == "</SCRIPT >title"
+    one_line = " ".join(BREAKOUT.split())  # the description is one line, as the meta description
+    assert dataset["description"] == one_line and dataset["name"] == "</SCRIPT >title"
     found = datasets(html, report.config.site_url)
-    assert len(found) == 1 and found[0]["description"] == BREAKOUT
+    assert len(found) == 1 and found[0]["description"] == one_line
+
+
+def test_the_description_is_one_line() -> None:
+    """Real record PMC3174480: a caption with a run of 25 spaces kept them in JSON-LD only."""
+    figure = load_figure(record_text(minimal_fields(caption="The Hpo/RASSF" + " " * 25 + "complexes\n and more " * 5)).encode(), "PMC1__f1.md").figure
+    assert jsonld.describe(figure) == " ".join(figure.caption.split())
 
 
 def test_script_json_escapes_markup_characters() -> None:

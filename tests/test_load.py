@@ -5,9 +5,11 @@ import pickle
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import CORPUS, minimal_fields, needs_corpus, record_text
-from site_builder.load import load_figure, load_page, parse_table, split_front_matter
+from site_builder.load import load_figure, load_page, parse_table, split_front_matter, split_outside_brackets
 
 TABLE_KINDS = ("genes", "chemicals", "diseases")
 
@@ -126,6 +128,20 @@ def test_doi_url_prefix_is_removed() -> None:
 def test_keywords_split_on_bars_and_deduplicated() -> None:
     figure = load_text(minimal_fields(keywords="a | b |  | a")).figure
     assert figure.keywords == ("a", "b")
+
+
+def test_a_bar_inside_brackets_does_not_split_a_keyword() -> None:
+    """Real record PMC10031336: 'P2 purinergic receptor (P2Y12 | P2Y1)' is one keyword; an
+    unclosed bracket splits as before."""
+    figure = load_text(minimal_fields(keywords="ADP | P2 purinergic receptor (P2Y12 | P2Y1) | SERCA3 | x [a|b]")).figure
+    assert figure.keywords == ("ADP", "P2 purinergic receptor (P2Y12 | P2Y1)", "SERCA3", "x [a|b]")
+    assert load_text(minimal_fields(keywords="IL2 (T cells | B | C")).figure.keywords == ("IL2 (T cells", "B", "C")
+
+
+@given(st.text(alphabet="ab()[]| ", max_size=30))
+def test_splitting_outside_brackets_keeps_every_character(text: str) -> None:
+    items = split_outside_brackets(text, "|")
+    assert "|".join(items) == text and (items == text.split("|") or len(items) < len(text.split("|")))
 
 
 def test_table_parsing_keeps_stray_quotes_literally() -> None:
