@@ -585,17 +585,19 @@ def split_caption(caption: str, fold: int = CAPTION_FOLD) -> Caption:
     """Short captions are shown whole; a long one shows its first sentence and folds the rest.
 
     The split is at the first sentence end between CAPTION_LEAD_MIN and CAPTION_LEAD_MAX
-    characters, else at a word break, so lead + " " + rest reads as the original caption.
+    characters, so lead + " " + rest reads as the original caption. Else it is at a word
+    break, and an ellipsis ends the lead and starts the rest, which shows the cut.
     """
     text = " ".join(caption.split())
     if len(text) <= fold:
         return Caption(text)
     ends = (m.end() for m in SENTENCE_END.finditer(text, CAPTION_LEAD_MIN - 1, CAPTION_LEAD_MAX))
     cut = next(ends, 0)
-    if not cut:  # no sentence end early on: break at the last space before the limit
-        cut = text.rfind(" ", CAPTION_LEAD_MIN, CAPTION_LEAD_MAX)
-        cut = cut if cut > 0 else CAPTION_LEAD_MAX
-    return Caption(text[:cut].rstrip(), text[cut:].lstrip())
+    if cut:
+        return Caption(text[:cut].rstrip(), text[cut:].lstrip())
+    space = text.rfind(" ", CAPTION_LEAD_MIN, CAPTION_LEAD_MAX)  # no sentence end early on
+    cut = space if space > 0 else CAPTION_LEAD_MAX
+    return Caption(text[:cut].rstrip() + "…", "…" + text[cut:].lstrip())
 
 
 HEADING_TAG = re.compile(r"<(/?)h([1-6])\b", re.IGNORECASE)

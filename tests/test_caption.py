@@ -1,0 +1,41 @@
+"""How a figure page folds a long caption (render.split_caption)."""
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from site_builder.render import CAPTION_FOLD, CAPTION_LEAD_MAX, split_caption
+
+
+def test_a_short_caption_is_shown_whole() -> None:
+    assert split_caption("One  short\ncaption.") == (split_caption("One short caption."))
+    assert split_caption("One short caption.").rest == ""
+
+
+def test_a_long_caption_folds_at_a_sentence_end() -> None:
+    caption = "The signalling pathway of interest in the cells shown here, drawn by hand. " + "More words follow. " * 40
+    folded = split_caption(caption)
+    assert folded.lead == "The signalling pathway of interest in the cells shown here, drawn by hand."
+    assert folded.lead + " " + folded.rest == " ".join(caption.split())
+
+
+def test_a_cut_within_a_sentence_shows_an_ellipsis() -> None:
+    """Real record PMC4092141: no sentence end early on, so the lead stopped mid-sentence with
+    nothing to show it, under a toggle that said 'Full caption' and held only the rest."""
+    caption = "regulated by dafachronic acid (DA) and other steroid ligands " * 20
+    folded = split_caption(caption)
+    assert folded.lead.endswith("…") and folded.rest.startswith("…") and len(folded.lead) <= CAPTION_LEAD_MAX + 1
+    assert folded.lead[:-1] + " " + folded.rest[1:] == " ".join(caption.split())
+
+
+@given(st.lists(st.sampled_from(["word", "Cell.", "(A)", "B;", "x" * 30, "\n", "  "]), min_size=1, max_size=300))
+def test_lead_and_rest_read_as_the_caption(words: list[str]) -> None:
+    text = " ".join(" ".join(words).split())
+    folded = split_caption(" ".join(words))
+    if len(text) <= CAPTION_FOLD:
+        assert folded.lead == text and folded.rest == ""
+    elif folded.lead.endswith("…") and folded.rest.startswith("…"):
+        joined = folded.lead[:-1], folded.rest[1:]
+        assert " ".join(joined) == text or "".join(joined) == text  # "": cut within a word longer than the lead
+    else:
+        assert folded.lead + " " + folded.rest == text
