@@ -46,8 +46,8 @@ def stage_functions() -> list[tuple[object, str, str]]:
         (cache.ChunkStore, "require", "cache read (codec + files)"),
         (render.Renderer, "figure_page", "figure pages (render.py, Jinja)"),
         (downloads, "figure_tables", "figure tables (gzipped TSV)"),
-        (b, "prepare_page", "hash pages (write.py)"),
-        (b, "prepare_file", "hash files (write.py)"),
+        (b, "stage_page", "write pages (write.py)"),
+        (b, "stage_file", "write files (write.py)"),
         (b, "render_pages", "other pages stage"),
         (render.Renderer, "listing_page", "listing pages (organisms, genes, years, journals)"),
         (render.Renderer, "group_index", "group indexes"),
@@ -56,7 +56,6 @@ def stage_functions() -> list[tuple[object, str, str]]:
         (downloads, "collection_files", "collection downloads and JSON API"),
         (reuse, "search_index_files", "search index (postings and files)"),
         (analysis, "write_analysis", "Analyse page data (analysis.py)"),
-        (write.StagedSite, "record_all", "write files (write.py, the main process)"),
         (write.StagedSite, "commit", "commit (swap the output in)"),
         (cache, "save_manifest", "save the manifest"),
     ]

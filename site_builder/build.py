@@ -41,8 +41,8 @@ from .render import Renderer, make_environment
 from .results import CHUNK_ENTRIES, ChunkResult, Records, get_result, result_entries
 from .reuse import figures_in_place, keep_files, kept_by, plan_search, previous_results, search_key
 from .search import SearchRecord, search_record
-from .write import (MARKER, Entry, OutputRules, PreparedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
-                    prepare_data, prepare_file, prepare_page, recover_interrupted_swap)
+from .write import (MARKER, Entry, OutputRules, StagedFile, StagedSite, WriteStats, check_output_dir, claim_output, journal_path,
+                    recover_interrupted_swap, stage_data, stage_file, stage_page)
 
 # The built-in theme (templates/, static/) lives at the top of the repository. A wheel (pip, pipx,
 # `pip install git+...`) installs it inside the package, where importlib.resources finds it;
@@ -204,6 +204,7 @@ class RenderJob:
     """State shared (by fork) with the render workers."""
 
     renderer: Renderer
+    staging: Path
     previous: dict[str, Entry] | None
     store: cache.ChunkStore
 
@@ -461,8 +462,8 @@ def figure_key(renderer: Renderer, record_digest: str, figure: Figure) -> str:
     return cache.digest(renderer.site_inputs, record_digest, *figure_inputs(renderer, figure))
 
 
-def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[PreparedFile]]]:
-    """Worker: the figure pages and tables of each chunk (the bytes of those that changed)."""
+def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> list[tuple[str, list[StagedFile]]]:
+    """Worker: write the figure pages and tables of each chunk (only files whose bytes changed)."""
     done = []
     for key, result in chunks:
         files = []
@@ -471,9 +472,10 @@ def render_chunks(job: RenderJob, chunks: Sequence[tuple[str, ChunkResult]]) -> 
             if kept is None or kept.source != figure.source:
                 continue  # dropped by the index (a duplicate figid): its page belongs to the first
             page = job.renderer.figure_page(figure, figure_key(job.renderer, digest, figure))
-            files.append(prepare_page(job.previous, page))
+            files.append(stage_page(job.staging, job.previous, page))
             for path, data in downloads.figure_tables(figure):
-                files.append((path, *prepare_file(job.previous, path, data), ""))
+                entry, staged = stage_file(job.staging, job.previous, path, data)
+                files.append((path, entry, staged, ""))
         done.append((key, files))
     return done
 
@@ -486,22 +488,22 @@ class FilesJob:
     make: Callable[[], Iterable[tuple[str, str | bytes]]]
 
 
-def render_pages(state: tuple[list[site_pages.PageJob | FilesJob], dict[str, Entry] | None],
-                 numbers: Sequence[int]) -> list[PreparedFile]:
-    """Worker: render a run of the site's other pages (listings, indexes, home ...)."""
-    page_jobs, previous = state
+def render_pages(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[str, Entry] | None],
+                 numbers: Sequence[int]) -> list[StagedFile]:
+    """Worker: render and stage a run of the site's other pages (listings, indexes, home ...)."""
+    page_jobs, staging, previous = state
     files = []
     for number in numbers:
         job = page_jobs[number]
         if isinstance(job, FilesJob):
-            files += [prepare_data(previous, path, data) for path, data in job.make()]
+            files += [stage_data(staging, previous, path, data) for path, data in job.make()]
         else:
-            files.append(prepare_page(previous, job()))
+            files.append(stage_page(staging, previous, job()))
     return files
 
 
-def render_tasks(state: tuple[list[site_pages.PageJob | FilesJob], dict[str, Entry] | None],
-                 tasks: Sequence[Sequence[int]]) -> list[PreparedFile]:
+def render_tasks(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[str, Entry] | None],
+                 tasks: Sequence[Sequence[int]]) -> list[StagedFile]:
     return [file for numbers in tasks for file in render_pages(state, numbers)]
 
 
@@ -854,7 +856,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 chunk_files[key] = kept
             else:
                 todo.append((key, result))
-        job = RenderJob(renderer, previous, store)
+        job = RenderJob(renderer, site.staging, previous, store)
         with progress.stage("render figures", sum(len(r.summaries) for _, r in todo)) as bar:
             for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
                 for key, files in batch:
@@ -875,7 +877,7 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         page_jobs = [*map(FilesJob, search_jobs), FilesJob(partial(downloads.download_files, parts)),
                      FilesJob(partial(downloads.api_files, parts)), *page_jobs]
         with progress.stage("render pages", len(page_jobs)) as bar:
-            state = (page_jobs, previous)
+            state = (page_jobs, site.staging, previous)
             for batch in map_chunks(render_tasks, state, page_tasks(page_jobs), jobs=jobs, chunk_size=1):
                 site.record_all(batch)
                 bar.advance(len(batch))

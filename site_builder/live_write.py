@@ -23,7 +23,7 @@ from .pages import LIST_JOBS, collection_page_jobs, counting_page_jobs, data_fil
 from .render import Renderer, list_name
 from .search import SearchRecord
 from .search_live import Unusable
-from .write import StagedSite, content_hash, journal_path, prepare_page
+from .write import StagedSite, content_hash, journal_path, stage_page
 
 if TYPE_CHECKING:
     from .live import Edit
@@ -226,7 +226,7 @@ SITEMAP = re.compile(r"sitemap-[0-9]+\.xml")
 def write_figures(site: StagedSite, renderer: Renderer, changed: list[tuple[FigureSummary, object, str]]) -> None:
     """The changed figures' pages and tables (a table the record no longer has is removed)."""
     for _, figure, digest in changed:
-        site.record_all([prepare_page(site.previous, renderer.figure_page(figure, figure_key(renderer, digest, figure)))])
+        site.record_all([stage_page(site.staging, site.previous, renderer.figure_page(figure, figure_key(renderer, digest, figure)))])
         tables = dict(downloads.figure_tables(figure))
         for path in downloads.table_paths(figure.figid):
             if path in tables:
@@ -255,7 +255,7 @@ def write_pages(site: StagedSite, jobs: list) -> set[str]:
         page = job()
         if page.path not in done:
             done.add(page.path)
-            site.record_all([prepare_page(site.previous, page)])
+            site.record_all([stage_page(site.staging, site.previous, page)])
     return done
 
 

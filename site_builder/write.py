@@ -135,33 +135,22 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def prepare_file(previous: dict[str, Entry] | None, path: str, data: bytes) -> tuple[Entry, bytes | None]:
-    """The file's entry, and its bytes unless the output already holds them (None: unchanged)."""
-    entry = (content_hash(data), len(data))
-    if previous is not None and previous.get(path) == entry:
-        return entry, None
-    return entry, data
-
-
 def stage_file(staging: Path, previous: dict[str, Entry] | None, path: str, data: bytes) -> tuple[Entry, bool]:
     """Put one file into the staging folder unless the output already holds these bytes.
 
     Returns the file's entry and whether it was staged (False: unchanged, left in place)."""
-    entry, changed = prepare_file(previous, path, data)
-    if changed is not None:
-        write_staged(staging, path, changed)
-    return entry, changed is not None
-
-
-def write_staged(staging: Path, path: str, data: bytes) -> None:
+    entry = (content_hash(data), len(data))
+    if previous is not None and previous.get(path) == entry:
+        return entry, False
     target = staging / path
     try:
         write_file(target, data)
     except FileNotFoundError:
         if not staging.is_dir():
-            raise  # the build is gone (killed, cleaned up): nothing may re-create it
+            raise  # the build is gone (killed, cleaned up): a leftover worker must not re-create it
         target.parent.mkdir(parents=True, exist_ok=True)
         write_file(target, data)
+    return entry, True
 
 
 WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
@@ -179,27 +168,23 @@ def write_file(path: Path, data: bytes) -> None:
         os.close(descriptor)
 
 
-# (path, entry, bytes to write or None when the output holds them, page key): what a render
-# worker hands the main process, the one writer (StagedSite.record_all). Two processes creating
-# files in one folder (figures/, genes/) wait on its lock, and the waiting spins: a cold 10k
-# build spent 16-29 CPU-s in the kernel with two writers against 10-13 s with one.
-PreparedFile = tuple[str, Entry, bytes | None, str]
+StagedFile = tuple[str, Entry, bool, str]  # (path, entry, staged, page key) as workers report them
 
 
-def prepare_page(previous: dict[str, Entry] | None, page: Rendered) -> PreparedFile:
-    """prepare_file for a rendered page; a page the renderer found unchanged keeps its entry."""
+def stage_page(staging: Path, previous: dict[str, Entry] | None, page: Rendered) -> StagedFile:
+    """stage_file for a rendered page; a page the renderer found unchanged keeps its entry."""
     if page.unchanged and previous and page.path in previous:
-        return page.path, previous[page.path], None, page.key
-    return prepare_data(previous, page.path, page.text, page.key)
+        return page.path, previous[page.path], False, page.key
+    return stage_data(staging, previous, page.path, page.text, page.key)
 
 
-def prepare_data(previous: dict[str, Entry] | None, path: str, data: str | bytes, key: str = "") -> PreparedFile:
-    """prepare_file in a worker, once the path is checked as StagedSite.write checks it."""
+def stage_data(staging: Path, previous: dict[str, Entry] | None, path: str, data: str | bytes, key: str = "") -> StagedFile:
+    """stage_file in a worker, once the path is checked as StagedSite.write checks it."""
     problem = check_output_path(path)
     if problem:
         raise BuildError([Problem(path, 0, "output", problem)])
-    entry, changed = prepare_file(previous, path, data.encode("utf-8") if isinstance(data, str) else data)
-    return path, entry, changed, key
+    entry, staged = stage_file(staging, previous, path, data.encode("utf-8") if isinstance(data, str) else data)
+    return path, entry, staged, key
 
 
 class StagedSite:
@@ -274,24 +259,17 @@ class StagedSite:
         self.record(path, entry, staged)
 
     def record(self, path: str, entry: Entry, staged: bool) -> None:
-        """Account for a file written (or found unchanged) elsewhere."""
+        """Account for a file written (or found unchanged) elsewhere, e.g. by a worker."""
         self.check(path)
-        self.add(path, entry, staged)
-
-    def add(self, path: str, entry: Entry, staged: bool) -> None:
         if self.carried:
             self.rewritten.add(path)
         self.files[path] = entry
         if staged:
             self.staged.append(path)
 
-    def record_all(self, files: Iterable[PreparedFile]) -> None:
-        """Write the files prepared (by workers) whose bytes changed, and account for them all."""
-        for path, entry, data, key in files:
-            self.check(path)
-            if data is not None:
-                write_staged(self.staging, path, data)
-            self.add(path, entry, data is not None)
+    def record_all(self, files: Iterable[StagedFile]) -> None:
+        for path, entry, staged, key in files:
+            self.record(path, entry, staged)
             if key:
                 self.keys[path] = key
 
