@@ -13,7 +13,7 @@ from array import array
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import jinja2
 from jinja2 import meta
@@ -65,15 +65,13 @@ ENTRY_FIELDS = ("href", "title", "meta", "organisms")  # of a figure in a list (
 
 
 class ListEntry(NamedTuple):
-    """A figure in a list, as templates read it (e.title; attributes, not a dict: Jinja tries
-    getattr before [] and a dict fails it). `html` is the entry laid out by _entry.html, made
-    once per figure and page depth (Renderer.list_entries): a figure is listed on ~50 pages."""
+    """A figure in a list, as templates read it (e.title). Attributes, not a dict: Jinja tries
+    getattr before [] and a dict fails it, at a cost paid ~50 times per figure (gene pages)."""
 
     href: str
     title: str
     meta: str
     organisms: str
-    html: Markup | str = ""
 
 
 # Script files (under static/) loaded only by the pages that use them.
@@ -260,7 +258,6 @@ class Renderer:
         self.pages_key, self.previous_keys = pages_key, previous_keys or {}
         self.template_keys: dict[str, str] = {}
         self.template_inputs: dict[str, str] = {}
-        self.entry_html: dict[tuple[tuple[str, str, str, str], str], Markup] = {}  # list_entries' layouts
         if lists_of is not None:
             self.organism_slugs, self.gene_slugs = lists_of.organism_slugs, lists_of.gene_slugs
             return
@@ -466,24 +463,13 @@ class Renderer:
             heading=inputs.heading,
             intro=inputs.intro,
             total=inputs.total,
-            entries=self.list_entries(inputs.entries, page_root(inputs.path)),
+            entries=list(map(ListEntry._make, inputs.entries)),
             rest=rest,
             scripts=[LISTING_JS] if rest else [],
             external=inputs.external,
             kicker=KICKERS.get(inputs.kind, ""),
             italic=inputs.kind == "organisms",
         )
-
-    def list_entries(self, entries: Iterable[tuple[str, str, str, str]], root: str) -> list[ListEntry]:
-        """The entries of a list, each laid out by _entry.html once per renderer and root."""
-        made = self.entry_html
-        shown = []
-        for entry in entries:
-            html = made.get((entry, root))
-            if html is None:
-                html = made[entry, root] = Markup(self.env.get_template("_entry.html").render(e=ListEntry(*entry), root=root))
-            shown.append(ListEntry(*entry, html))
-        return shown
 
     def entry(self, figure: Figure) -> tuple[str, str, str, str]:
         """(href, title, meta, organisms) of a figure in a list; see ENTRY_FIELDS."""
@@ -525,7 +511,7 @@ class Renderer:
             self.config.description,
             stats=stats,
             chart=years if years.rows else None,
-            entries=[ListEntry(*self.entry(f)) for f in self.figures(index.newest_first[:HOME_ENTRIES])],  # few: laid out by the include
+            entries=[ListEntry(*self.entry(f)) for f in self.figures(index.newest_first[:HOME_ENTRIES])],
             jsonld=[jsonld.website(self.config), jsonld.data_catalog(self.config, len(index.figures))],
         )
 
