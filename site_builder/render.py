@@ -233,11 +233,6 @@ def make_environment(templates: Mapping[str, tuple[str, str]] | Sequence[Path]) 
     return env
 
 
-def page_root(path: str) -> str:
-    """The relative link from a page to the site's root: 'genes/X.html' -> '../'."""
-    return "../" * path.count("/")
-
-
 def number(value: int) -> str:
     """12345 -> '12,345' (counts on the home and statistics pages)."""
     return f"{value:,}"
@@ -270,7 +265,7 @@ class Renderer:
     def page(self, template: str, path: str, title: str, description: str = "", *, inputs_key: str = "", **context: Any) -> Rendered:
         """Render a page; inputs_key (a digest of what the page is made from) saves computing one."""
         # 404.html is served for missing pages at any depth: its links start at the site's base path.
-        root = self.config.base_path if path == "404.html" else page_root(path)
+        root = self.config.base_path if path == "404.html" else "../" * path.count("/")
         canonical = self.config.site_url + (path.removesuffix("index.html") if path.endswith("index.html") else path)
         base = {
             "site": self.config,

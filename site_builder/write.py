@@ -157,8 +157,8 @@ WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0
 
 
 def write_file(path: Path, data: bytes) -> None:
-    """Path.write_bytes without its buffered file object: a build writes ~290k files at 100k
-    figures, and the object costs ~35 us a file here (~10 CPU-s of a cold 100k build)."""
+    """Path.write_bytes without its buffered file object, which costs ~11 of ~34 us a file
+    (tmpfs): a cold 100k build writes ~290k files."""
     descriptor = os.open(path, WRITE_FLAGS, 0o666)
     try:
         view = memoryview(data)
