@@ -95,6 +95,11 @@ def print_problems(report_errors, report_warnings, quiet: bool) -> None:
 GITHUB_PAGES_LIMIT = 1_000_000_000  # bytes a GitHub Pages site may publish
 
 
+def counted(number: int, noun: str) -> str:
+    """'1 error', '2 errors', '1,234 files'."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def summary(report: BuildReport, verb: str) -> str:
     changed = ""
     if report.up_to_date:
@@ -102,9 +107,9 @@ def summary(report: BuildReport, verb: str) -> str:
     elif report.pages and verb != "Checked":
         changed = f"; {report.written:,} written, {report.removed:,} removed"
     return (
-        f"{verb} {report.figures:,} figures"
-        + (f", {report.pages:,} files ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
-        + f", {len(report.errors)} errors, {len(report.warnings)} warnings in {report.seconds:.2f} s"
+        f"{verb} {counted(report.figures, 'figure')}"
+        + (f", {counted(report.pages, 'file')} ({report.stats.bytes / 1e6:.1f} MB)" if report.pages else "")
+        + f", {counted(len(report.errors), 'error')}, {counted(len(report.warnings), 'warning')} in {report.seconds:.2f} s"
         + f" with site-builder {__version__}{changed}"
     )
 
@@ -130,11 +135,12 @@ def run_build(args: argparse.Namespace, check_only: bool = False) -> BuildReport
         report = build(options_from(args), check_only=check_only)
     except BuildError as exc:
         print_problems(exc.errors, exc.warnings, args.quiet)
-        print(f"Build failed: {len(exc.errors)} errors, {len(exc.warnings)} warnings. Nothing was written.", file=sys.stderr)
+        counts = f"{counted(len(exc.errors), 'error')}, {counted(len(exc.warnings), 'warning')}"
+        print(f"Check failed: {counts}." if check_only else f"Build failed: {counts}. Nothing was written.", file=sys.stderr)
         return None
     print_problems(report.errors, report.warnings, args.quiet)
     if report.skipped:
-        print(f"Skipped {len(report.skipped)} invalid records: " + ", ".join(report.skipped), file=sys.stderr)
+        print(f"Skipped {counted(len(report.skipped), 'invalid record')}: " + ", ".join(report.skipped), file=sys.stderr)
     if not args.quiet:
         print(summary(report, "Checked" if check_only else f"Built {report.output}:"))
     if not check_only:

@@ -39,6 +39,15 @@ def test_summary_line_says_what_was_written_or_that_nothing_changed() -> None:
     assert cli.summary(report, "Built _site:").endswith("nothing changed since the last build")
 
 
+def test_summary_line_counts_in_words() -> None:
+    """'1 figure, 1 error, 1 warning', not '1 figures, 1 errors, 1 warnings'."""
+    report = report_with({"figures/a.html": 10})
+    report.figures, report.errors, report.warnings = 1, ["e"], ["w"]
+    assert cli.summary(report, "Built _site:").startswith("Built _site: 1 figure, 1 file (0.0 MB), 1 error, 1 warning in ")
+    report.figures, report.errors, report.warnings = 1234, [], ["w", "v"]
+    assert cli.summary(report, "Checked").startswith("Checked 1,234 figures, 1 file (0.0 MB), 0 errors, 2 warnings in ")
+
+
 def test_progress_bars_draw_only_when_enabled() -> None:
     shown, hidden = io.StringIO(), io.StringIO()
     for stream, enabled in ((shown, True), (hidden, False)):
