@@ -111,7 +111,7 @@ def test_installed_wheel_creates_and_builds_a_new_site_outside_the_checkout(inst
     assert (site / ".github/workflows/pages.yml").is_file()
 
     result = run(installed / "site-builder", "build", cwd=site)
-    assert "Built _site: 1 figures" in result.stdout and "0 errors" in result.stdout
+    assert "Built _site: 1 figure," in result.stdout and "0 errors" in result.stdout
     check_built_site(site / "_site")
 
 

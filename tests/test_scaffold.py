@@ -116,7 +116,7 @@ def test_version_option_and_the_build_summary_name_the_version(capsys, tmp_path,
     monkeypatch.chdir(tmp_path / "site")
     assert cli.main(["build"]) == 0
     summary = capsys.readouterr().out.splitlines()
-    assert any(line.startswith("Built _site: 1 figures") and f"with site-builder {__version__};" in line for line in summary)
+    assert any(line.startswith("Built _site: 1 figure,") and f"with site-builder {__version__};" in line for line in summary)
 
 
 def test_every_command_that_writes_the_output_folder_takes_force():
