@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 from . import charts, downloads, feeds, json_api, links, lists
 from .index import gene_redirects, listings_named
 from .model import FigureSummary, Listing
-from .render import ENTRY_FIELDS, HOME_ENTRIES, Rendered, Renderer, list_name, number
+from .render import HOME_ENTRIES, ListEntry, Rendered, Renderer, list_name, number
 from .links import ncbi_gene_search_url
 from .species import MIN_GENES
 from .text import slugify
@@ -220,7 +220,7 @@ def browse_page(r: Renderer, browse: Browse, figids: tuple[str, ...], page: int,
 
 def browse_entry(r: Renderer, browse: Browse, figure: FigureSummary) -> dict[str, str]:
     identifier = getattr(figure, browse.field)
-    return {**dict(zip(ENTRY_FIELDS, r.entry(figure))), "link": browse.link(identifier), "link_label": browse.label(identifier)}
+    return {**ListEntry(*r.entry(figure))._asdict(), "link": browse.link(identifier), "link_label": browse.label(identifier)}
 
 
 def pager_links(current: int, pages: int, href: Callable[[int], str]) -> list[tuple[str, str, bool]]:

@@ -61,8 +61,6 @@ SECTIONS = {
 # The small label above a listing's heading, naming what the listing is about.
 KICKERS = {"organisms": "Organism", "genes": "Gene", "journals": "Journal"}
 
-ENTRY_FIELDS = ("href", "title", "meta", "organisms")  # of a figure in a list (Renderer.entry)
-
 
 class ListEntry(NamedTuple):
     """A figure in a list, as templates read it (e.title). Attributes, not a dict: Jinja tries
@@ -467,7 +465,7 @@ class Renderer:
         )
 
     def entry(self, figure: Figure) -> tuple[str, str, str, str]:
-        """(href, title, meta, organisms) of a figure in a list; see ENTRY_FIELDS."""
+        """(href, title, meta, organisms) of a figure in a list; see ListEntry."""
         organisms = figure.known_organisms
         shown = ", ".join(organisms[:3]) + (f" +{len(organisms) - 3}" if len(organisms) > 3 else "")
         # a figure is listed ~50 times: its journal is on its page and journal listing
