@@ -35,7 +35,7 @@ from .errors import BuildError, CacheUnreadable
 from .index import build_index
 from .load import LoadResult, load_figure, load_page
 from .model import Figure, FigureSummary, Page, Problem, SiteIndex, SourceFiles
-from .parallel import default_jobs, map_chunks
+from .parallel import Lane, default_jobs, map_chunks, map_lanes
 from .progress import Progress
 from .render import Renderer, make_environment
 from .results import CHUNK_ENTRIES, ChunkResult, Records, get_result, result_entries
@@ -502,11 +502,6 @@ def render_pages(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[st
     return files
 
 
-def render_tasks(state: tuple[list[site_pages.PageJob | FilesJob], Path, dict[str, Entry] | None],
-                 tasks: Sequence[Sequence[int]]) -> list[StagedFile]:
-    return [file for numbers in tasks for file in render_pages(state, numbers)]
-
-
 def page_tasks(page_jobs: list[site_pages.PageJob | FilesJob]) -> list[list[int]]:
     """The page jobs' numbers in worker tasks: each FilesJob alone, first (the longest), then
     runs of PAGE_CHUNK pages."""
@@ -856,13 +851,6 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
                 chunk_files[key] = kept
             else:
                 todo.append((key, result))
-        job = RenderJob(renderer, site.staging, previous, store)
-        with progress.stage("render figures", sum(len(r.summaries) for _, r in todo)) as bar:
-            for batch in map_chunks(render_chunks, job, todo, jobs=jobs, chunk_size=1):
-                for key, files in batch:
-                    site.record_all(files)
-                    chunk_files[key] = tuple(path for path, _, _, _ in files)
-                    bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
         if shown is None:
             page_jobs = [FilesJob(partial(site_pages.list_files, renderer)), *site_pages.site_page_jobs(renderer)]
         else:
@@ -876,11 +864,19 @@ def write_site(site_job: SiteJob, index: SiteIndex, results: list[ChunkResult], 
         parts = partial(download_parts, results, index, store, config)
         page_jobs = [*map(FilesJob, search_jobs), FilesJob(partial(downloads.download_files, parts)),
                      FilesJob(partial(downloads.api_files, parts)), *page_jobs]
-        with progress.stage("render pages", len(page_jobs)) as bar:
-            state = (page_jobs, site.staging, previous)
-            for batch in map_chunks(render_tasks, state, page_tasks(page_jobs), jobs=jobs, chunk_size=1):
-                site.record_all(batch)
-                bar.advance(len(batch))
+        # figure pages (figures/) in one lane, the other pages (genes/, lists/, search/, ...) in another
+        lanes = [Lane(render_chunks, RenderJob(renderer, site.staging, previous, store), [[chunk] for chunk in todo]),
+                 Lane(render_pages, (page_jobs, site.staging, previous), page_tasks(page_jobs))]
+        with progress.stage("render pages", sum(len(r.summaries) for _, r in todo) + len(page_jobs)) as bar:
+            for lane, batch in map_lanes(lanes, jobs=jobs):
+                if lane == 0:
+                    for key, files in batch:
+                        site.record_all(files)
+                        chunk_files[key] = tuple(path for path, _, _, _ in files)
+                        bar.advance(sum(1 for path, *_ in files if path.endswith(".html")))
+                else:
+                    site.record_all(batch)
+                    bar.advance(len(batch))
             for path, data in site_pages.data_files(renderer):
                 site.write(path, data)
             for source, rel in sources.static:

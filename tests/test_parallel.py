@@ -1,4 +1,5 @@
-"""parallel.map_chunks forks workers only when that is safe: never while other threads run."""
+"""parallel.map_chunks and map_lanes fork workers only when that is safe (never while other threads
+run); map_lanes gives each worker a lane of its own."""
 from __future__ import annotations
 
 import os
@@ -6,7 +7,7 @@ import threading
 
 import pytest
 
-from site_builder.parallel import map_chunks
+from site_builder.parallel import Lane, map_chunks, map_lanes
 
 
 def worker_pid(state, chunk) -> int:
@@ -83,3 +84,43 @@ def test_a_build_error_raised_in_a_worker_comes_back_whole() -> None:
     error = BuildError([Problem("a.md", 3, "title", "bad")], [Problem("b.md", 1, "", "odd")])
     back = pickle.loads(pickle.dumps(error))
     assert back.errors == error.errors and back.warnings == error.warnings and str(back) == str(error)
+
+
+def slow_pid(state, item) -> tuple[int, int]:
+    import time
+    time.sleep(state)
+    return item, os.getpid()
+
+
+def test_each_lane_starts_in_a_worker_of_its_own():
+    """Two lanes writing into two folders run side by side: each worker starts with its own lane
+    (a folder's lock makes two workers creating files in it wait for each other)."""
+    if threading.active_count() != 1:
+        pytest.skip("the test runner has threads of its own")
+    lanes = [Lane(slow_pid, 0.3, ["a1", "a2", "a3"]), Lane(slow_pid, 0.3, ["b1", "b2", "b3"])]
+    done = list(map_lanes(lanes, jobs=2))
+    assert [(lane, item) for lane, (item, _) in done if lane == 0] == [(0, "a1"), (0, "a2"), (0, "a3")]
+    assert [(lane, item) for lane, (item, _) in done if lane == 1] == [(1, "b1"), (1, "b2"), (1, "b3")]
+    pid_of = {item: pid for _, (item, pid) in done}
+    assert pid_of["a1"] == pid_of["a2"] != pid_of["b1"] == pid_of["b2"]  # neither helps while its own lane has work
+    assert os.getpid() not in pid_of.values()
+
+
+def test_lanes_give_every_result_once_in_each_lanes_order_either_way():
+    double = lambda state, item: state * item  # noqa: E731
+    lanes = [Lane(double, 2, list(range(7))), Lane(double, 10, [1, 2]), Lane(double, 1, [])]
+    expected = [(0, 2 * n) for n in range(7)] + [(1, 10), (1, 20)]
+    assert sorted(map_lanes(lanes, jobs=2)) == sorted(expected)
+    assert list(map_lanes(lanes, jobs=1)) == expected
+    assert [r for lane, r in map_lanes(lanes, jobs=3) if lane == 0] == [2 * n for n in range(7)]
+
+
+def fails_on_three(state, item) -> int:
+    if item == 3:
+        raise ValueError("three")
+    return item
+
+
+def test_an_error_in_a_lane_reaches_the_caller():
+    with pytest.raises(ValueError, match="three"):
+        list(map_lanes([Lane(fails_on_three, None, [1, 2]), Lane(fails_on_three, None, [3, 4])], jobs=2))
