@@ -644,7 +644,7 @@ def build_pass(options: BuildOptions, *, check_only: bool = False, warm: WarmSta
         written.fingerprint = fingerprint if not report.errors else ""  # a build with errors is redone next time
         written.started_at = started_at
         written.chunk_keys = {stamp: result.key for (stamp, _), result in zip(known, results) if stamp}
-        cache.save_manifest(cache_dir, output, written)
+        cache.save_manifest(cache_dir, output, written, report.stats)
         store.prune({r.key for r in results})
         if warm is not None:
             warm.manifest = written

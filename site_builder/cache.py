@@ -15,6 +15,7 @@ A repository may ship a `.site-cache/`: entries are plain JSON read against a fi
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 import sys
@@ -29,7 +30,7 @@ from typing import Any, Iterable, Mapping
 from .codec import Codec, Unreadable
 from .errors import BuildError, CacheUnreadable
 from .model import Problem
-from .write import check_output_path, page_kind
+from .write import WriteStats, check_output_path, file_stats
 
 CACHE_DIR_NAME = ".site-cache"
 PRUNE_AFTER_SECONDS = 24 * 3600  # unused chunk entries older than this are deleted
@@ -266,17 +267,13 @@ class ManifestHead:
 HEAD_SAMPLES = 200
 
 
-def head_of(manifest: Manifest) -> ManifestHead:
-    paths = sorted(manifest.files)
-    step = max(1, len(paths) // HEAD_SAMPLES)
-    by_kind: dict[str, list[int]] = {}
-    for path, (_, size) in manifest.files.items():
-        kind = page_kind(path)
-        counts = by_kind.setdefault(kind, [0, 0])
-        counts[0] += 1
-        counts[1] += size
+def head_of(manifest: Manifest, stats: WriteStats | None = None) -> ManifestHead:
+    """stats: file_stats(manifest.files), when the caller has them already."""
+    step = max(1, len(manifest.files) // HEAD_SAMPLES)
+    sample = tuple(sorted(itertools.islice(manifest.files, 0, None, step)))
+    by_kind = (stats or file_stats(manifest.files)).by_kind
     return ManifestHead(manifest.output, manifest.fingerprint, manifest.written_at, manifest.started_at, manifest.figures,
-                        manifest.warnings, by_kind, tuple(paths[::step]))
+                        manifest.warnings, by_kind, sample)
 
 
 def load_head(cache_dir: Path, output: Path) -> ManifestHead | None:
@@ -306,9 +303,10 @@ def load_manifest(cache_dir: Path, output: Path) -> Manifest | None:
     return manifest
 
 
-def save_manifest(cache_dir: Path, output: Path, manifest: Manifest) -> None:
+def save_manifest(cache_dir: Path, output: Path, manifest: Manifest, stats: WriteStats | None = None) -> None:
+    """stats: file_stats(manifest.files), when the caller has them already."""
     write_entry(manifest_path(cache_dir, output), manifest, Manifest, cache_dir)
-    write_entry(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest), ManifestHead, cache_dir)
+    write_entry(manifest_path(cache_dir, output).with_suffix(".head"), head_of(manifest, stats), ManifestHead, cache_dir)
 
 
 def forget_manifest(cache_dir: Path, output: Path) -> None:

@@ -31,22 +31,6 @@ class WriteStats:
     bytes: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [files, bytes]
 
-    def merge(self, other: "WriteStats") -> None:
-        self.files += other.files
-        self.bytes += other.bytes
-        for kind, (files, size) in other.by_kind.items():
-            counts = self.by_kind.setdefault(kind, [0, 0])
-            counts[0] += files
-            counts[1] += size
-
-    def add(self, path: str, size: int) -> None:
-        self.files += 1
-        self.bytes += size
-        kind = page_kind(path)
-        counts = self.by_kind.setdefault(kind, [0, 0])
-        counts[0] += 1
-        counts[1] += size
-
 
 def page_kind(path: str) -> str:
     """'figures/x.html' -> 'figures/', 'figures/x-genes.tsv.gz' -> 'figures/ tables'; top-level
@@ -55,6 +39,34 @@ def page_kind(path: str) -> str:
     if not rest:
         return "top-level files"
     return head + ("/ tables" if head == "figures" and rest.endswith(".tsv.gz") else "/")
+
+
+def file_stats(files: Mapping[str, Entry]) -> WriteStats:
+    """WriteStats of a site's files (path -> (hash, size)). The files are counted by their first
+    folder, then the counts by page_kind: one call per folder, not per file (290k at 100k)."""
+    by_folder: dict[str, list[int]] = {}
+    tables = [0, 0]
+    for path, (_, size) in files.items():
+        counts = by_folder.get(path[:path.find("/") + 1])  # 'figures/', or '' for a top-level file
+        if counts is None:
+            counts = by_folder[path[:path.find("/") + 1]] = [0, 0]
+        counts[0] += 1
+        counts[1] += size
+        if path.endswith(".tsv.gz") and path.startswith("figures/"):
+            tables[0] += 1
+            tables[1] += size
+    stats = WriteStats()
+    for folder, (count, size) in by_folder.items():
+        kind = page_kind(folder + "x")
+        if folder == "figures/":
+            count, size = count - tables[0], size - tables[1]
+        if count:
+            stats.files, stats.bytes = stats.files + count, stats.bytes + size
+            stats.by_kind[kind] = [count, size]
+    if tables[0]:
+        stats.files, stats.bytes = stats.files + tables[0], stats.bytes + tables[1]
+        stats.by_kind[page_kind("figures/x.tsv.gz")] = tables
+    return stats
 
 
 SAFE_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.()-]*(?:/[A-Za-z0-9_-][A-Za-z0-9_.()-]*)*")
@@ -226,10 +238,7 @@ class StagedSite:
 
     @property
     def stats(self) -> WriteStats:
-        stats = WriteStats()
-        for path, (_, size) in self.files.items():  # unsorted (by_kind is shown sorted): ~0.2 s less at 100k
-            stats.add(path, size)
-        return stats
+        return file_stats(self.files)
 
     def carry_over(self, files: dict[str, Entry], keys: dict[str, str]) -> None:
         """Start from the previous build's files (an edit then writes what it changed, once each)."""

@@ -7,13 +7,13 @@ from pathlib import Path
 from site_builder import cli, progress
 from site_builder.build import BuildReport
 from site_builder.config import SiteConfig
-from site_builder.write import WriteStats
+from hypothesis import given, strategies as st
+
+from site_builder.write import file_stats, page_kind
 
 
 def report_with(files: dict[str, int]) -> BuildReport:
-    stats = WriteStats()
-    for path, size in files.items():
-        stats.add(path, size)
+    stats = file_stats({path: ("", size) for path, size in files.items()})
     return BuildReport(config=SiteConfig(), output=Path("_site"), figures=2, pages=stats.files, stats=stats, written=3)
 
 
@@ -65,3 +65,19 @@ def test_progress_is_off_when_quiet_or_not_a_terminal() -> None:
     assert progress.wanted(quiet=False, stream=Terminal())
     assert not progress.wanted(quiet=True, stream=Terminal())
     assert not progress.wanted(quiet=False, stream=io.StringIO())
+
+
+PATHS = st.lists(st.tuples(st.sampled_from(["", "figures/", "genes/", "figures/x/", "search/"]),
+                           st.sampled_from(["a", "b.html", "c-genes.tsv.gz", "d.tsv.gz", "e.json"]),
+                           st.integers(0, 10**6)), unique_by=lambda t: t[0] + t[1])
+
+
+@given(PATHS)
+def test_file_stats_count_each_file_once_by_its_kind(files) -> None:
+    stats = file_stats({folder + name: ("h", size) for folder, name, size in files})
+    expected: dict[str, list[int]] = {}
+    for folder, name, size in files:
+        counts = expected.setdefault(page_kind(folder + name), [0, 0])
+        counts[0], counts[1] = counts[0] + 1, counts[1] + size
+    assert stats.by_kind == expected
+    assert (stats.files, stats.bytes) == (len(files), sum(size for *_, size in files))
