@@ -68,7 +68,7 @@
     var out = { authors: [], others: false, journal: "", volume: "", issue: "", pages: "" };
     if (!text) return out;
     var etAl = text.search(/,?\s+et al\.?/);
-    var names = etAl >= 0 ? text.slice(0, etAl) : text.split(/\.\s/)[0];
+    var names = etAl >= 0 ? text.slice(0, etAl) : text.slice(0, authorsEnd(text));
     out.others = etAl >= 0;
     out.authors = names.split(/,\s*/).map(function (name) { return name.trim(); }).filter(Boolean);
     var rest = etAl >= 0 ? text.slice(etAl).replace(/^,?\s+et al\.?\s*/, "") : text.slice(names.length).replace(/^\.\s*/, "");
@@ -81,6 +81,18 @@
       out.pages = (numbers[3] || "").replace(/\.$/, "");
     }
     return out;
+  }
+
+  // Where the authors of "George M. Strain, Ann Li. Front Vet Sci. 2015;2:29." end: before the
+  // journal, the part ahead of ". 2015" (or ". ;" without a year), not at an initial's ". ".
+  // Journal abbreviations (NLM's) hold no ". ". Without a year: at the first ". ".
+  function authorsEnd(text) {
+    var stops = [], found, pattern = /\.\s+/g;
+    while ((found = pattern.exec(text))) stops.push([found.index, pattern.lastIndex]);
+    for (var i = 1; i < stops.length; i++) {
+      if (/^(?:\d{4}\b|;)/.test(text.slice(stops[i][1]))) return stops[i - 1][0];
+    }
+    return stops.length ? stops[0][0] : text.length;
   }
 
   // "Marie W. Wooten" -> ["Wooten", "Marie W."]

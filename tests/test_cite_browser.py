@@ -112,6 +112,12 @@ def test_the_journal_comes_from_the_reference_text_when_the_record_has_none(brow
     no_year = page.evaluate(parse, "Ann Smith, et al. Biochim Biophys Acta. ;1773(8):1341-1348.")
     assert (no_year["journal"], no_year["volume"], no_year["issue"], no_year["pages"]) == ("Biochim Biophys Acta", "1773", "8", "1341-1348")
     assert page.evaluate(parse, "Ann Smith, Bo Li. J Biol. 2020;5:e12.")["journal"] == "J Biol"
+    # a middle initial's '. ' is not the end of the authors (PMC4672198, one author, no 'et al.')
+    initial = page.evaluate(parse, "George M. Strain. Front Vet Sci. 2015;2:29.")
+    assert (initial["authors"], initial["journal"], initial["volume"], initial["pages"]) == (["George M. Strain"], "Front Vet Sci", "2", "29")
+    two = page.evaluate(parse, "Ann B. Smith, Bo C. D. Li. J Biol. ;5:e12.")
+    assert (two["authors"], two["journal"]) == (["Ann B. Smith", "Bo C. D. Li"], "J Biol")
+    assert page.evaluate(parse, "Ann Smith. J Biol")["authors"] == ["Ann Smith"]
     data = {"figid": "PMC1__f", "figureTitle": "F", "url": "https://x.org/f.html", "site": "", "title": "T", "journal": "",
             "year": "", "doi": "", "pmcid": "", "reference": "", "authors": ["Ann Smith"], "others": True,
             "volume": "1773", "issue": "8", "pages": "1341-1348"}
