@@ -88,7 +88,27 @@
     var endsInWord = /[^ -]/.test(fold(last));
     var prefix = endsInWord && kept.length > 0 && kept[kept.length - 1] === joined[joined.length - 1] &&
       length(kept[kept.length - 1]) >= rules.prefixMin;
-    return { terms: kept.slice(0, MAX_TERMS), prefix: prefix && kept.length <= MAX_TERMS };
+    return { terms: kept.slice(0, MAX_TERMS), prefix: prefix && kept.length <= MAX_TERMS, typed: typedWords(query) };
+  }
+
+  // term -> the word of the query it comes from, as typed ("h10" -> "H1-0"; "spl" and
+  // "mdeltahlh" -> "E(spl)mdelta-HLH"): a matched gene is named as the person wrote it, not by
+  // the index's folded term.
+  function typedWords(query) {
+    var typed = new Map();
+    query.split(/\s+/).forEach(function (word) {
+      fold(word).split(" ").forEach(function (part) {
+        var term = part.replace(/-/g, "");
+        if (term && !typed.has(term)) typed.set(term, word);
+      });
+    });
+    return typed;
+  }
+
+  // "tp53," -> "TP53" (most symbols are upper case); "Pc", "H1-0" as they are
+  function geneLabel(word) {
+    var bare = word.replace(/^[^\p{L}\p{N}(]+|[^\p{L}\p{N})]+$/gu, "");
+    return bare === bare.toLowerCase() ? bare.toUpperCase() : bare;
   }
 
   // --- terms -------------------------------------------------------------------------------
@@ -237,7 +257,7 @@
   // {ids: doc ids found or null when nothing was asked, match: what to highlight in them}
   function find(state) {
     var query = queryTerms(state.q);
-    var match = { terms: query.terms, prefix: query.prefix, lists: [] };
+    var match = { terms: query.terms, prefix: query.prefix, typed: query.typed, lists: [] };
     return filterOf(state).then(function (accept) {
       if (query.terms.length) return rank(query, accept, match);
       if (!accept) return null; // nothing asked
@@ -304,7 +324,8 @@
     return 0;
   }
 
-  // The query's terms that are gene symbols of the doc. A term's score adds the weights of the
+  // The names of the query's terms that are gene symbols of the doc (as typed; a completion of
+  // the last word by its term). A term's score adds the weights of the
   // fields holding it (manifest.weights; gene 6, title 4, keyword 2, organism 2, caption 1):
   // without the title's 4, only a gene symbol reaches 6. The last word typed names longer
   // symbols it begins only when it is not a symbol of the doc itself.
@@ -316,9 +337,11 @@
         var score = scoreOf(list, id);
         if (!score) return;
         if (inTitle === null) inTitle = titleTerms(doc[1] || "");
-        if (score - (inTitle.has(list.term) ? weights.title : 0) >= weights.gene) (list.weight === 1 ? exact : completions).push(list.term);
+        if (score - (inTitle.has(list.term) ? weights.title : 0) < weights.gene) return;
+        if (list.weight === 1) exact.push(match.typed && match.typed.has(list.term) ? geneLabel(match.typed.get(list.term)) : list.term.toUpperCase());
+        else completions.push(list.term.toUpperCase());
       });
-      (exact.length ? exact : completions).forEach(function (term) { if (genes.indexOf(term) < 0) genes.push(term); });
+      (exact.length ? exact : completions).forEach(function (name) { if (genes.indexOf(name) < 0) genes.push(name); });
     });
     return genes;
   }
@@ -337,7 +360,7 @@
       genes.forEach(function (gene, i) {
         if (i) line.appendChild(document.createTextNode(", "));
         var mark = document.createElement("mark");
-        mark.textContent = gene.toUpperCase();
+        mark.textContent = gene;
         line.appendChild(mark);
       });
       item.appendChild(line);

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -296,3 +297,22 @@ def test_missing_index_is_reported_on_the_page(browser, base):
     assert page.page.locator("#search-form").is_visible()
     page.close()
     assert [e for e in page.errors if "404" not in e] == []  # only the failed request itself
+
+
+def test_matched_genes_are_named_as_typed_not_by_the_folded_index_terms(browser, example_site, tmp_path):
+    """The index folds symbols ('H1-0' -> 'h10', 'E(spl)mdelta-HLH' -> 'spl', 'mdeltahlh'); the
+    result's gene line named them so ('H10', 'SPL, MDELTAHLH') on real records."""
+    shutil.copy(example_site / "search.html", tmp_path / "search.html")
+    shutil.copytree(example_site / "static", tmp_path / "static")
+    genes = ("H1-0", "E(spl)mdelta-HLH", "Pc", "TP53", "TP53BP1")
+    write_search_index([SearchRecord(url="figures/PMC1__f1.html", title="A fly pathway", caption="", year="2020",
+                                     genes=genes, pmcid="PMC1")], tmp_path)
+    with serve(tmp_path) as base:
+        page = Page(browser, base)
+        for query, expected in [("H1-0", ["H1-0"]), ("E(spl)mdelta-HLH", ["E(spl)mdelta-HLH"]), ("Pc", ["Pc"]),
+                                ("tp53,", ["TP53"]), ("h1-0 Pc", ["H1-0", "Pc"]), ("tp53b", ["TP53BP1"])]:
+            page.open("search.html?q=" + quote(query))
+            page.wait_for_status("1 figure found")
+            assert page.page.locator("#search-results .search-genes mark").all_text_contents() == expected, query
+        page.close()
+    assert page.errors == []
