@@ -557,7 +557,7 @@ def figure_meta(figure: Figure) -> str:
     return " · ".join(part for part in (label, figure.year, figure.journal_title) if part)
 
 
-SENTENCE_END = re.compile(r"[.!?;](?=\s+[A-Z0-9(\[])")
+SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9(\[])")  # not ";": a lead ended "(synthesis phase);" (PMC6263441)
 
 
 def split_caption(caption: str, fold: int = CAPTION_FOLD) -> Caption:

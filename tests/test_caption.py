@@ -19,6 +19,14 @@ def test_a_long_caption_folds_at_a_sentence_end() -> None:
     assert folded.lead + " " + folded.rest == " ".join(caption.split())
 
 
+def test_a_semicolon_does_not_end_the_lead() -> None:
+    """Real record PMC6263441: panels listed with semicolons; the lead ended '(synthesis phase);'."""
+    caption = ("Cell cycle control: (a) cyclins rise in G1 and fall in M (mitosis phase); (b) CDKs act in S "
+               "(synthesis phase); (C) checkpoints halt the cycle. " + "More words follow here. " * 30)
+    folded = split_caption(caption)
+    assert folded.lead.endswith("the cycle.") and folded.rest.startswith("More words")
+
+
 def test_a_cut_within_a_sentence_shows_an_ellipsis() -> None:
     """Real record PMC4092141: no sentence end early on, so the lead stopped mid-sentence with
     nothing to show it, under a toggle that said 'Full caption' and held only the rest."""
