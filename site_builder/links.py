@@ -8,6 +8,9 @@ from .model import Figure
 
 
 def image_url(config: SiteConfig, figure: Figure) -> str:
+    """The figure's image ('' for a record without pmcid or filename: it has none)."""
+    if not (figure.pmcid and figure.filename):
+        return ""
     return config.image_url.format(pmcid=quote(figure.pmcid), filename=quote(figure.filename), figid=quote(figure.figid))
 
 

@@ -326,7 +326,7 @@ class Renderer:
         if inputs_key and self.previous_keys.get(figure.url) == inputs_key:
             return Rendered(figure.url, "", inputs_key, unchanged=True)
         config = self.config
-        image = links.image_url(config, figure) if figure.pmcid and figure.filename else ""
+        image = links.image_url(config, figure)
         annotations = self.annotations(figure)
         notes, notes_titled = notes_html(figure.body_html)
         scripts = [FIGURE_JS] if image or any(a.linked or a.table for a in annotations) else []
