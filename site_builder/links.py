@@ -1,6 +1,7 @@
 """External links built from record identifiers (never taken verbatim from records)."""
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from .config import SiteConfig
@@ -38,8 +39,14 @@ def pmc_figure_url(figure: Figure) -> str:
     return pmc_article_url(figure.pmcid) if figure.pmcid else ""
 
 
+ENTREZ_SYNTAX = re.compile(r"[()\[\]:*\"#\s]")  # grouping, field tags, ranges, truncation: Entrez reads these
+
+
 def ncbi_gene_search_url(symbol: str) -> str:
-    return f"https://www.ncbi.nlm.nih.gov/gene/?term={quote(symbol)}"
+    """NCBI Gene's search for a symbol; one such as 'Rst(2)At' or 'tRNA:Thr-TGT-1-1' goes in
+    double quotes (a phrase), which Entrez reads as it is, not as a group or a range."""
+    term = f'"{symbol.replace(chr(34), "")}"' if ENTREZ_SYNTAX.search(symbol) else symbol
+    return f"https://www.ncbi.nlm.nih.gov/gene/?term={quote(term)}"
 
 
 def ndex_url(ndex_id: str) -> str:

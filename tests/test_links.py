@@ -86,3 +86,17 @@ def test_the_figure_at_pmc_link_takes_figlink_with_or_without_its_first_slash(fi
 
     figure = Figure(figid="PMC8065335__f5", title="T", pmcid="PMC8065335", figlink=figlink)
     assert pmc_figure_url(figure) == "https://pmc.ncbi.nlm.nih.gov/articles/PMC8065335/figure/Fig5/"
+
+
+@pytest.mark.parametrize(("symbol", "term"), [
+    ("TP53", "TP53"), ("H1-0", "H1-0"), ("l(3)mbt", '"l(3)mbt"'), ("Rst(2)At", '"Rst(2)At"'),
+    ("tRNA:Thr-TGT-1-1", '"tRNA:Thr-TGT-1-1"'), ("E(spl)m[4]", '"E(spl)m[4]"'),
+])
+def test_a_gene_symbol_with_entrez_syntax_is_searched_at_ncbi_as_a_phrase(symbol: str, term: str) -> None:
+    """Entrez reads '(' as grouping and ':' as a range: 'Rst(2)At' unquoted searched something else."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from site_builder.links import ncbi_gene_search_url
+    url = ncbi_gene_search_url(symbol)
+    assert url.startswith("https://www.ncbi.nlm.nih.gov/gene/?term=")
+    assert parse_qs(urlsplit(url).query)["term"] == [term]
