@@ -552,9 +552,22 @@ def listing_href(from_path: str, kind: str, slug: str) -> str:
 
 
 def figure_meta(figure: Figure) -> str:
-    """'Figure F2 · 2024 · Journal' under a figure's title."""
-    label = " ".join(part for part in (figure.figtype, figure.number) if part) if figure.figtype else ""
-    return " · ".join(part for part in (label, figure.year, figure.journal_title) if part)
+    """'Figure 2 · 2024 · Journal' under a figure's title."""
+    return " · ".join(part for part in (figure_label(figure.figtype, figure.number), figure.year, figure.journal_title) if part)
+
+
+FIGURE_ID = re.compile(r"[A-Za-z]{1,3}(\d+[A-Za-z]?)")  # PMC's figure ids: F2, S1 (a scheme), SF1, GA1
+
+
+def figure_label(figtype: str, number: str) -> str:
+    """'Figure 2' of figtype 'Figure' and number 'F2' (PMC's id of the figure), 'Scheme 1' of
+    'S1'; a number that names its type ('Figure 2') or is no such id is shown as it is."""
+    if not figtype:
+        return ""
+    if number.casefold().startswith(figtype.casefold()):
+        return number
+    short = FIGURE_ID.fullmatch(number)
+    return f"{figtype} {short.group(1) if short else number}".strip()
 
 
 SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9(\[])")  # not ";": a lead ended "(synthesis phase);" (PMC6263441)

@@ -47,3 +47,17 @@ def test_lead_and_rest_read_as_the_caption(words: list[str]) -> None:
         assert " ".join(joined) == text or "".join(joined) == text  # "": cut within a word longer than the lead
     else:
         assert folded.lead + " " + folded.rest == text
+
+
+def test_a_figure_is_labelled_by_its_number_not_by_pmcs_id() -> None:
+    """Real records give PMC's figure id as the number: 'Figure F7', 'Scheme S1', 'Figure Figure 2'."""
+    from site_builder.render import figure_label
+    assert figure_label("Figure", "F7") == "Figure 7"
+    assert figure_label("Scheme", "S1") == "Scheme 1"
+    assert figure_label("Supplemental figure", "SF1") == "Supplemental figure 1"
+    assert figure_label("Figure", "Figure 2") == "Figure 2"
+    assert figure_label("Figure", "F3b") == "Figure 3b"
+    assert figure_label("Figure", "fig3") == "Figure 3"
+    assert figure_label("Figure", "3-1") == "Figure 3-1"  # not an id of that shape: as it is
+    assert figure_label("Figure", "") == "Figure"
+    assert figure_label("", "F2") == ""
