@@ -20,9 +20,6 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
-_state: Any = None
-_task: Callable[[Any, Sequence[Any]], Any] | None = None
-
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -41,15 +38,10 @@ def worker_signals() -> None:
     and die of the SIGTERM that terminating sends: a handler inherited from the main process
     (serve's turns it into KeyboardInterrupt) would leave a worker unwinding while it holds the
     pool's queue lock, and the main process waiting for it forever. The workers are forked with
-    these signals blocked (map_chunks), so none arrives before this has run."""
+    these signals blocked (map_lanes), so none arrives before this has run."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-
-
-def _run(chunk: Sequence[Any]) -> Any:
-    assert _task is not None
-    return _task(_state, chunk)
 
 
 def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -58,25 +50,8 @@ def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 def map_chunks(task: Callable[[Any, Sequence[T]], R], state: Any, items: Sequence[T], *, jobs: int, chunk_size: int) -> Iterator[R]:
     """task(state, chunk) for each chunk, in order; in forked workers when it pays off and is safe."""
-    global _state, _task
-    chunks = chunked(items, chunk_size)
-    if jobs <= 1 or len(chunks) <= 1 or not can_fork():
-        for chunk in chunks:
-            yield task(state, chunk)
-        return
-    _state, _task = state, task
-    try:
-        # Blocked while the workers are forked (they inherit the mask; worker_signals unblocks
-        # them once their handlers are set); here, they arrive once the fork is done.
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-        try:
-            pool = multiprocessing.get_context("fork").Pool(jobs, initializer=worker_signals)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-        with pool:
-            yield from pool.imap(_run, chunks)
-    finally:
-        _state, _task = None, None
+    for _, result in map_lanes([Lane(task, state, chunked(items, chunk_size))], jobs=jobs):
+        yield result
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +112,9 @@ def map_lanes(lanes: Sequence[Lane], *, jobs: int) -> Iterator[tuple[int, Any]]:
     waiting: list[dict[int, Any]] = [{} for _ in lanes]
     next_of = [0] * len(lanes)
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # see map_chunks
+        # Blocked while the workers are forked (they inherit the mask; worker_signals unblocks
+        # them once their handlers are set); here, they arrive once the fork is done.
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             pool = context.Pool(jobs, initializer=_join_lane, initargs=(context.Value("q", 0),))
         finally:

@@ -47,9 +47,10 @@ def file_stats(files: Mapping[str, Entry]) -> WriteStats:
     by_folder: dict[str, list[int]] = {}
     tables = [0, 0]
     for path, (_, size) in files.items():
-        counts = by_folder.get(path[:path.find("/") + 1])  # 'figures/', or '' for a top-level file
+        folder = path[:path.find("/") + 1]  # 'figures/', or '' for a top-level file
+        counts = by_folder.get(folder)
         if counts is None:
-            counts = by_folder[path[:path.find("/") + 1]] = [0, 0]
+            counts = by_folder[folder] = [0, 0]
         counts[0] += 1
         counts[1] += size
         if path.endswith(".tsv.gz") and path.startswith("figures/"):
