@@ -77,32 +77,26 @@
     return Array.from(text).length; // code points, as Python counts
   }
 
+  // The query's terms, and each term's word as typed (typed: "h10" -> "H1-0"; "spl" and
+  // "mdeltahlh" -> "E(spl)mdelta-HLH"), so that a matched gene is named as the person wrote it,
+  // not by the index's folded term.
   function queryTerms(query) {
-    var rules = manifest.tokens;
-    var joined = fold(query).split(" ").filter(Boolean)
-      .map(function (word) { return word.replace(/-/g, ""); })
-      .filter(function (word) { return length(word) >= rules.minLength; });
+    var rules = manifest.tokens, joined = [], typed = new Map();
+    query.split(/\s+/).forEach(function (word) {
+      fold(word).split(" ").filter(Boolean).forEach(function (part) {
+        var term = part.replace(/-/g, "");
+        if (length(term) < rules.minLength) return;
+        joined.push(term);
+        if (!typed.has(term)) typed.set(term, word);
+      });
+    });
     var kept = joined.filter(function (word) { return !stopwords.has(word); });
     if (!kept.length) kept = joined;
     var last = Array.from(query).slice(-1).join("");
     var endsInWord = /[^ -]/.test(fold(last));
     var prefix = endsInWord && kept.length > 0 && kept[kept.length - 1] === joined[joined.length - 1] &&
       length(kept[kept.length - 1]) >= rules.prefixMin;
-    return { terms: kept.slice(0, MAX_TERMS), prefix: prefix && kept.length <= MAX_TERMS, typed: typedWords(query) };
-  }
-
-  // term -> the word of the query it comes from, as typed ("h10" -> "H1-0"; "spl" and
-  // "mdeltahlh" -> "E(spl)mdelta-HLH"): a matched gene is named as the person wrote it, not by
-  // the index's folded term.
-  function typedWords(query) {
-    var typed = new Map();
-    query.split(/\s+/).forEach(function (word) {
-      fold(word).split(" ").forEach(function (part) {
-        var term = part.replace(/-/g, "");
-        if (term && !typed.has(term)) typed.set(term, word);
-      });
-    });
-    return typed;
+    return { terms: kept.slice(0, MAX_TERMS), prefix: prefix && kept.length <= MAX_TERMS, typed: typed };
   }
 
   // "tp53," -> "TP53" (most symbols are upper case); "Pc", "H1-0" as they are
